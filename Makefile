@@ -1,0 +1,67 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+# Everything installs into .venv; Debian packages (WeasyPrint's libraries, Chromium) are installed
+# only where missing, with apt-get (as root, or through sudo).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+# Debian's packages for WeasyPrint (Pango, HarfBuzz) and fonts with æ, ø, å and the Sami letters.
+WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format migrate seed worker bench system-deps browser-deps clean
+
+run: $(VENV)/.runtime system-deps .env
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	@echo "Portalen kjører på http://127.0.0.1:8000 (Ctrl+C stopper den)."
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.dev system-deps browser-deps .env
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# A Celery worker with its beat schedule; needs REDIS_URL or CELERY_BROKER_URL.
+worker: $(VENV)/.runtime .env
+	$(VENV)/bin/celery -A veiledning worker --beat --loglevel=info
+
+bench: $(VENV)/.dev system-deps .env
+	$(PY) benchmarks/query_counts.py
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+.env:
+	cp .env.example .env
+
+# WeasyPrint imports only when Pango is there, so the import is the check.
+system-deps: | $(VENV)/.runtime
+	@$(PY) -c "import weasyprint" 2>/dev/null || { \
+		$(SUDO) apt-get update -qq && $(APT_INSTALL) $(WEASYPRINT_DEBS); }
+
+browser-deps:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

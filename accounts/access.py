@@ -1,0 +1,14 @@
+from django.http import Http404
+
+
+class AccessRefused(Http404):
+    """Raised by the access helpers when an object is missing or outside the user's reach.
+
+    It is a 404 for the user, so nothing leaks about whether the object exists; the middleware
+    records it in the audit log.
+    """
+
+    def __init__(self, obj_type, obj_id):
+        super().__init__("Ikke funnet.")
+        self.obj_type = obj_type
+        self.obj_id = str(obj_id)

@@ -1,0 +1,156 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from .roles import ADVISER, PROGRAMME_LEADER
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        # E-mail addresses are compared without regard to case, as people type them.
+        return self.get(email__iexact=email)
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("E-postadresse må oppgis.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("e-post", unique=True)
+    full_name = models.CharField("fullt navn", max_length=200)
+    phone = models.CharField("telefon", max_length=40, blank=True)
+    is_active = models.BooleanField("aktiv", default=True)
+    is_staff = models.BooleanField(
+        "tilgang til administrasjonen",
+        default=False,
+        help_text="Programleder og veiledere trenger dette for å bruke administrasjonen.",
+    )
+    date_joined = models.DateTimeField("registrert", default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = "bruker"
+        verbose_name_plural = "brukere"
+        ordering = ["full_name"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @cached_property
+    def _staff_role_names(self):
+        # One query per request object, however many times the role is asked for.
+        return set(self.groups.filter(name__in=(PROGRAMME_LEADER, ADVISER)).values_list("name", flat=True))
+
+    @property
+    def is_programme_leader(self):
+        return self.is_active and (self.is_superuser or PROGRAMME_LEADER in self._staff_role_names)
+
+    @property
+    def is_adviser(self):
+        return self.is_active and ADVISER in self._staff_role_names
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A one-time link that lets an invited person set their password.
+
+    Only the SHA-256 of the token is stored, so a copy of the database does not hand out logins.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations", verbose_name="bruker"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="invitert av",
+    )
+    created_at = models.DateTimeField("sendt", auto_now_add=True)
+    expires_at = models.DateTimeField("utløper")
+    accepted_at = models.DateTimeField("tatt i bruk", null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitasjon"
+        verbose_name_plural = "invitasjoner"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Invitasjon til {self.user}"
+
+    @staticmethod
+    def new_token():
+        return secrets.token_urlsafe(32)
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, kept for the record: who, what, which object, when, from where."""
+
+    created_at = models.DateTimeField("tidspunkt", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="hvem",
+    )
+    action = models.CharField("hendelse", max_length=60, db_index=True)
+    object_type = models.CharField("objekttype", max_length=100, blank=True)
+    object_id = models.CharField("objekt-id", max_length=64, blank=True)
+    object_repr = models.CharField("objekt", max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField("IP-adresse", null=True, blank=True)
+    payload = models.JSONField("detaljer", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "logghendelse"
+        verbose_name_plural = "logg"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

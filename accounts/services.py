@@ -1,0 +1,92 @@
+"""Writes for people, invitations and the audit log."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from veiledning.mail import send_templated_mail
+
+from .models import AuditEvent, Invitation, hash_token
+
+
+def client_ip(request):
+    """The address the request came from. Behind a proxy, the proxy must set REMOTE_ADDR
+    (e.g. gunicorn's --forwarded-allow-ips); a client-supplied X-Forwarded-For is not trusted."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_log(*, action, actor=None, obj=None, request=None, payload=None):
+    """Record one audit event. `actor` defaults to the request's logged-in user."""
+    if actor is None and request is not None and getattr(request, "user", None) is not None:
+        actor = request.user if request.user.is_authenticated else None
+    return AuditEvent.objects.create(
+        action=action,
+        actor=actor,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        ip_address=client_ip(request),
+        payload=payload or {},
+    )
+
+
+def user_get_or_create(*, email, full_name, phone=""):
+    """The user with this e-mail address, created without a usable password if new."""
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, full_name=full_name, phone=phone)
+    return user
+
+
+def invitation_send(*, user, invited_by, request=None):
+    """Create an invitation for `user` and e-mail them the link once the transaction commits.
+
+    Earlier unused invitations for the same user stop working: only the newest link counts.
+    """
+    token = Invitation.new_token()
+    with transaction.atomic():
+        Invitation.objects.usable().filter(user=user).update(expires_at=timezone.now())
+        invitation = Invitation.objects.create(
+            user=user,
+            token_hash=hash_token(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        audit_log(action="invitation.sent", actor=invited_by, obj=user, request=request)
+    path = reverse("accounts:invitation_accept", kwargs={"token": token})
+    link = request.build_absolute_uri(path) if request is not None else settings.SITE_URL.rstrip("/") + path
+    transaction.on_commit(
+        lambda: send_templated_mail(
+            to=[user.email],
+            template="accounts/email/invitation",
+            context={"user": user, "link": link, "invited_by": invited_by, "expires_at": invitation.expires_at},
+        )
+    )
+    return invitation
+
+
+def invitation_get_usable(token):
+    """The invitation for `token` if it can still be used, else None."""
+    return Invitation.objects.usable().select_related("user").filter(token_hash=hash_token(token)).first()
+
+
+def invitation_accept(*, invitation, password, request=None):
+    """Set the invited user's password and use the invitation up. Returns the user."""
+    with transaction.atomic():
+        # The conditional update makes a double submit harmless: only one request uses the link.
+        used = Invitation.objects.usable().filter(pk=invitation.pk).update(accepted_at=timezone.now())
+        if not used:
+            return None
+        user = invitation.user
+        user.set_password(password)
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
+        audit_log(action="invitation.accepted", actor=user, obj=user, request=request)
+    return user

@@ -1,0 +1,43 @@
+from django import forms
+
+from .models import Membership, Municipality, MunicipalityGroup, Role
+
+
+class InviteMemberForm(forms.Form):
+    full_name = forms.CharField(label="Fullt navn", max_length=200)
+    email = forms.EmailField(label="E-post")
+    phone = forms.CharField(label="Telefon", max_length=40, required=False)
+    role = forms.ChoiceField(label="Rolle", choices=Role.choices)
+    municipality = forms.ModelChoiceField(label="Kommune", queryset=Municipality.objects.none(), required=False)
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.group = group
+        self.fields["municipality"].queryset = group.municipalities.all()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if Membership.objects.filter(group=self.group, user__email__iexact=email).exists():
+            raise forms.ValidationError("Denne personen er allerede med i gruppen.")
+        return email
+
+
+class MunicipalityGroupAdminForm(forms.ModelForm):
+    class Meta:
+        model = MunicipalityGroup
+        fields = ["portfolio", "name", "municipalities", "adviser", "status", "ended_reason", "focus_area"]
+
+    def clean(self):
+        cleaned = super().clean()
+        portfolio = cleaned.get("portfolio")
+        municipalities = cleaned.get("municipalities")
+        if portfolio and municipalities:
+            taken = (
+                Municipality.objects.filter(pk__in=[m.pk for m in municipalities], groups__portfolio=portfolio)
+                .exclude(groups__pk=self.instance.pk)
+                .distinct()
+            )
+            if taken:
+                names = ", ".join(m.name for m in taken)
+                self.add_error("municipalities", f"Allerede med i en annen gruppe i denne porteføljen: {names}.")
+        return cleaned

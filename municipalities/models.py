@@ -1,0 +1,198 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from portfolios.models import Portfolio, Programme
+
+
+class County(models.Model):
+    number = models.CharField("fylkesnummer", max_length=2, unique=True)
+    name = models.CharField("navn", max_length=100)
+
+    class Meta:
+        verbose_name = "fylke"
+        verbose_name_plural = "fylker"
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.name
+
+
+class Municipality(models.Model):
+    number = models.CharField("kommunenummer", max_length=4, unique=True)
+    name = models.CharField(
+        "navn", max_length=100, help_text="Det offisielle navnet, samisk der det er det offisielle."
+    )
+    norwegian_name = models.CharField("norsk navn", max_length=100, blank=True)
+    county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="municipalities", verbose_name="fylke")
+    is_member = models.BooleanField("medlem av Norsk kulturskoleråd", default=False)
+
+    class Meta:
+        verbose_name = "kommune"
+        verbose_name_plural = "kommuner"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self):
+        """«Guovdageaidnu (Kautokeino)» where the official name is not the Norwegian one."""
+        if self.norwegian_name and self.norwegian_name != self.name:
+            return f"{self.name} ({self.norwegian_name})"
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER_POLITICAL = "owner_political", "Kulturskoleeier (politisk nivå)"
+    OWNER_ADMINISTRATIVE = "owner_administrative", "Kulturskoleeier (administrativt nivå)"
+    MUNICIPAL_DIRECTOR = "municipal_director", "Kommunedirektør"
+    LEADER = "leader", "Kulturskoleleder"
+    RESOURCE_TEACHER = "resource_teacher", "Ressurslærer"
+    COORDINATOR = "coordinator", "Koordinator"
+    OTHER = "other", "Annen deltaker"
+
+
+# The order members are listed in: the owner first, as in the foundation documents.
+ROLE_ORDER = list(Role)
+
+# The roles that speak for the kulturskole's owner (kulturskoleeier / skoleeier).
+OWNER_ROLES = frozenset({Role.OWNER_POLITICAL, Role.OWNER_ADMINISTRATIVE, Role.MUNICIPAL_DIRECTOR})
+
+
+class MunicipalityGroupQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Groups a user may see: all for the programme leader, else those they advise or belong to."""
+        if user.is_programme_leader:
+            return self.all()
+        is_member = Exists(Membership.objects.filter(group=OuterRef("pk"), user=user))
+        return self.filter(Q(adviser=user) | is_member)
+
+    def with_overview(self):
+        """Everything a list of groups shows, in a fixed number of queries."""
+        return self.select_related("portfolio__programme", "adviser").prefetch_related(
+            models.Prefetch("municipalities", Municipality.objects.select_related("county")),
+            models.Prefetch("memberships", Membership.objects.select_related("user", "municipality")),
+        )
+
+
+class MunicipalityGroup(models.Model):
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Søkt"
+        ADMITTED = "admitted", "Tatt opp"
+        ACTIVE = "active", "Aktiv"
+        COMPLETED = "completed", "Fullført"
+        ENDED_EARLY = "ended_early", "Avsluttet før tiden"
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="groups", verbose_name="portefølje")
+    name = models.CharField(
+        "navn", max_length=200, blank=True, help_text="Tomt: kommunenes navn, f.eks. «Bodø og Saltdal»."
+    )
+    municipalities = models.ManyToManyField(Municipality, related_name="groups", verbose_name="kommuner")
+    adviser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="advised_groups",
+        verbose_name="veileder",
+    )
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.APPLIED)
+    ended_reason = models.TextField("årsak til avslutning", blank=True)
+    focus_area = models.TextField(
+        "fokusområde",
+        blank=True,
+        help_text="For Fremtidens kulturskole: knyttet til fylkesavdelingens utviklingsområde.",
+    )
+    created_at = models.DateTimeField("opprettet", auto_now_add=True)
+
+    objects = MunicipalityGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "kommunegruppe"
+        verbose_name_plural = "kommunegrupper"
+        ordering = ["portfolio", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="ended_early") | ~Q(ended_reason=""), name="group_ended_early_has_reason"
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("municipalities:group_detail", kwargs={"pk": self.pk})
+
+    @property
+    def display_name(self):
+        if self.name:
+            return self.name
+        names = [m.name for m in self.municipalities.all()] if self.pk else []
+        if not names:
+            return "Kommunegruppe uten kommuner"
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+    def clean(self):
+        errors = {}
+        if self.status == self.Status.ENDED_EARLY and not self.ended_reason.strip():
+            errors["ended_reason"] = "Oppgi hvorfor gruppen avsluttet før tiden."
+        if self.adviser_id and self.portfolio_id and not self.portfolio.advisers.filter(pk=self.adviser_id).exists():
+            errors["adviser"] = "Veilederen må være en av porteføljens veiledere."
+        if errors:
+            raise ValidationError(errors)
+
+    def shortcomings(self):
+        """What the group still lacks under its programme's rule, as sentences for the screen.
+
+        Reads `memberships` and `portfolio.programme`, so a list should use `with_overview()`.
+        """
+        roles = [m.role for m in self.memberships.all()]
+        lacks = []
+        if not any(role in OWNER_ROLES for role in roles):
+            lacks.append("Mangler kulturskoleeier.")
+        rule = self.portfolio.programme.group_rule
+        if rule == Programme.GroupRule.VEILEDNING:
+            if Role.LEADER not in roles:
+                lacks.append("Mangler kulturskoleleder.")
+            if Role.RESOURCE_TEACHER not in roles:
+                lacks.append("Mangler ressurslærer.")
+        elif rule == Programme.GroupRule.FREMTIDENS_KULTURSKOLE:
+            if len(roles) < 4:
+                lacks.append(f"Har {len(roles)} deltakere; minst fire trengs.")
+            coordinators = roles.count(Role.COORDINATOR)
+            if coordinators == 0:
+                lacks.append("Mangler koordinator.")
+            elif coordinators > 1:
+                lacks.append(f"Har {coordinators} koordinatorer; det skal være nøyaktig én.")
+        return lacks
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="deltaker"
+    )
+    group = models.ForeignKey(
+        MunicipalityGroup, on_delete=models.CASCADE, related_name="memberships", verbose_name="kommunegruppe"
+    )
+    role = models.CharField("rolle", max_length=30, choices=Role.choices)
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="kommune",
+        help_text="Hvilken av gruppens kommuner deltakeren representerer.",
+    )
+
+    class Meta:
+        verbose_name = "deltaker"
+        verbose_name_plural = "deltakere"
+        ordering = ["group", "user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="membership_unique_user_group")]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"

@@ -1,0 +1,27 @@
+"""Reads of groups and memberships that several views share."""
+
+from accounts.access import AccessRefused
+
+from .models import ROLE_ORDER, MunicipalityGroup
+
+
+def get_group_for_user(user, pk):
+    """The group `pk` with its overview data if `user` may see it; otherwise AccessRefused (a 404)."""
+    group = MunicipalityGroup.objects.visible_to(user).with_overview().filter(pk=pk).first()
+    if group is None:
+        raise AccessRefused("municipalities.municipalitygroup", pk)
+    return group
+
+
+def groups_of_member(user):
+    """The groups `user` is a member of, newest portfolio first."""
+    return (
+        MunicipalityGroup.objects.filter(memberships__user=user)
+        .with_overview()
+        .order_by("-portfolio__agreement_start", "pk")
+    )
+
+
+def members_in_role_order(group):
+    """The group's memberships, owner first; uses the prefetched memberships."""
+    return sorted(group.memberships.all(), key=lambda m: (ROLE_ORDER.index(m.role), m.user.full_name))

@@ -1,0 +1,29 @@
+"""Writes for municipality groups and their members."""
+
+from django.db import transaction
+
+from accounts.services import audit_log, invitation_send, user_get_or_create
+
+from .models import Membership
+
+
+@transaction.atomic
+def membership_invite(*, group, email, full_name, role, invited_by, phone="", municipality=None, request=None):
+    """Add a person to `group` in `role` and, unless they can already log in, invite them by e-mail.
+
+    Returns (membership, invited): `invited` is False for someone who already has a password.
+    Preconditions: the person is not already a member of the group (the form checks this).
+    """
+    user = user_get_or_create(email=email, full_name=full_name, phone=phone)
+    membership = Membership.objects.create(user=user, group=group, role=role, municipality=municipality)
+    audit_log(
+        action="membership.added",
+        actor=invited_by,
+        obj=group,
+        request=request,
+        payload={"user_id": user.pk, "role": role},
+    )
+    invited = not user.has_usable_password()
+    if invited:
+        invitation_send(user=user, invited_by=invited_by, request=request)
+    return membership, invited

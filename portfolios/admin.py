@@ -1,0 +1,83 @@
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from .forms import PortfolioCopyForm
+from .models import FoundationSection, PlanItem, Portfolio, Programme
+from .services import portfolio_copy
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "long_name", "participation_fee", "fee_instalments", "contact_name"]
+    search_fields = ["name", "long_name"]
+    prepopulated_fields = {"key": ["name"]}
+
+
+class FoundationSectionInline(admin.StackedInline):
+    model = FoundationSection
+    extra = 0
+    fields = ["order", "heading", "text"]
+
+
+class PlanItemInline(admin.TabularInline):
+    model = PlanItem
+    extra = 0
+    fields = [
+        "order",
+        "number",
+        "title",
+        "kind",
+        "audience",
+        "format",
+        "when_text",
+        "starts_on",
+        "ends_on",
+        "week_from",
+        "week_to",
+        "notes",
+    ]
+
+
+@admin.register(Portfolio)
+class PortfolioAdmin(admin.ModelAdmin):
+    list_display = ["name", "programme", "agreement_start", "agreement_end", "status"]
+    list_filter = ["programme", "status"]
+    list_select_related = ["programme"]
+    search_fields = ["name", "programme__name"]
+    filter_horizontal = ["advisers"]
+    inlines = [FoundationSectionInline, PlanItemInline]
+    actions = ["copy_to_new_period"]
+
+    @admin.action(description="Kopier til ny periode (med grunnlagsdokument og plan)", permissions=["add"])
+    def copy_to_new_period(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Velg nøyaktig én portefølje å kopiere.", messages.WARNING)
+            return None
+        source = queryset.get()
+        form = PortfolioCopyForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            copy = portfolio_copy(
+                portfolio=source,
+                name=form.cleaned_data["name"],
+                number=form.cleaned_data["number"],
+                shift_weeks=form.cleaned_data["shift_weeks"],
+                copied_by=request.user,
+                request=request,
+            )
+            self.message_user(
+                request,
+                f"«{copy.name}» er opprettet. Kontroller «Når» i planen for rader uten datoer.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:portfolios_portfolio_change", copy.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Kopier «{source.name}» til ny periode",
+            "form": form,
+            "source": source,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/portfolios/copy_portfolio.html", context)

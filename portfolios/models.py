@@ -1,0 +1,216 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from accounts.roles import ADVISER
+
+
+class Programme(models.Model):
+    class GroupRule(models.TextChoices):
+        # The seeds' two ways of composing a municipality group; see MunicipalityGroup.shortcomings().
+        VEILEDNING = "veiledning", "Veiledningsordningen: kulturskoleeier, kulturskoleleder og ressurslærer"
+        FREMTIDENS_KULTURSKOLE = (
+            "fremtidens_kulturskole",
+            "Fremtidens kulturskole: minst fire deltakere, kulturskoleeier og nøyaktig én koordinator",
+        )
+
+    key = models.SlugField("nøkkel", unique=True, help_text="Kort, fast navn brukt av systemet.")
+    name = models.CharField("navn", max_length=100)
+    long_name = models.CharField("fullt navn", max_length=300)
+    group_rule = models.CharField("krav til kommunegruppen", max_length=40, choices=GroupRule.choices)
+    participation_fee = models.PositiveIntegerField(
+        "deltakeravgift (kr per kommune)", default=0, help_text="0 når deltakelse er gratis."
+    )
+    fee_instalments = models.PositiveSmallIntegerField(
+        "antall fakturaer", default=1, help_text="Avgiften deles likt på så mange fakturaer."
+    )
+    fee_note = models.TextField("om kostnader", blank=True)
+    contact_name = models.CharField("kontaktperson", max_length=200)
+    contact_title = models.CharField("kontaktpersonens tittel", max_length=200, blank=True)
+    contact_email = models.EmailField("kontaktpersonens e-post", blank=True)
+    contact_phone = models.CharField("kontaktpersonens telefon", max_length=40, blank=True)
+    signatory_name = models.CharField("signatar (navn)", max_length=200)
+    signatory_title = models.CharField("signatarens tittel", max_length=200)
+
+    class Meta:
+        verbose_name = "program"
+        verbose_name_plural = "program"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PortfolioQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Portfolios a user takes part in: as programme leader (all), adviser, or group member."""
+        if user.is_programme_leader:
+            return self.all()
+        return self.filter(Q(advisers=user) | Q(groups__adviser=user) | Q(groups__memberships__user=user)).distinct()
+
+
+class Portfolio(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planlagt"
+        RECRUITING = "recruiting", "Opptak"
+        ACTIVE = "active", "Pågår"
+        COMPLETED = "completed", "Avsluttet"
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="portfolios", verbose_name="program"
+    )
+    number = models.PositiveSmallIntegerField("nummer", null=True, blank=True)
+    name = models.CharField("navn", max_length=200)
+    document_title = models.CharField("tittel på grunnlagsdokumentet", max_length=300, blank=True)
+    plan_title = models.CharField("tittel på planen", max_length=300, blank=True)
+    agreement_start = models.DateField("avtaleperiode fra")
+    agreement_end = models.DateField("avtaleperiode til")
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PLANNED)
+    advisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="advised_portfolios",
+        verbose_name="veiledere",
+        limit_choices_to={"groups__name": ADVISER},
+    )
+
+    objects = PortfolioQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "portefølje"
+        verbose_name_plural = "porteføljer"
+        ordering = ["-agreement_start", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agreement_end__gte=models.F("agreement_start")), name="portfolio_period_ordered"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.programme.name}: {self.name}"
+
+    def get_absolute_url(self):
+        return reverse("portfolio_detail", kwargs={"pk": self.pk})
+
+    @property
+    def period_display(self):
+        return f"{self.agreement_start:%d.%m.%Y}–{self.agreement_end:%d.%m.%Y}"
+
+    def clean(self):
+        if self.agreement_start and self.agreement_end and self.agreement_end < self.agreement_start:
+            raise ValidationError({"agreement_end": "Avtaleperioden kan ikke slutte før den begynner."})
+
+
+# Written in a foundation section where the document names its agreement period, so that the
+# portfolio's own period is printed there and the two can never disagree.
+PERIOD_PLACEHOLDER = "{avtaleperiode}"
+
+
+class FoundationSection(models.Model):
+    """One section of the portfolio's foundation document (grunnlagsdokument)."""
+
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="sections", verbose_name="portefølje"
+    )
+    order = models.PositiveSmallIntegerField("rekkefølge", default=0)
+    heading = models.CharField("overskrift", max_length=200)
+    text = models.TextField(
+        "tekst",
+        blank=True,
+        help_text=(
+            "Avsnitt skilles med en tom linje. Linjer som begynner med «- » blir punkter. "
+            "«{avtaleperiode}» byttes ut med porteføljens avtaleperiode."
+        ),
+    )
+
+    class Meta:
+        verbose_name = "avsnitt i grunnlagsdokumentet"
+        verbose_name_plural = "avsnitt i grunnlagsdokumentet"
+        ordering = ["portfolio", "order", "pk"]
+
+    def __str__(self):
+        return self.heading
+
+
+class PlanItem(models.Model):
+    """A row of the portfolio's «Plan for gjennomføring»."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", "Møte med veileder"
+        GATHERING = "gathering", "Felles samling"
+        PERIOD = "period", "Arbeid i kommunen"
+
+    class Format(models.TextChoices):
+        PHYSICAL = "physical", "Fysisk"
+        DIGITAL = "digital", "Digitalt"
+        PHONE_OR_ONLINE = "phone_or_online", "Telefonmøte/nettmøte"
+
+    class Audience(models.TextChoices):
+        ALL = "all", "Alle deltakere"
+        COORDINATORS = "coordinators", "Koordinatorene"
+
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="plan_items", verbose_name="portefølje"
+    )
+    order = models.PositiveSmallIntegerField("rekkefølge", default=0)
+    number = models.CharField("møtenummer", max_length=10, blank=True)
+    title = models.CharField("hva", max_length=300)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    audience = models.CharField("for", max_length=20, choices=Audience.choices, default=Audience.ALL)
+    format = models.CharField("form", max_length=20, choices=Format.choices, blank=True)
+    when_text = models.CharField("når (dokumentets ordlyd)", max_length=200, blank=True)
+    starts_on = models.DateField("fra dato", null=True, blank=True)
+    ends_on = models.DateField("til dato", null=True, blank=True)
+    week_from = models.DateField(
+        "fra uke", null=True, blank=True, help_text="Velg en dag i den første uka; planen viser ukenummeret."
+    )
+    week_to = models.DateField("til uke", null=True, blank=True, help_text="Velg en dag i den siste uka.")
+    notes = models.TextField("stikkord", blank=True, help_text="Ett stikkord per linje.")
+
+    class Meta:
+        verbose_name = "rad i planen"
+        verbose_name_plural = "plan for gjennomføring"
+        ordering = ["portfolio", "order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = "Sluttdatoen kan ikke være før startdatoen."
+        if self.week_to and not self.week_from:
+            errors["week_from"] = "Oppgi første uke når siste uke er oppgitt."
+        if self.week_from and self.week_to and self.week_to < self.week_from:
+            errors["week_to"] = "Siste uke kan ikke være før første uke."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def weeks(self):
+        """The ISO week numbers the row covers, in order."""
+        if not self.week_from:
+            return []
+        monday = self.week_from - timedelta(days=self.week_from.weekday())
+        last = self.week_to or self.week_from
+        weeks = []
+        while monday <= last:
+            weeks.append(monday.isocalendar().week)
+            monday += timedelta(weeks=1)
+        return weeks
+
+    @property
+    def weeks_display(self):
+        """Weeks as the documents write them: «6», «6/7», «40–44»."""
+        weeks = self.weeks
+        if len(weeks) <= 2:
+            return "/".join(str(w) for w in weeks)
+        return f"{weeks[0]}–{weeks[-1]}"
+
+    @property
+    def note_lines(self):
+        return [line.strip() for line in self.notes.splitlines() if line.strip()]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VeiledningConfig(AppConfig):
+    name = "veiledning"
+    verbose_name = "Veiledning"

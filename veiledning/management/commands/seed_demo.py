@@ -1,0 +1,309 @@
+"""Loads the demo: both programmes from their foundation documents, a current portfolio, staff and
+municipality groups. Safe to run again: what exists is left as it is.
+
+The data lies in veiledning/demo_data/ (see its README for the sources)."""
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import ADVISER, PROGRAMME_LEADER
+from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
+from portfolios.services import portfolio_copy
+
+DATA = Path(__file__).resolve().parents[2] / "demo_data"
+# Printed for anyone trying the demo; never used outside seed_demo.
+DEMO_PASSWORD = "veiledning-demo"  # noqa: S105
+
+STAFF = [
+    ("programleder@example.org", "Siri Aasland Øvrebø", "900 10 001", PROGRAMME_LEADER),
+    ("veileder.ingrid@example.org", "Ingrid Solbakken", "900 10 002", ADVISER),
+    ("veileder.anne@example.org", "Ánne Márjá Eira", "900 10 003", ADVISER),
+]
+
+# (group name, municipality numbers, adviser e-mail, status, members as (e-mail, name, role, municipality number))
+CURRENT_GROUPS = [
+    (
+        "Bodø",
+        ["1804"],
+        "veileder.ingrid@example.org",
+        MunicipalityGroup.Status.ACTIVE,
+        [
+            ("eier.bodo@example.org", "Tor Arne Hansen", Role.OWNER_POLITICAL, "1804"),
+            ("kommunalsjef.bodo@example.org", "Marit Kristiansen", Role.OWNER_ADMINISTRATIVE, "1804"),
+            ("leder.bodo@example.org", "Lena Bakken Ødegård", Role.LEADER, "1804"),
+            ("laerer.bodo@example.org", "Jørgen Å. Nilsen", Role.RESOURCE_TEACHER, "1804"),
+        ],
+    ),
+    (
+        "Fauske og Saltdal",
+        ["1841", "1840"],
+        "veileder.ingrid@example.org",
+        MunicipalityGroup.Status.ACTIVE,
+        [
+            ("eier.fauske@example.org", "Hilde Strøm", Role.OWNER_ADMINISTRATIVE, "1841"),
+            ("eier.saltdal@example.org", "Kåre Lyngmo", Role.OWNER_ADMINISTRATIVE, "1840"),
+            ("leder.fauske@example.org", "Bjørn Æsøy", Role.LEADER, "1841"),
+            ("leder.saltdal@example.org", "Sølvi Rønning", Role.LEADER, "1840"),
+            ("laerer.fauske@example.org", "Eirin Skjærvø", Role.RESOURCE_TEACHER, "1841"),
+        ],
+    ),
+    (
+        "Guovdageaidnu",
+        ["5612"],
+        "veileder.anne@example.org",
+        MunicipalityGroup.Status.ACTIVE,
+        [
+            ("eier.guovdageaidnu@example.org", "Ánte Mikkel Gaup", Role.OWNER_POLITICAL, "5612"),
+            ("leder.guovdageaidnu@example.org", "Sárá Marja Hætta", Role.LEADER, "5612"),
+            ("laerer.guovdageaidnu@example.org", "Niillas Somby Eira", Role.RESOURCE_TEACHER, "5612"),
+        ],
+    ),
+    (
+        "Tromsø",
+        ["5501"],
+        "veileder.anne@example.org",
+        MunicipalityGroup.Status.ADMITTED,
+        [
+            ("leder.tromso@example.org", "Ørjan Kvalvik", Role.LEADER, "5501"),
+        ],
+    ),
+]
+
+PAST_VEILEDNING_GROUPS = [
+    (
+        "Lillehammer",
+        ["3405"],
+        "veileder.ingrid@example.org",
+        MunicipalityGroup.Status.COMPLETED,
+        [
+            ("eier.lillehammer@example.org", "Gunnhild Bråten", Role.OWNER_ADMINISTRATIVE, "3405"),
+            ("leder.lillehammer@example.org", "Håkon Løkken", Role.LEADER, "3405"),
+            ("laerer.lillehammer@example.org", "Åse Rudstad", Role.RESOURCE_TEACHER, "3405"),
+        ],
+    ),
+    (
+        "Kárášjohka",
+        ["5610"],
+        "veileder.anne@example.org",
+        MunicipalityGroup.Status.COMPLETED,
+        [
+            ("eier.karasjohka@example.org", "Máret Inga Utsi", Role.OWNER_POLITICAL, "5610"),
+            ("leder.karasjohka@example.org", "Jovnna Ánte Balto", Role.LEADER, "5610"),
+            ("laerer.karasjohka@example.org", "Elle Sofie Turi", Role.RESOURCE_TEACHER, "5610"),
+        ],
+    ),
+]
+
+FREMTIDENS_GROUPS = [
+    (
+        "Snåase",
+        ["5041"],
+        "veileder.anne@example.org",
+        MunicipalityGroup.Status.COMPLETED,
+        [
+            ("direktor.snaase@example.org", "Per Gunnar Åsli", Role.MUNICIPAL_DIRECTOR, "5041"),
+            ("leder.snaase@example.org", "Kristin Jåma", Role.LEADER, "5041"),
+            ("koordinator.snaase@example.org", "Ellen Bientie", Role.COORDINATOR, "5041"),
+            ("oppvekst.snaase@example.org", "Ola Græsli", Role.OTHER, "5041"),
+        ],
+    ),
+    (
+        "Steinkjer",
+        ["5006"],
+        "veileder.ingrid@example.org",
+        MunicipalityGroup.Status.COMPLETED,
+        [
+            ("direktor.steinkjer@example.org", "Anne Berit Østgård", Role.MUNICIPAL_DIRECTOR, "5006"),
+            ("leder.steinkjer@example.org", "Frode Ølstad", Role.LEADER, "5006"),
+            ("koordinator.steinkjer@example.org", "Tone Sæther", Role.COORDINATOR, "5006"),
+            ("helse.steinkjer@example.org", "Marius Brøndbo", Role.OTHER, "5006"),
+            ("kultur.steinkjer@example.org", "Ingvild Hårstad", Role.OTHER, "5006"),
+        ],
+    ),
+]
+
+FORMATS = {"physical": "physical", "digital": "digital", "phone_or_online": "phone_or_online", None: ""}
+
+
+def _row_year(row, previous_year):
+    """The year a plan row's ISO weeks belong to, read from its dates or its «Når» wording."""
+    if row.get("dates"):
+        return int(row["dates"][0][:4])
+    when = row.get("when") or ""
+    if match := re.search(r"\b(20\d\d)\b", when):
+        return int(match.group(1))
+    # «Oktober 24», «Juni eller august 25»: a month word followed by a two-digit year.
+    if match := re.search(r"^[^\d]+\s(\d\d)\b", when):
+        return 2000 + int(match.group(1))
+    return previous_year
+
+
+def _plan_items(portfolio, rows, first_year):
+    items, year = [], first_year
+    for order, row in enumerate(rows, start=1):
+        year = _row_year(row, year)
+        weeks = row.get("weeks") or []
+        row_dates = [date.fromisoformat(d) for d in row.get("dates") or []]
+        items.append(
+            PlanItem(
+                portfolio=portfolio,
+                order=order,
+                number=row.get("number") or "",
+                title=row["title"],
+                kind=row["kind"],
+                audience=PlanItem.Audience.COORDINATORS
+                if row.get("audience") == "coordinators"
+                else PlanItem.Audience.ALL,
+                format=FORMATS[row.get("format")],
+                when_text=row.get("when") or "",
+                starts_on=row_dates[0] if row_dates else None,
+                ends_on=row_dates[-1] if row_dates else None,
+                week_from=date.fromisocalendar(year, weeks[0], 1) if weeks else None,
+                week_to=date.fromisocalendar(year, weeks[-1], 1) if weeks else None,
+                notes="\n".join(row.get("notes") or []),
+            )
+        )
+    PlanItem.objects.bulk_create(items)
+
+
+class Command(BaseCommand):
+    help = "Laster demodata: begge programmene, en pågående portefølje, ansatte og kommunegrupper."
+
+    def handle(self, *args, **options):
+        data = json.loads((DATA / "programmes.json").read_text(encoding="utf-8"))
+        sections = json.loads((DATA / "foundation_sections.json").read_text(encoding="utf-8"))
+        with transaction.atomic():
+            users = self._staff()
+            advisers = [u for u in users.values() if u.is_adviser]
+            portfolios = {}
+            for entry in data["programmes"]:
+                portfolios[entry["key"]] = self._programme_portfolio(entry, sections[entry["key"]], advisers)
+            current = self._current_portfolio(portfolios["veiledning"], users["programleder@example.org"])
+            self._groups(current, CURRENT_GROUPS, users)
+            self._groups(portfolios["veiledning"], PAST_VEILEDNING_GROUPS, users)
+            self._groups(portfolios["fremtidens_kulturskole"], FREMTIDENS_GROUPS, users)
+        self._print_logins(users)
+
+    def _user(self, email, full_name, phone=""):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, "phone": phone})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _staff(self):
+        users = {}
+        for email, name, phone, role in STAFF:
+            user = self._user(email, name, phone)
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+            user.groups.add(Group.objects.get(name=role))
+            users[email] = get_user_model().objects.get(pk=user.pk)  # fresh, so the role cache is empty
+        return users
+
+    def _programme_portfolio(self, entry, sections, advisers):
+        p = entry["portfolio"]
+        contract = p["contract"]
+        is_veiledning = entry["key"] == "veiledning"
+        programme, _ = Programme.objects.get_or_create(
+            key=entry["key"],
+            defaults={
+                "name": entry["name"],
+                "long_name": entry["long_name"],
+                "group_rule": Programme.GroupRule.VEILEDNING
+                if is_veiledning
+                else Programme.GroupRule.FREMTIDENS_KULTURSKOLE,
+                "participation_fee": p["fee_nok"],
+                "fee_instalments": 1 if is_veiledning else 3,
+                "fee_note": p["fee_note"],
+                "contact_name": p["contact"]["name"],
+                "contact_title": p["contact"]["title"],
+                "contact_email": p["contact"]["email"],
+                "contact_phone": p["contact"]["phone"],
+                "signatory_name": contract["organisation_signatory"]["name"],
+                "signatory_title": contract["organisation_signatory"]["title"],
+            },
+        )
+        portfolio, created = Portfolio.objects.get_or_create(
+            programme=programme,
+            name=p["name"],
+            defaults={
+                "number": p["number"],
+                "document_title": p["document_title"],
+                "plan_title": p["plan_title"],
+                "agreement_start": date.fromisoformat(p["agreement_period"]["start"]),
+                "agreement_end": date.fromisoformat(p["agreement_period"]["end"]),
+                "status": Portfolio.Status.COMPLETED,
+            },
+        )
+        if created:
+            portfolio.advisers.set(advisers)
+            FoundationSection.objects.bulk_create(
+                FoundationSection(portfolio=portfolio, order=i, heading=s["heading"], text=s["text"])
+                for i, s in enumerate(sections, start=1)
+            )
+            _plan_items(portfolio, p["plan"], portfolio.agreement_start.year)
+        return portfolio
+
+    def _current_portfolio(self, source, leader):
+        """A copy of `source` moved forward by whole years (52 weeks each, so ISO weeks keep their
+        numbers) until it runs through today, as a programme leader would set up this year's cohort."""
+        today = timezone.localdate()
+        years = max(1, (today - timedelta(days=60)).year - source.agreement_start.year)
+        number = source.number + years
+        existing = Portfolio.objects.filter(programme=source.programme, number=number).first()
+        if existing:
+            return existing
+        start, end = source.agreement_start.year + years, source.agreement_end.year + years
+        portfolio = portfolio_copy(
+            portfolio=source,
+            name=f"Portefølje {number}, {start}–{end % 100:02d}",
+            number=number,
+            shift_weeks=52 * years,
+            copied_by=leader,
+        )
+        period = f"{start}–{end % 100:02d}"
+        portfolio.status = Portfolio.Status.ACTIVE
+        portfolio.document_title = f"Grunnlagsdokument – Veiledning i kulturskoleutvikling {start}–{end}"
+        portfolio.plan_title = (
+            f"Plan for gjennomføring – Norsk kulturskoleråds veiledningsordning portefølje {number}, {period}"
+        )
+        portfolio.save(update_fields=["status", "document_title", "plan_title"])
+        return portfolio
+
+    def _groups(self, portfolio, specs, users):
+        municipalities = Municipality.objects.in_bulk(field_name="number")
+        for name, numbers, adviser_email, status, members in specs:
+            group, created = MunicipalityGroup.objects.get_or_create(
+                portfolio=portfolio, name=name, defaults={"adviser": users[adviser_email], "status": status}
+            )
+            if created:
+                group.municipalities.set(municipalities[n] for n in numbers)
+                Municipality.objects.filter(number__in=numbers).update(is_member=True)
+            for email, full_name, role, number in members:
+                user = users.get(email) or self._user(email, full_name, "")
+                users[email] = user
+                Membership.objects.get_or_create(
+                    user=user, group=group, defaults={"role": role, "municipality": municipalities[number]}
+                )
+
+    def _print_logins(self, users):
+        self.stdout.write(self.style.SUCCESS(f"Demodata er lastet. Innlogging (passord for alle: {DEMO_PASSWORD}):"))
+        for email, user in users.items():
+            if user.is_staff:
+                role = "programleder" if user.is_programme_leader else "veileder"
+            else:
+                membership = user.memberships.select_related("group").first()
+                role = f"{membership.get_role_display().lower()}, {membership.group}" if membership else "deltaker"
+            self.stdout.write(f"  {email:<40} {user.full_name} ({role})")

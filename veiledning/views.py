@@ -1,0 +1,79 @@
+"""Pages that compose several apps: each person's landing page and the portfolio overviews."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from municipalities.models import MunicipalityGroup
+from municipalities.selectors import groups_of_member
+from portfolios.models import Portfolio
+from portfolios.selectors import get_portfolio_for_user
+
+
+@login_required
+def home(request):
+    """Sends each person to where their work is."""
+    user = request.user
+    if user.is_programme_leader:
+        return redirect("portfolio_list")
+    if user.is_adviser:
+        return redirect("my_groups")
+    groups = list(groups_of_member(user))
+    if len(groups) == 1:
+        return redirect(groups[0])
+    return render(request, "veiledning/member_home.html", {"groups": groups})
+
+
+def _require_programme_leader(user):
+    # Pages for the programme leader alone are 404 to everyone else, like any object out of reach.
+    if not user.is_programme_leader:
+        raise Http404
+
+
+def _status_counts(groups):
+    counts = dict.fromkeys(MunicipalityGroup.Status.labels, 0)
+    for group in groups:
+        counts[group.get_status_display()] += 1
+    return {label: n for label, n in counts.items() if n}
+
+
+@login_required
+def portfolio_list(request):
+    """The programme leader's overview: every portfolio and the status of each of its groups."""
+    _require_programme_leader(request.user)
+    portfolios = list(
+        Portfolio.objects.select_related("programme").prefetch_related(
+            Prefetch("groups", MunicipalityGroup.objects.with_overview().order_by("name", "pk"))
+        )
+    )
+    for portfolio in portfolios:
+        portfolio.status_counts = _status_counts(portfolio.groups.all())
+    return render(request, "veiledning/portfolio_list.html", {"portfolios": portfolios})
+
+
+@login_required
+def portfolio_detail(request, pk):
+    """A portfolio's plan and the groups in it that the user may see."""
+    portfolio = get_portfolio_for_user(request.user, pk)
+    groups = (
+        MunicipalityGroup.objects.visible_to(request.user).filter(portfolio=portfolio).with_overview().order_by("name")
+    )
+    return render(
+        request,
+        "veiledning/portfolio_detail.html",
+        {"portfolio": portfolio, "groups": groups, "plan_items": portfolio.plan_items.all()},
+    )
+
+
+@login_required
+def my_groups(request):
+    """«Mine kommunegrupper»: the groups an adviser follows."""
+    if not (request.user.is_adviser or request.user.is_programme_leader):
+        raise Http404
+    groups = (
+        MunicipalityGroup.objects.filter(adviser=request.user)
+        .with_overview()
+        .order_by("-portfolio__agreement_start", "name")
+    )
+    return render(request, "veiledning/my_groups.html", {"groups": groups})
