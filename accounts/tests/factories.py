@@ -1,0 +1,41 @@
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from accounts.roles import ADVISER, PROGRAMME_LEADER
+
+PASSWORD = "korrekt-hest-batteri"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name", locale="no_NO")
+    phone = factory.Sequence(lambda n: f"900 {n:05d}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class ProgrammeLeaderFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=PROGRAMME_LEADER))
+
+
+class AdviserFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def role(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=ADVISER))

@@ -1,0 +1,101 @@
+"""Query counts and times of the busiest pages with few and with all municipalities in groups.
+
+Runs against a throwaway test database (SQLite by default, PostgreSQL with DATABASE_URL), so it
+never touches real data. Usage: `make bench` or `.venv/bin/python benchmarks/query_counts.py`.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "veiledning.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+RUNS = 20
+
+
+def build(count):
+    """A portfolio with `count` groups of one municipality each, four members per group."""
+    from accounts.models import User
+    from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory
+    from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+    from portfolios.tests.factories import PlanItemFactory, PortfolioFactory
+
+    adviser = AdviserFactory()
+    portfolio = PortfolioFactory(advisers=[adviser])
+    PlanItemFactory.create_batch(22, portfolio=portfolio)
+    municipalities = list(Municipality.objects.order_by("number")[:count])
+    groups = MunicipalityGroup.objects.bulk_create(
+        MunicipalityGroup(portfolio=portfolio, adviser=adviser, status="active", name=m.name) for m in municipalities
+    )
+    for group, municipality in zip(groups, municipalities, strict=True):
+        group.municipalities.add(municipality)
+    users = User.objects.bulk_create(
+        User(email=f"m{g.pk}-{i}@example.org", full_name=f"Deltaker {i}") for g in groups for i in range(4)
+    )
+    roles = [Role.OWNER_POLITICAL, Role.LEADER, Role.RESOURCE_TEACHER, Role.OTHER]
+    Membership.objects.bulk_create(
+        Membership(user=u, group=groups[n // 4], role=roles[n % 4]) for n, u in enumerate(users)
+    )
+    return ProgrammeLeaderFactory(), adviser, groups[0]
+
+
+def measure(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    # Counted now: later requests reset the connection's query log that `queries` reads from.
+    count = len(queries)
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+    return count, statistics.median(times)
+
+
+def main():
+    from django.test.runner import DiscoverRunner
+
+    setup_test_environment()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    runner = DiscoverRunner(verbosity=0)
+    old_config = runner.setup_databases()
+    try:
+        print(f"database: {connection.vendor}; median of {RUNS} requests\n")
+        print("| groups | page | queries | median ms |")
+        print("| ---: | --- | ---: | ---: |")
+        for count in (5, 357):
+            from municipalities.models import MunicipalityGroup
+            from portfolios.models import Portfolio
+
+            MunicipalityGroup.objects.all().delete()
+            Portfolio.objects.all().delete()
+            leader, adviser, group = build(count)
+            client = Client()
+            pages = [
+                ("programme leader: Porteføljer", leader, reverse("portfolio_list")),
+                ("programme leader: group page", leader, group.get_absolute_url()),
+                ("adviser: Mine kommunegrupper", adviser, reverse("my_groups")),
+            ]
+            for label, user, url in pages:
+                client.force_login(user)
+                queries, ms = measure(client, url)
+                print(f"| {count} | {label} | {queries} | {ms:.1f} |")
+    finally:
+        runner.teardown_databases(old_config)
+
+
+if __name__ == "__main__":
+    main()

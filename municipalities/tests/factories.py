@@ -1,0 +1,41 @@
+import factory
+
+from accounts.tests.factories import AdviserFactory, UserFactory
+from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+from portfolios.tests.factories import PortfolioFactory
+
+
+def municipality(number):
+    """One of the 357 municipalities the data migration loaded, e.g. municipality("1804") for Bodø."""
+    return Municipality.objects.get(number=number)
+
+
+class MunicipalityGroupFactory(factory.django.DjangoModelFactory):
+    """A group in an active portfolio, advised by one of that portfolio's advisers.
+
+    Pass `municipalities=[...]` to choose them; by default the group gets Bodø.
+    """
+
+    class Meta:
+        model = MunicipalityGroup
+        skip_postgeneration_save = True
+
+    portfolio = factory.SubFactory(PortfolioFactory)
+    adviser = factory.SubFactory(AdviserFactory)
+    status = MunicipalityGroup.Status.ACTIVE
+
+    @factory.post_generation
+    def municipalities(obj, create, extracted, **kwargs):
+        if create:
+            obj.municipalities.set(extracted if extracted is not None else [municipality("1804")])
+            if obj.adviser_id:
+                obj.portfolio.advisers.add(obj.adviser)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    group = factory.SubFactory(MunicipalityGroupFactory)
+    role = Role.LEADER

@@ -1,0 +1,143 @@
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.urls import reverse
+
+from accounts.models import AuditEvent, User
+from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory, UserFactory
+from municipalities.forms import MunicipalityGroupAdminForm
+from municipalities.models import County, Membership, Municipality, MunicipalityGroup, Role
+from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
+from portfolios.tests.factories import FremtidensProgrammeFactory, PortfolioFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_all_357_municipalities_and_15_counties_are_loaded_with_sami_names():
+    assert Municipality.objects.count() == 357
+    assert County.objects.count() == 15
+    guovdageaidnu = municipality("5612")
+    assert (guovdageaidnu.name, guovdageaidnu.norwegian_name, guovdageaidnu.county.name) == (
+        "Guovdageaidnu",
+        "Kautokeino",
+        "Finnmark",
+    )
+    assert guovdageaidnu.display_name == "Guovdageaidnu (Kautokeino)"
+    assert municipality("0301").name == "Oslo"  # the leading zero is kept
+    assert municipality("1804").display_name == "Bodø"
+
+
+def test_a_group_is_named_after_its_municipalities():
+    group = MunicipalityGroupFactory(municipalities=[municipality("1841"), municipality("1840")])
+    assert group.display_name == "Fauske og Saltdal"
+
+
+def test_a_veiledning_group_lacks_owner_leader_and_resource_teacher_until_it_has_them():
+    group = MunicipalityGroupFactory()
+    assert group.shortcomings() == [
+        "Mangler kulturskoleeier.",
+        "Mangler kulturskoleleder.",
+        "Mangler ressurslærer.",
+    ]
+    for role in (Role.OWNER_POLITICAL, Role.LEADER, Role.RESOURCE_TEACHER):
+        MembershipFactory(group=group, role=role)
+    assert group.shortcomings() == []
+
+
+def test_a_fremtidens_kulturskole_group_needs_four_members_an_owner_and_exactly_one_coordinator():
+    group = MunicipalityGroupFactory(portfolio=PortfolioFactory(programme=FremtidensProgrammeFactory()))
+    MembershipFactory(group=group, role=Role.MUNICIPAL_DIRECTOR)
+    MembershipFactory(group=group, role=Role.LEADER)
+    assert group.shortcomings() == ["Har 2 deltakere; minst fire trengs.", "Mangler koordinator."]
+    MembershipFactory(group=group, role=Role.COORDINATOR)
+    MembershipFactory(group=group, role=Role.COORDINATOR)
+    assert group.shortcomings() == ["Har 2 koordinatorer; det skal være nøyaktig én."]
+    Membership.objects.filter(group=group, role=Role.COORDINATOR).first().delete()
+    MembershipFactory(group=group, role=Role.OTHER)
+    assert group.shortcomings() == []
+
+
+def test_the_adviser_must_be_one_of_the_portfolios_advisers():
+    group = MunicipalityGroupFactory()
+    group.adviser = AdviserFactory()
+    with pytest.raises(ValidationError) as error:
+        group.full_clean()
+    assert error.value.message_dict["adviser"] == ["Veilederen må være en av porteføljens veiledere."]
+
+
+def test_a_group_ended_early_needs_a_reason_in_the_form_and_in_the_database():
+    group = MunicipalityGroupFactory()
+    group.status = MunicipalityGroup.Status.ENDED_EARLY
+    with pytest.raises(ValidationError) as error:
+        group.full_clean()
+    assert "Oppgi hvorfor gruppen avsluttet før tiden." in error.value.message_dict["ended_reason"]
+    with pytest.raises(IntegrityError):
+        group.save()
+
+
+def test_a_municipality_can_be_in_only_one_group_per_portfolio():
+    taken = MunicipalityGroupFactory()
+    form = MunicipalityGroupAdminForm(
+        data={
+            "portfolio": taken.portfolio.pk,
+            "municipalities": [municipality("1804").pk, municipality("1840").pk],
+            "adviser": taken.adviser.pk,
+            "status": "applied",
+        }
+    )
+    assert not form.is_valid()
+    assert form.errors["municipalities"] == ["Allerede med i en annen gruppe i denne porteføljen: Bodø."]
+
+
+def test_a_person_is_a_member_of_a_group_once():
+    membership = MembershipFactory()
+    with pytest.raises(IntegrityError):
+        Membership.objects.create(user=membership.user, group=membership.group, role=Role.OTHER)
+
+
+def test_the_programme_leader_invites_a_participant_from_the_group_in_the_admin(
+    client, django_capture_on_commit_callbacks
+):
+    leader = ProgrammeLeaderFactory()
+    group = MunicipalityGroupFactory()
+    client.force_login(leader)
+    url = reverse("admin:municipalities_municipalitygroup_invite", args=[group.pk])
+
+    bad = client.post(url, {"full_name": "Sárá Hætta", "email": "ikke-en-adresse", "role": "leader"})
+    assert bad.status_code == 200
+    assert "Oppgi en gyldig e-postadresse" in bad.content.decode()
+    assert 'value="Sárá Hætta"' in bad.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {
+                "full_name": "Sárá Hætta",
+                "email": "Sara@Example.org",
+                "role": "leader",
+                "municipality": group.municipalities.get().pk,
+            },
+        )
+    assert response.status_code == 302
+    invited = User.objects.get(email="sara@example.org")
+    assert not invited.has_usable_password()
+    assert Membership.objects.get(user=invited, group=group).role == Role.LEADER
+    assert mail.outbox[0].to == ["sara@example.org"]
+    assert AuditEvent.objects.filter(action="invitation.sent", object_id=str(invited.pk), actor=leader).exists()
+
+    again = client.post(url, {"full_name": "Sárá Hætta", "email": "sara@example.org", "role": "other"})
+    assert "Denne personen er allerede med i gruppen." in again.content.decode()
+
+
+def test_an_existing_user_is_added_without_a_new_invitation(client, django_capture_on_commit_callbacks):
+    client.force_login(ProgrammeLeaderFactory())
+    existing = UserFactory(email="kjent@example.org")
+    group = MunicipalityGroupFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:municipalities_municipalitygroup_invite", args=[group.pk]),
+            {"full_name": "Kjent", "email": "kjent@example.org", "role": "resource_teacher"},
+        )
+    assert Membership.objects.filter(user=existing, group=group).exists()
+    assert mail.outbox == []

@@ -1,0 +1,110 @@
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.tests.factories import ProgrammeLeaderFactory
+from municipalities.models import Municipality, Role
+from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
+from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _groups(portfolio, count):
+    """`count` groups in `portfolio`, each with one municipality and a leader."""
+    numbers = Municipality.objects.order_by("number").values_list("number", flat=True)[:count]
+    adviser = MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality(numbers[0])]).adviser
+    for number in numbers[1:]:
+        group = MunicipalityGroupFactory(portfolio=portfolio, adviser=adviser, municipalities=[municipality(number)])
+        MembershipFactory(group=group, role=Role.LEADER)
+    return adviser
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_group_page_shows_members_in_role_order_the_plan_and_what_the_group_lacks(client):
+    group = MunicipalityGroupFactory(municipalities=[municipality("5612")])
+    leader = MembershipFactory(group=group, role=Role.LEADER, user__full_name="Sárá Marja Hætta")
+    MembershipFactory(group=group, role=Role.OWNER_POLITICAL, user__full_name="Ánte Mikkel Gaup")
+    PlanItemFactory(portfolio=group.portfolio, title="Veiledningsmøte, kontraktsmøte", when_text="Februar 2026")
+    PlanItemFactory(
+        portfolio=group.portfolio,
+        title="Kick-off webinar",
+        kind="gathering",
+        starts_on=date(2026, 1, 27),
+        ends_on=date(2026, 1, 27),
+        week_from=date(2026, 1, 26),
+        week_to=None,
+    )
+    client.force_login(leader.user)
+    html = client.get(group.get_absolute_url()).content.decode()
+    assert "Guovdageaidnu (Kautokeino) (5612)" in html
+    members_table = html[html.index("<h2>Deltakere</h2>") :]
+    assert members_table.index("Ánte Mikkel Gaup") < members_table.index("Sárá Marja Hætta")
+    assert "Mangler ressurslærer." in html
+    assert "Veiledningsmøte, kontraktsmøte" in html
+    assert "6/7" in html
+    assert "27.01.2026" in html
+    assert group.adviser.email in html
+
+
+def test_the_foundation_document_prints_the_portfolios_own_period(client):
+    portfolio = PortfolioFactory(agreement_start=date(2024, 8, 1), agreement_end=date(2025, 12, 31))
+    FoundationSectionFactory(
+        portfolio=portfolio, heading="Avtaleperiode", text="Avtalen gjelder for perioden {avtaleperiode}."
+    )
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get(reverse("portfolios:foundation_document", args=[portfolio.pk])).content.decode()
+    assert "Avtalen gjelder for perioden 01.08.2024–31.12.2025." in html
+
+
+def test_the_portfolio_list_shows_each_groups_status_and_shortcomings(client):
+    portfolio = PortfolioFactory(name="Portefølje 7, 2026–27")
+    MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality("1804")], status="admitted")
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get(reverse("portfolio_list")).content.decode()
+    assert "Portefølje 7, 2026–27" in html
+    assert "Bodø" in html
+    assert "Tatt opp" in html
+    assert "1 tatt opp" in html
+    assert "Mangler kulturskoleleder." in html
+
+
+def test_the_advisers_page_lists_only_their_groups(client):
+    mine = MunicipalityGroupFactory(municipalities=[municipality("1804")])
+    MunicipalityGroupFactory(municipalities=[municipality("5612")])
+    client.force_login(mine.adviser)
+    html = client.get(reverse("my_groups")).content.decode()
+    assert "Bodø" in html
+    assert "Guovdageaidnu" not in html
+
+
+def test_the_portfolio_list_runs_the_same_queries_with_5_and_50_groups(client, django_assert_num_queries):
+    client.force_login(ProgrammeLeaderFactory())
+    _groups(PortfolioFactory(), 5)
+    # session, user, the user's staff roles, portfolios with programmes, groups with advisers,
+    # their municipalities with counties, their memberships with users and municipalities.
+    with django_assert_num_queries(7):
+        client.get(reverse("portfolio_list"))
+    _groups(PortfolioFactory(), 45)
+    with django_assert_num_queries(7):
+        client.get(reverse("portfolio_list"))
+
+
+def test_the_group_and_adviser_pages_do_not_grow_with_the_number_of_groups(client):
+    portfolio = PortfolioFactory()
+    adviser = _groups(portfolio, 5)
+    group = adviser.advised_groups.first()
+    PlanItemFactory.create_batch(3, portfolio=portfolio)
+    client.force_login(adviser)
+    before = (_queries(client, group.get_absolute_url()), _queries(client, reverse("my_groups")))
+    _groups(portfolio, 60)
+    after = (_queries(client, group.get_absolute_url()), _queries(client, reverse("my_groups")))
+    assert before == after

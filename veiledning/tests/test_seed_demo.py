@@ -1,0 +1,72 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts.models import User
+from municipalities.models import Membership, MunicipalityGroup
+from portfolios.models import FoundationSection, PlanItem, Portfolio
+
+pytestmark = pytest.mark.django_db
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _counts():
+    return [m.objects.count() for m in (User, Portfolio, FoundationSection, PlanItem, MunicipalityGroup, Membership)]
+
+
+def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+    assert "programleder@example.org" in capsys.readouterr().out
+
+    p4 = Portfolio.objects.get(name="Portefølje 4, 2023–24")
+    assert p4.plan_items.count() == 22
+    assert p4.sections.count() == 13
+    assert p4.plan_items.first().weeks_display == "49/50"
+    fremtidens = Portfolio.objects.get(programme__key="fremtidens_kulturskole")
+    assert fremtidens.plan_items.count() == 19
+    assert fremtidens.programme.participation_fee == 20000
+
+    current = Portfolio.objects.get(status=Portfolio.Status.ACTIVE)
+    today = timezone.localdate()
+    assert current.agreement_start <= today <= current.agreement_end
+    assert current.plan_items.count() == 22
+    assert current.plan_items.filter(week_from__gt=today).exists()
+
+    bodo = MunicipalityGroup.objects.get(portfolio=current, name="Bodø")
+    assert bodo.shortcomings() == []
+    pair = MunicipalityGroup.objects.get(portfolio=current, municipalities__number="1840")
+    assert sorted(pair.municipalities.values_list("name", flat=True)) == ["Fauske", "Saltdal"]
+    sami = MunicipalityGroup.objects.get(portfolio=current, municipalities__number="5612")
+    assert sami.display_name == "Guovdageaidnu"
+    for group in MunicipalityGroup.objects.filter(portfolio=fremtidens):
+        assert group.shortcomings() == []
+    assert User.objects.get(email="veileder.anne@example.org").is_adviser
+    assert User.objects.get(email="programleder@example.org").is_programme_leader
+
+
+def test_the_deploy_check_passes_with_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "False",
+        "SECRET_KEY": "a-long-and-random-production-secret-key-" + "x" * 30,
+        "ALLOWED_HOSTS": "veiledning.kulturskoleradet.no",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
