@@ -1,0 +1,82 @@
+import os
+
+import pytest
+from django.db import connections
+from playwright.sync_api import sync_playwright
+
+from veiledning.testing.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_local_mail(settings):
+    # Hashing with the production hasher costs ~0.3 s per user; tests don't test the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+# Browser tests: Debian's Chromium driven by Playwright's sync API. `playwright install` cannot download
+# browsers on these machines, so the fixtures always launch the system Chromium.
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session; skipped without Chromium unless BROWSER_TESTS=required."""
+    if not os.path.exists(CHROMIUM):
+        message = f"Browser tests need Chromium at {CHROMIUM} (apt-get install chromium)."
+        if os.environ.get("BROWSER_TESTS") == "required":
+            pytest.fail(f"BROWSER_TESTS=required, but Chromium is missing. {message}", pytrace=False)
+        pytest.skip(message)
+    # Playwright's sync API keeps an asyncio event loop running in the test thread for as long as it is
+    # started, and Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation).
+    # The tests create their data, and the database is flushed after them, in that same thread with no
+    # coroutine sharing the connection, so lifting the guard is safe. It is lifted while Playwright runs:
+    # the loop outlives each test, so every later test in the session needs it too.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # With a running loop, Django looks its connections up per context instead of per thread, so the test
+    # thread would get new connection objects. Those lack what the test-database set-up stored on the old
+    # ones (the contents serialized_rollback restores) and are not the ones the live server shares for an
+    # in-memory SQLite, so the thread is handed its own connections back.
+    thread_connections = {alias: connections[alias] for alias in connections}
+    try:
+        with sync_playwright() as playwright:
+            for alias, connection in thread_connections.items():
+                connections[alias] = connection
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def make_page(browser):
+    """A factory of pages, each in a fresh context (own cookies): make_page(viewport=PHONE_VIEWPORT).
+
+    Every context is closed after the test.
+    """
+    contexts = []
+
+    def make(viewport=None):
+        context = browser.new_context(viewport=viewport or DESKTOP_VIEWPORT, locale="nb-NO")
+        # A missing element should fail within seconds, not after Playwright's default 30 s.
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(request, make_page):
+    """A page in a fresh context at desktop size; parametrize indirectly with a viewport dict for another size."""
+    return make_page(getattr(request, "param", None))

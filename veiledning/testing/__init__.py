@@ -1,0 +1,1 @@
+"""Helpers the tests of every app share; imported by tests only, never by the portal itself."""
