@@ -11,7 +11,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --n
 WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrate seed worker bench system-deps browser-deps clean
+.PHONY: run test lint format worker bench system-deps browser-deps clean
 
 run: $(VENV)/.runtime system-deps .env
 	$(PY) manage.py migrate --no-input
@@ -33,15 +33,17 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# A Celery worker with its beat schedule; needs REDIS_URL or CELERY_BROKER_URL.
+# A Celery worker; needs REDIS_URL or CELERY_BROKER_URL.
 worker: $(VENV)/.runtime .env
-	$(VENV)/bin/celery -A veiledning worker --beat --loglevel=info
+	$(VENV)/bin/celery -A veiledning worker --loglevel=info
 
 bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/query_counts.py
 
+# Stock Debian ships the venv module separately (python3-venv); it is installed if missing.
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV) && $(SUDO) apt-get update -qq \
+		&& $(APT_INSTALL) python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(PY)

@@ -8,7 +8,8 @@ class AccessRefused(Http404):
     records it in the audit log.
     """
 
-    def __init__(self, obj_type, obj_id):
+    def __init__(self, obj_type="", obj_id=""):
+        """`obj_type` and `obj_id` name the refused object; both stay empty for a page refused as a whole."""
         super().__init__("Ikke funnet.")
         self.obj_type = obj_type
         self.obj_id = str(obj_id)

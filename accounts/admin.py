@@ -39,11 +39,27 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ["groups"]
     actions = ["send_invitation"]
 
-    @admin.action(description="Send invitasjon (lenke for å sette passord)")
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser makes superusers; the programme leader manages everyone else.
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, "is_superuser"]
+
+    @admin.action(description="Send invitasjon (lenke for å sette passord)", permissions=["change"])
     def send_invitation(self, request, queryset):
-        for user in queryset:
+        # Invitations are for participants who have not chosen a password yet; staff and people who
+        # can already log in use «Glemt passord».
+        invitable = [u for u in queryset.filter(is_staff=False, is_active=True) if not u.has_usable_password()]
+        for user in invitable:
             invitation_send(user=user, invited_by=request.user, request=request)
-        self.message_user(request, f"Invitasjon sendt til {queryset.count()} bruker(e).", messages.SUCCESS)
+        skipped = queryset.count() - len(invitable)
+        self.message_user(request, f"Invitasjon sendt til {len(invitable)} bruker(e).", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} bruker(e) fikk ingen invitasjon: de er ansatte, deaktivert eller har allerede passord.",
+                messages.WARNING,
+            )
 
 
 @admin.register(Invitation)

@@ -88,7 +88,8 @@ def hash_token(token):
 
 class InvitationQuerySet(models.QuerySet):
     def usable(self):
-        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
+        """Not used yet, not expired, and for a user who has not been deactivated."""
+        return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
 
 
 class Invitation(models.Model):

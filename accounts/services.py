@@ -14,11 +14,27 @@ from .models import AuditEvent, Invitation, hash_token
 
 
 def client_ip(request):
-    """The address the request came from. Behind a proxy, the proxy must set REMOTE_ADDR
-    (e.g. gunicorn's --forwarded-allow-ips); a client-supplied X-Forwarded-For is not trusted."""
+    """The address the request came from, for the audit log and the login throttling.
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies, each appends the address it saw to X-Forwarded-For,
+    so the client is the entry that many places from the end; anything before it the client wrote
+    itself and is not trusted. Without proxies, REMOTE_ADDR is the client.
+    """
     if request is None:
         return None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def login_username(request, credentials):
+    """The e-mail address a login attempt was for, as django-axes counts failures: in lower case,
+    since logins ignore case, so that «Kari@…» and «kari@…» share one count."""
+    username = (credentials or {}).get("username") or (request.POST.get("username") if request else None)
+    return username.strip().lower() if username else None
 
 
 def audit_log(*, action, actor=None, obj=None, request=None, payload=None):
@@ -86,7 +102,6 @@ def invitation_accept(*, invitation, password, request=None):
             return None
         user = invitation.user
         user.set_password(password)
-        user.is_active = True
-        user.save(update_fields=["password", "is_active"])
+        user.save(update_fields=["password"])
         audit_log(action="invitation.accepted", actor=user, obj=user, request=request)
     return user

@@ -1,12 +1,18 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.access import AccessRefused
+from portfolios.admin import PortfolioFilter
+
 from .forms import InviteMemberForm, MunicipalityGroupAdminForm
 from .models import County, Membership, Municipality, MunicipalityGroup
 from .services import membership_invite
+
+
+class GroupPortfolioFilter(PortfolioFilter):
+    field = "group__portfolio"
 
 
 @admin.register(County)
@@ -27,15 +33,18 @@ class MunicipalityAdmin(admin.ModelAdmin):
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    autocomplete_fields = ["user", "municipality"]
     fields = ["user", "role", "municipality"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "municipality")
 
 
 @admin.register(MunicipalityGroup)
 class MunicipalityGroupAdmin(admin.ModelAdmin):
     form = MunicipalityGroupAdminForm
     list_display = ["__str__", "portfolio", "adviser", "status", "shortcomings_display"]
-    list_filter = ["portfolio", "municipalities__county", "status", "adviser"]
+    list_filter = [PortfolioFilter, "municipalities__county", "status", ("adviser", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "municipalities__name", "municipalities__norwegian_name", "memberships__user__full_name"]
     autocomplete_fields = ["municipalities"]
     inlines = [MembershipInline]
@@ -60,9 +69,10 @@ class MunicipalityGroupAdmin(admin.ModelAdmin):
 
     def invite_view(self, request, pk):
         """Add a participant to the group and e-mail them an invitation."""
+        # Checked before the lookup, and a 404 either way, so the answer says nothing about which groups exist.
+        if not self.has_change_permission(request):
+            raise AccessRefused("municipalities.municipalitygroup", pk)
         group = get_object_or_404(MunicipalityGroup, pk=pk)
-        if not self.has_change_permission(request, group):
-            raise PermissionDenied
         form = InviteMemberForm(request.POST or None, group=group)
         if request.method == "POST" and form.is_valid():
             membership, invited = membership_invite(
@@ -86,7 +96,15 @@ class MunicipalityGroupAdmin(admin.ModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "group", "role", "municipality"]
-    list_filter = ["role", "group__portfolio"]
-    list_select_related = ["user", "group", "municipality"]
+    list_filter = ["role", GroupPortfolioFilter]
     search_fields = ["user__full_name", "user__email", "group__name"]
     autocomplete_fields = ["user", "group"]
+
+    def get_queryset(self, request):
+        # A group's name may be its municipalities' names, so those come along.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "municipality", "group")
+            .prefetch_related("group__municipalities")
+        )

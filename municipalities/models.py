@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
+from accounts.roles import ADVISER
 from portfolios.models import Portfolio, Programme
 
 
@@ -98,6 +99,7 @@ class MunicipalityGroup(models.Model):
         blank=True,
         related_name="advised_groups",
         verbose_name="veileder",
+        limit_choices_to={"groups__name": ADVISER},
     )
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.APPLIED)
     ended_reason = models.TextField("årsak til avslutning", blank=True)
@@ -147,11 +149,17 @@ class MunicipalityGroup(models.Model):
     def shortcomings(self):
         """What the group still lacks under its programme's rule, as sentences for the screen.
 
-        Reads `memberships` and `portfolio.programme`, so a list should use `with_overview()`.
+        Reads `memberships`, `municipalities` and `portfolio.programme`, so a list should use `with_overview()`.
         """
-        roles = [m.role for m in self.memberships.all()]
+        memberships = list(self.memberships.all())
+        roles = [m.role for m in memberships]
         lacks = []
-        if not any(role in OWNER_ROLES for role in roles):
+        municipalities = list(self.municipalities.all())
+        if len(municipalities) > 1:
+            # Each municipality signs its own contract, so each needs an owner of its own.
+            owned = {m.municipality_id for m in memberships if m.role in OWNER_ROLES}
+            lacks.extend(f"{m.name} mangler kulturskoleeier." for m in municipalities if m.pk not in owned)
+        elif not any(role in OWNER_ROLES for role in roles):
             lacks.append("Mangler kulturskoleeier.")
         rule = self.portfolio.programme.group_rule
         if rule == Programme.GroupRule.VEILEDNING:

@@ -8,6 +8,20 @@ from .models import FoundationSection, PlanItem, Portfolio, Programme
 from .services import portfolio_copy
 
 
+class PortfolioFilter(admin.SimpleListFilter):
+    """Filter by portfolio, listing portfolios with their programme in one query."""
+
+    title = "portefølje"
+    parameter_name = "portfolio"
+    field = "portfolio"
+
+    def lookups(self, request, model_admin):
+        return [(p.pk, str(p)) for p in Portfolio.objects.select_related("programme")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["name", "long_name", "participation_fee", "fee_instalments", "contact_name"]

@@ -8,5 +8,5 @@ class PortfolioCopyForm(forms.Form):
         label="Flytt alle datoer med (uker)",
         min_value=-520,
         max_value=520,
-        help_text="52 uker flytter planen ett år fram og beholder ukedager og ukenumre.",
+        help_text="52 uker flytter planen omtrent ett år fram og beholder ukedagene. Ukenumrene følger de nye datoene.",
     )

@@ -24,7 +24,7 @@ def _shifted(day, delta):
 def portfolio_copy(*, portfolio, name, number, shift_weeks, copied_by, request=None):
     """Copy a portfolio with its foundation document and plan to a new period.
 
-    Every date moves by `shift_weeks` weeks, so weekdays and ISO weeks keep their pattern.
+    Every date moves by `shift_weeks` weeks, so weekdays stay; ISO week numbers follow the new dates.
     A plan row's «Når» is written anew from its moved dates; rows without dates keep their
     wording, which the programme leader then checks. Groups are not copied: they apply anew.
     """

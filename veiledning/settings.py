@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "portfolios",
     "municipalities",
-    # Last, so that the apps' own templates and commands take precedence over nothing of ours.
+    # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "veiledning.apps.VeiledningConfig",
 ]
 
@@ -76,7 +76,6 @@ TEMPLATES = [
 # SQLite is the embedded default so that `make run` works without a database server;
 # production and CI set DATABASE_URL to PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -104,8 +103,10 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# The login form posts the e-mail address as "username" (Django's AuthenticationForm), not "email".
-AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.services.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
+# How many reverse proxies (each appending to X-Forwarded-For) stand in front of the portal; 0 without.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
 

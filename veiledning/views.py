@@ -2,9 +2,9 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import redirect, render
 
+from accounts.access import AccessRefused
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import groups_of_member
 from portfolios.models import Portfolio
@@ -28,7 +28,7 @@ def home(request):
 def _require_programme_leader(user):
     # Pages for the programme leader alone are 404 to everyone else, like any object out of reach.
     if not user.is_programme_leader:
-        raise Http404
+        raise AccessRefused
 
 
 def _status_counts(groups):
@@ -70,7 +70,7 @@ def portfolio_detail(request, pk):
 def my_groups(request):
     """«Mine kommunegrupper»: the groups an adviser follows."""
     if not (request.user.is_adviser or request.user.is_programme_leader):
-        raise Http404
+        raise AccessRefused
     groups = (
         MunicipalityGroup.objects.filter(adviser=request.user)
         .with_overview()

@@ -13,7 +13,9 @@ GRANTS = {
         "view_invitation",
         "view_auditevent",
     ],
-    ADVISER: ["view_user"],
+    # Advisers work in the portal, where they see only their own groups; the admin's user list would
+    # show them every participant.
+    ADVISER: [],
 }
 
 

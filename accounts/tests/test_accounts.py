@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Invitation, User
-from accounts.services import invitation_send
-from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory, UserFactory
+from accounts.services import client_ip, invitation_send
+from accounts.tests.factories import PASSWORD, AdviserFactory, ProgrammeLeaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,13 +147,69 @@ def test_logout_is_a_post_and_is_logged(client):
 
 def test_the_staff_roles_have_the_admin_permissions_they_need():
     leader = ProgrammeLeaderFactory()
-    adviser_perms = {"portfolios.view_portfolio", "municipalities.view_municipalitygroup"}
     assert leader.has_perms(
         ["portfolios.add_portfolio", "municipalities.change_municipalitygroup", "accounts.view_auditevent"]
     )
-    from accounts.tests.factories import AdviserFactory
-
     adviser = AdviserFactory()
-    assert adviser.has_perms(adviser_perms)
-    assert not adviser.has_perm("portfolios.change_portfolio")
-    assert not adviser.has_perm("accounts.view_auditevent")
+    assert adviser.has_perms(["portfolios.view_portfolio", "portfolios.view_planitem"])
+    # Advisers see groups and people only in the portal, where they see only their own.
+    for perm in ("portfolios.change_portfolio", "municipalities.view_municipalitygroup", "accounts.view_user"):
+        assert not adviser.has_perm(perm), perm
+
+
+def test_changing_the_case_of_the_address_does_not_get_fresh_login_attempts(client, settings):
+    UserFactory(email="kari@example.org")
+    for variant in ["kari@example.org", "Kari@example.org", "KARI@example.org", "kaRi@example.org", "kari@EXAMPLE.org"]:
+        client.post(LOGIN_URL, {"username": variant, "password": "gjetting"})
+    response = client.post(LOGIN_URL, {"username": "KaRi@Example.Org", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_an_invitation_does_not_reactivate_a_deactivated_user(client, django_capture_on_commit_callbacks):
+    invited = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_send(user=invited, invited_by=None)
+    invited.is_active = False
+    invited.save(update_fields=["is_active"])
+    path = "/" + _invitation_link(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+    assert client.get(path).status_code == 410
+    client.post(path, {"new_password1": "Fjelltopp-2026", "new_password2": "Fjelltopp-2026"})
+    invited.refresh_from_db()
+    assert not invited.is_active
+    assert not invited.check_password("Fjelltopp-2026")
+
+
+def test_the_admin_invitation_action_skips_staff_and_people_who_can_already_log_in(
+    client, django_capture_on_commit_callbacks
+):
+    leader = ProgrammeLeaderFactory()
+    new = User.objects.create_user(email="ny@example.org", full_name="Ny Deltaker")
+    has_password = UserFactory()
+    client.force_login(leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "send_invitation", "_selected_action": [new.pk, has_password.pk, leader.pk]},
+        )
+    assert [m.to for m in mail.outbox] == [["ny@example.org"]]
+
+
+def test_the_programme_leader_cannot_make_anyone_superuser(client):
+    leader = ProgrammeLeaderFactory()
+    client.force_login(leader)
+    page = client.get(reverse("admin:accounts_user_change", args=[leader.pk])).content.decode()
+    assert 'name="is_superuser"' not in page
+    assert 'name="is_staff"' in page
+
+
+@pytest.mark.parametrize(
+    ("proxies", "meta", "expected"),
+    [
+        (0, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6"}, "10.0.0.1"),
+        (1, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 84.1.2.3"}, "84.1.2.3"),
+        (1, {"REMOTE_ADDR": "10.0.0.1"}, "10.0.0.1"),
+    ],
+)
+def test_the_client_address_trusts_only_the_configured_proxies(rf, settings, proxies, meta, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    assert client_ip(rf.get("/", **meta)) == expected

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('ended_reason', models.TextField(blank=True, verbose_name='årsak til avslutning')),
                 ('focus_area', models.TextField(blank=True, help_text='For Fremtidens kulturskole: knyttet til fylkesavdelingens utviklingsområde.', verbose_name='fokusområde')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='opprettet')),
-                ('adviser', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='advised_groups', to=settings.AUTH_USER_MODEL, verbose_name='veileder')),
+                ('adviser', models.ForeignKey(blank=True, null=True, limit_choices_to={'groups__name': 'Veileder'}, on_delete=django.db.models.deletion.PROTECT, related_name='advised_groups', to=settings.AUTH_USER_MODEL, verbose_name='veileder')),
                 ('municipalities', models.ManyToManyField(related_name='groups', to='municipalities.municipality', verbose_name='kommuner')),
                 ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='groups', to='portfolios.portfolio', verbose_name='portefølje')),
             ],

@@ -13,7 +13,8 @@ GRANTS = {
         "view_municipality",
         "view_county",
     ],
-    ADVISER: ["view_municipalitygroup", "view_membership", "view_municipality", "view_county"],
+    # Groups and members are not the adviser's to browse in the admin: the portal shows them their own.
+    ADVISER: ["view_municipality", "view_county"],
 }
 
 

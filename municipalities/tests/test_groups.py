@@ -45,6 +45,17 @@ def test_a_veiledning_group_lacks_owner_leader_and_resource_teacher_until_it_has
     assert group.shortcomings() == []
 
 
+def test_in_a_group_of_two_municipalities_each_needs_its_own_owner():
+    fauske, saltdal = municipality("1841"), municipality("1840")
+    group = MunicipalityGroupFactory(municipalities=[fauske, saltdal])
+    MembershipFactory(group=group, role=Role.OWNER_ADMINISTRATIVE, municipality=fauske)
+    MembershipFactory(group=group, role=Role.LEADER, municipality=fauske)
+    MembershipFactory(group=group, role=Role.RESOURCE_TEACHER, municipality=saltdal)
+    assert group.shortcomings() == ["Saltdal mangler kulturskoleeier."]
+    MembershipFactory(group=group, role=Role.OWNER_POLITICAL, municipality=saltdal)
+    assert group.shortcomings() == []
+
+
 def test_a_fremtidens_kulturskole_group_needs_four_members_an_owner_and_exactly_one_coordinator():
     group = MunicipalityGroupFactory(portfolio=PortfolioFactory(programme=FremtidensProgrammeFactory()))
     MembershipFactory(group=group, role=Role.MUNICIPAL_DIRECTOR)

@@ -13,11 +13,18 @@ from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory
 pytestmark = pytest.mark.django_db
 
 
-def _groups(portfolio, count):
-    """`count` groups in `portfolio`, each with one municipality and a leader."""
-    numbers = Municipality.objects.order_by("number").values_list("number", flat=True)[:count]
-    adviser = MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality(numbers[0])]).adviser
-    for number in numbers[1:]:
+def _groups(portfolio, count, adviser=None):
+    """`count` more groups in `portfolio`, each with a municipality not yet in it and a leader, all advised
+    by `adviser` (a new one if None), who is returned."""
+    numbers = (
+        Municipality.objects.exclude(groups__portfolio=portfolio)
+        .order_by("number")
+        .values_list("number", flat=True)[:count]
+    )
+    if adviser is None:
+        adviser = MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality(numbers[0])]).adviser
+        numbers = numbers[1:]
+    for number in numbers:
         group = MunicipalityGroupFactory(portfolio=portfolio, adviser=adviser, municipalities=[municipality(number)])
         MembershipFactory(group=group, role=Role.LEADER)
     return adviser
@@ -105,6 +112,7 @@ def test_the_group_and_adviser_pages_do_not_grow_with_the_number_of_groups(clien
     PlanItemFactory.create_batch(3, portfolio=portfolio)
     client.force_login(adviser)
     before = (_queries(client, group.get_absolute_url()), _queries(client, reverse("my_groups")))
-    _groups(portfolio, 60)
+    _groups(portfolio, 60, adviser=adviser)
+    assert adviser.advised_groups.count() == 65
     after = (_queries(client, group.get_absolute_url()), _queries(client, reverse("my_groups")))
     assert before == after

@@ -44,12 +44,27 @@ MATRIX = [
     ("my_groups", {}, [302, 404, 404, 200, 200, 200]),
     ("municipalities:group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200]),
     ("municipalities:group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
+    ("portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
+    ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
+    ("accounts:login", {}, [200, 302, 302, 302, 302, 302]),
+    ("accounts:password_reset", {}, [200, 200, 200, 200, 200, 200]),
+    ("accounts:invitation_accept", {"token": "ukjent"}, [410, 410, 410, 410, 410, 410]),
+    # The admin is Django's: staff without the permission get its 403, everyone else its login page.
     ("admin:index", {}, [302, 302, 302, 200, 200, 200]),
-    ("admin:municipalities_municipalitygroup_invite", {"pk": "group_a.pk"}, [302, 302, 302, 403, 403, 200]),
+    ("admin:portfolios_portfolio_changelist", {}, [302, 302, 302, 200, 200, 200]),
+    ("admin:municipalities_municipalitygroup_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    ("admin:municipalities_municipalitygroup_change", {"object_id": "group_a.pk"}, [302, 302, 302, 403, 403, 200]),
+    ("admin:municipalities_membership_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    ("admin:accounts_user_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    ("admin:accounts_auditevent_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    # Our own admin view answers 404 to staff without the permission, like the portal.
+    ("admin:municipalities_municipalitygroup_invite", {"pk": "group_a.pk"}, [302, 302, 302, 404, 404, 200]),
 ]
 
 
 def _resolve(world, expr):
+    if "." not in expr:
+        return expr
     name, attr_path = expr.split(".", 1)
     value = world[name]
     for attr in attr_path.split("."):
@@ -103,3 +118,10 @@ def test_each_person_lands_where_their_work_is(client, world, persona, landing):
     response = client.get("/")
     expected = world["group_a"].get_absolute_url() if landing == "group_a" else landing
     assert response["Location"] == expected
+
+
+def test_a_page_refused_as_a_whole_is_logged_too(client, world):
+    client.force_login(world["adviser_a"])
+    assert client.get(reverse("portfolio_list")).status_code == 404
+    event = AuditEvent.objects.get(action="access.refused")
+    assert (event.actor, event.payload["path"]) == (world["adviser_a"], reverse("portfolio_list"))

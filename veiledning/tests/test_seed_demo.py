@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,10 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys):
     p4 = Portfolio.objects.get(name="Portefølje 4, 2023–24")
     assert p4.plan_items.count() == 22
     assert p4.sections.count() == 13
-    assert p4.plan_items.first().weeks_display == "49/50"
+    start_call = p4.plan_items.first()
+    assert (start_call.week_from, start_call.weeks_display) == (date(2022, 12, 5), "49/50")
+    closing = p4.plan_items.get(title="Oppsummerende samling")
+    assert (closing.starts_on, closing.week_from) == (date(2024, 4, 25), date(2024, 4, 22))
     fremtidens = Portfolio.objects.get(programme__key="fremtidens_kulturskole")
     assert fremtidens.plan_items.count() == 19
     assert fremtidens.programme.participation_fee == 20000

@@ -131,8 +131,6 @@ FREMTIDENS_GROUPS = [
     ),
 ]
 
-FORMATS = {"physical": "physical", "digital": "digital", "phone_or_online": "phone_or_online", None: ""}
-
 
 def _row_year(row, previous_year):
     """The year a plan row's ISO weeks belong to, read from its dates or its «Når» wording."""
@@ -163,7 +161,7 @@ def _plan_items(portfolio, rows, first_year):
                 audience=PlanItem.Audience.COORDINATORS
                 if row.get("audience") == "coordinators"
                 else PlanItem.Audience.ALL,
-                format=FORMATS[row.get("format")],
+                format=row.get("format") or "",
                 when_text=row.get("when") or "",
                 starts_on=row_dates[0] if row_dates else None,
                 ends_on=row_dates[-1] if row_dates else None,
@@ -257,8 +255,9 @@ class Command(BaseCommand):
         return portfolio
 
     def _current_portfolio(self, source, leader):
-        """A copy of `source` moved forward by whole years (52 weeks each, so ISO weeks keep their
-        numbers) until it runs through today, as a programme leader would set up this year's cohort."""
+        """A copy of `source` moved forward by whole years of 52 weeks, which keeps every weekday, until it
+        runs through today, as a programme leader would set up this year's cohort. (Across a year with an
+        ISO week 53, the copy's week numbers are one lower than the source's; its dates are what count.)"""
         today = timezone.localdate()
         years = max(1, (today - timedelta(days=60)).year - source.agreement_start.year)
         number = source.number + years
