@@ -116,3 +116,17 @@ def test_the_group_and_adviser_pages_do_not_grow_with_the_number_of_groups(clien
     assert adviser.advised_groups.count() == 65
     after = (_queries(client, group.get_absolute_url()), _queries(client, reverse("my_groups")))
     assert before == after
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:municipalities_municipalitygroup_changelist", "admin:municipalities_membership_changelist"],
+)
+def test_the_admin_lists_of_groups_and_members_do_not_grow_with_the_data(client, url_name):
+    client.force_login(ProgrammeLeaderFactory())
+    portfolio = PortfolioFactory()
+    _groups(portfolio, 5)
+    before = _queries(client, reverse(url_name))
+    _groups(portfolio, 20)
+    _groups(PortfolioFactory(), 20)
+    assert _queries(client, reverse(url_name)) == before
