@@ -42,6 +42,7 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys):
     current = Portfolio.objects.get(status=Portfolio.Status.ACTIVE)
     today = timezone.localdate()
     assert current.agreement_start <= today <= current.agreement_end
+    assert (current.agreement_start.day, current.agreement_start.month) == (1, 1)
     assert current.plan_items.count() == 22
     assert current.plan_items.filter(week_from__gt=today).exists()
 

@@ -273,12 +273,15 @@ class Command(BaseCommand):
             copied_by=leader,
         )
         period = f"{start}–{end % 100:02d}"
+        # The agreement runs over calendar dates, not weeks: 01.01.2026–20.06.2027, not three days earlier.
+        portfolio.agreement_start = source.agreement_start.replace(year=start)
+        portfolio.agreement_end = source.agreement_end.replace(year=end)
         portfolio.status = Portfolio.Status.ACTIVE
         portfolio.document_title = f"Grunnlagsdokument – Veiledning i kulturskoleutvikling {start}–{end}"
         portfolio.plan_title = (
             f"Plan for gjennomføring – Norsk kulturskoleråds veiledningsordning portefølje {number}, {period}"
         )
-        portfolio.save(update_fields=["status", "document_title", "plan_title"])
+        portfolio.save(update_fields=["agreement_start", "agreement_end", "status", "document_title", "plan_title"])
         return portfolio
 
     def _groups(self, portfolio, specs, users):
