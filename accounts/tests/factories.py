@@ -23,19 +23,21 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save(update_fields=["password"])
 
 
+def _staff_role(name):
+    """Adds the created user to the staff role `name` (an auth group made by a data migration)."""
+
+    def add(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=name))
+
+    return factory.PostGeneration(add)
+
+
 class ProgrammeLeaderFactory(UserFactory):
     is_staff = True
-
-    @factory.post_generation
-    def role(obj, create, extracted, **kwargs):
-        if create:
-            obj.groups.add(Group.objects.get(name=PROGRAMME_LEADER))
+    role = _staff_role(PROGRAMME_LEADER)
 
 
 class AdviserFactory(UserFactory):
     is_staff = True
-
-    @factory.post_generation
-    def role(obj, create, extracted, **kwargs):
-        if create:
-            obj.groups.add(Group.objects.get(name=ADVISER))
+    role = _staff_role(ADVISER)
