@@ -75,38 +75,26 @@ def test_copying_a_portfolio_moves_every_date_and_keeps_weeks_weekdays_and_text(
     assert AuditEvent.objects.filter(action="portfolio.copied", object_id=str(copy.pk)).exists()
 
 
+def _copy_action(client, source, **fields):
+    """Posts the admin's «Kopier til ny periode» action for `source`; `fields` fill in its form."""
+    data = {"action": "copy_to_new_period", "_selected_action": [source.pk]}
+    if fields:
+        data.update(apply="1", **fields)
+    return client.post(reverse("admin:portfolios_portfolio_changelist"), data)
+
+
 def test_the_programme_leader_copies_a_portfolio_through_the_admin_action(client):
     client.force_login(ProgrammeLeaderFactory())
     source = PortfolioFactory(name="Portefølje 4, 2023–24")
     PlanItemFactory(portfolio=source)
-    url = reverse("admin:portfolios_portfolio_changelist")
-    form = client.post(url, {"action": "copy_to_new_period", "_selected_action": [source.pk]})
+    form = _copy_action(client, source)
     assert "Kopier «Portefølje 4, 2023–24» til ny periode" in form.content.decode()
 
-    invalid = client.post(
-        url,
-        {
-            "action": "copy_to_new_period",
-            "_selected_action": [source.pk],
-            "apply": "1",
-            "name": "Ny",
-            "shift_weeks": "x",
-        },
-    )
+    invalid = _copy_action(client, source, name="Ny", shift_weeks="x")
     assert "Oppgi et heltall" in invalid.content.decode()
     assert 'value="Ny"' in invalid.content.decode()
 
-    done = client.post(
-        url,
-        {
-            "action": "copy_to_new_period",
-            "_selected_action": [source.pk],
-            "apply": "1",
-            "name": "Portefølje 5, 2024–25",
-            "number": "5",
-            "shift_weeks": "52",
-        },
-    )
+    done = _copy_action(client, source, name="Portefølje 5, 2024–25", number="5", shift_weeks="52")
     copy = Portfolio.objects.get(name="Portefølje 5, 2024–25")
     assert done.status_code == 302
     assert done["Location"] == reverse("admin:portfolios_portfolio_change", args=[copy.pk])
