@@ -57,9 +57,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 .env:
 	cp .env.example .env
 
-# WeasyPrint imports only when Pango is there, so the import is the check.
+# The libraries and fonts are checked one by one: a machine with Pango but without the fonts would
+# otherwise render PDFs in whatever font it happens to have.
 system-deps: | $(VENV)/.runtime
-	@$(PY) -c "import weasyprint" 2>/dev/null || { \
+	@dpkg -s $(WEASYPRINT_DEBS) >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && $(APT_INSTALL) $(WEASYPRINT_DEBS); }
 
 browser-deps:

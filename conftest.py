@@ -5,6 +5,7 @@ from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from veiledning.testing.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
+from veiledning.testing.permissions import build_world
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +17,12 @@ def _fast_passwords_and_local_mail(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def world(db):
+    """Two groups in two portfolios and one person of each persona (veiledning/testing/permissions.py)."""
+    return build_world()
 
 
 # Browser tests: Debian's Chromium driven by Playwright's sync API. `playwright install` cannot download

@@ -13,7 +13,7 @@ urlpatterns = [
     path("portefoljer/<int:pk>/", views.portfolio_detail, name="portfolio_detail"),
     path("portefoljer/", include("portfolios.urls")),
     path("mine-kommunegrupper/", views.my_groups, name="my_groups"),
-    path("kommunegrupper/", include("municipalities.urls")),
+    path("kommunegrupper/<int:pk>/", views.group_detail, name="group_detail"),
     path("konto/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused
 from municipalities.models import MunicipalityGroup
-from municipalities.selectors import groups_of_member
+from municipalities.selectors import get_group_for_user, groups_of_member, members_in_role_order
 from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
 
@@ -77,3 +77,21 @@ def my_groups(request):
         .order_by("-portfolio__agreement_start", "name")
     )
     return render(request, "veiledning/my_groups.html", {"groups": groups})
+
+
+@login_required
+def group_detail(request, pk):
+    """A group's page: its members, the portfolio's plan and, from each capability app, the group's part."""
+    group = get_group_for_user(request.user, pk)
+    portfolio = group.portfolio
+    return render(
+        request,
+        "veiledning/group_detail.html",
+        {
+            "group": group,
+            "portfolio": portfolio,
+            "members": members_in_role_order(group),
+            "plan_items": portfolio.plan_items.all(),
+            "shortcomings": group.shortcomings(),
+        },
+    )

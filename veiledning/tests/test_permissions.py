@@ -1,6 +1,4 @@
-"""Every URL of the portal × every persona, with the status each must get (pretix's permission matrix).
-
-Out of reach is always 404, never 403, so that nothing leaks about what exists."""
+"""The permission matrix of the foundation's pages (see veiledning/testing/permissions.py)."""
 
 import re
 
@@ -8,31 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from accounts.tests.factories import ProgrammeLeaderFactory
-from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
-from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory
-
-PERSONAS = ["anonymous", "member_a", "member_b", "adviser_a", "adviser_b", "leader"]
-
-
-@pytest.fixture
-def world(db):
-    group_a = MunicipalityGroupFactory(municipalities=[municipality("1804")])
-    group_b = MunicipalityGroupFactory(municipalities=[municipality("5612")])
-    for group in (group_a, group_b):
-        PlanItemFactory(portfolio=group.portfolio)
-        FoundationSectionFactory(portfolio=group.portfolio)
-    return {
-        "group_a": group_a,
-        "group_b": group_b,
-        "anonymous": None,
-        "member_a": MembershipFactory(group=group_a).user,
-        "member_b": MembershipFactory(group=group_b).user,
-        "adviser_a": group_a.adviser,
-        "adviser_b": group_b.adviser,
-        "leader": ProgrammeLeaderFactory(),
-    }
-
+from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
 
 # url name, kwargs built from the world, expected status per persona (in PERSONAS order).
 # 302 for anonymous is the redirect to the login page.
@@ -42,8 +16,8 @@ MATRIX = [
     ("portfolio_detail", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200]),
     ("portfolios:foundation_document", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200]),
     ("my_groups", {}, [302, 404, 404, 200, 200, 200]),
-    ("municipalities:group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200]),
-    ("municipalities:group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
+    ("group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200]),
+    ("group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
     ("portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
     ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
     ("accounts:login", {}, [200, 302, 302, 302, 302, 302]),
@@ -62,31 +36,15 @@ MATRIX = [
 ]
 
 
-def _resolve(world, expr):
-    if "." not in expr:
-        return expr
-    name, attr_path = expr.split(".", 1)
-    value = world[name]
-    for attr in attr_path.split("."):
-        value = getattr(value, attr)
-    return value
-
-
-@pytest.mark.parametrize(("url_name", "kwargs", "expected"), MATRIX, ids=[f"{m[0]}{m[1]}" for m in MATRIX])
+@pytest.mark.parametrize(("url_name", "kwargs", "expected"), MATRIX, ids=matrix_ids(MATRIX))
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_permission_matrix(client, world, url_name, kwargs, expected, persona):
-    url = reverse(url_name, kwargs={k: _resolve(world, v) for k, v in kwargs.items()})
-    if world[persona] is not None:
-        client.force_login(world[persona])
-    response = client.get(url)
-    assert response.status_code == expected[PERSONAS.index(persona)], f"{persona} on {url}"
-    if response.status_code == 302 and persona == "anonymous":
-        assert "logg-inn" in response["Location"] or "/admin/login/" in response["Location"]
+    check_access(client, world, url_name, kwargs, expected, persona)
 
 
 def test_an_unknown_group_is_the_same_404_as_someone_elses(client, world):
     client.force_login(world["member_a"])
-    missing = client.get(reverse("municipalities:group_detail", kwargs={"pk": 999999}))
+    missing = client.get(reverse("group_detail", kwargs={"pk": 999999}))
     hidden = client.get(world["group_b"].get_absolute_url())
     assert missing.status_code == hidden.status_code == 404
 
