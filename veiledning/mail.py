@@ -3,12 +3,18 @@
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
+
+
+def _render_plain(name, context):
+    # Mails are plain text: HTML escaping would turn «Kåre & Co» into «Kåre &amp; Co».
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def render_mail(*, template, context):
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    body = render_to_string(f"{template}.txt", context)
+    subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
+    body = _render_plain(f"{template}.txt", context)
     return subject, body
 
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "portfolios",
     "municipalities",
+    "meetings",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "veiledning.apps.VeiledningConfig",
 ]
@@ -148,6 +149,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Beat only starts the scan; what is due lives in the database (meetings.Reminder), never as long
+# countdowns in Redis.
+CELERY_BEAT_SCHEDULE = {
+    "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 120.0},
+}
+
+# Meetings: reminders go out these many days before a confirmed meeting, and the adviser is reminded
+# of a missing note this many days after a meeting. A failed send is tried again after 5, 10, 20 …
+# minutes, REMINDER_MAX_ATTEMPTS times in all, then recorded as failed for the programme leader.
+MEETING_REMINDER_DAYS = env.list("MEETING_REMINDER_DAYS", cast=int, default=[7, 1])
+MEETING_NOTE_MISSING_DAYS = env.int("MEETING_NOTE_MISSING_DAYS", default=3)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_RETRY_MINUTES = env.int("REMINDER_RETRY_MINUTES", default=5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

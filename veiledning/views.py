@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused
+from meetings.selectors import failed_reminders, meeting_plan, with_meeting_overview
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import get_group_for_user, groups_of_member, members_in_role_order
 from portfolios.models import Portfolio
@@ -49,7 +50,11 @@ def portfolio_list(request):
     )
     for portfolio in portfolios:
         portfolio.status_counts = _status_counts(portfolio.groups.all())
-    return render(request, "veiledning/portfolio_list.html", {"portfolios": portfolios})
+    return render(
+        request,
+        "veiledning/portfolio_list.html",
+        {"portfolios": portfolios, "failed_reminders": failed_reminders().count()},
+    )
 
 
 @login_required
@@ -71,7 +76,7 @@ def my_groups(request):
     """«Mine kommunegrupper»: the groups an adviser follows."""
     if not (request.user.is_adviser or request.user.is_programme_leader):
         raise AccessRefused
-    groups = (
+    groups = with_meeting_overview(
         MunicipalityGroup.objects.filter(adviser=request.user)
         .with_overview()
         .order_by("-portfolio__agreement_start", "name")
@@ -93,5 +98,6 @@ def group_detail(request, pk):
             "members": members_in_role_order(group),
             "plan_items": portfolio.plan_items.all(),
             "shortcomings": group.shortcomings(),
+            "meeting_plan": meeting_plan(group),
         },
     )

@@ -97,11 +97,12 @@ def test_the_portfolio_list_runs_the_same_queries_with_5_and_50_groups(client, d
     client.force_login(ProgrammeLeaderFactory())
     _groups(PortfolioFactory(), 5)
     # session, user, the user's staff roles, portfolios with programmes, groups with advisers,
-    # their municipalities with counties, their memberships with users and municipalities.
-    with django_assert_num_queries(7):
+    # their municipalities with counties, their memberships with users and municipalities,
+    # the count of failed meeting reminders.
+    with django_assert_num_queries(8):
         client.get(reverse("portfolio_list"))
     _groups(PortfolioFactory(), 45)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("portfolio_list"))
 
 

@@ -1,0 +1,96 @@
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+
+from municipalities.models import Role
+
+from .models import Meeting, MeetingNote, Task
+
+
+class MeetingScheduleForm(forms.Form):
+    """Date, time and place of a meeting. Times are Norwegian wall-clock times."""
+
+    day = forms.DateField(label="Dato", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.TimeField(label="Fra kl.", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(label="Til kl.", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    format = forms.ChoiceField(label="Form", choices=Meeting.Format.choices)
+    place = forms.CharField(label="Sted", max_length=300, required=False, help_text="Adresse og rom for fysiske møter.")
+    link = forms.URLField(label="Lenke til møtet", max_length=500, required=False, assume_scheme="https")
+    agenda = forms.CharField(label="Saksliste", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+    def __init__(self, *args, meeting=None, **kwargs):
+        if meeting is not None and "initial" not in kwargs:
+            initial = {"format": meeting.format, "place": meeting.place, "link": meeting.link, "agenda": meeting.agenda}
+            if meeting.starts_at:
+                starts, ends = timezone.localtime(meeting.starts_at), timezone.localtime(meeting.ends_at)
+                initial |= {"day": starts.date(), "start": starts.time(), "end": ends.time()}
+            elif meeting.window_start:
+                initial["day"] = meeting.window_start
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        day, start, end = cleaned.get("day"), cleaned.get("start"), cleaned.get("end")
+        if day and start and end:
+            if end <= start:
+                self.add_error("end", "Møtet må slutte etter at det har startet.")
+            else:
+                cleaned["starts_at"] = timezone.make_aware(datetime.combine(day, start))
+                cleaned["ends_at"] = timezone.make_aware(datetime.combine(day, end))
+        if cleaned.get("format") == Meeting.Format.PHYSICAL and not cleaned.get("place"):
+            self.add_error("place", "Skriv hvor møtet holdes.")
+        return cleaned
+
+
+class LocalMeetingForm(MeetingScheduleForm):
+    kind = forms.ChoiceField(
+        label="Type møte",
+        choices=[(k.value, k.label) for k in Meeting.LOCAL_KINDS],
+        help_text="Kommunegruppemøte: kommunegruppen alene. Personalmøte: med lærerne i kulturskolen.",
+    )
+    title = forms.CharField(label="Tittel", max_length=300, required=False, help_text="Tom gir typen som tittel.")
+    field_order = ["kind", "title", "day", "start", "end", "format", "place", "link", "agenda"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("title") and cleaned.get("kind"):
+            cleaned["title"] = Meeting.Kind(cleaned["kind"]).label
+        return cleaned
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Hvorfor avlyses møtet?", max_length=300, help_text="Deltakerne får se dette.")
+
+
+class NoteForm(forms.ModelForm):
+    class Meta:
+        model = MeetingNote
+        fields = ["summary", "agreements", "staff_note"]
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in fields}
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ["text", "responsible_role", "responsible_user", "due_on"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible_role"].choices = [("", "Ingen bestemt rolle"), *Role.choices]
+        self.fields["responsible_user"].queryset = members
+        self.fields["responsible_user"].empty_label = "Ingen bestemt person"
+
+
+TaskFormSet = forms.inlineformset_factory(MeetingNote, Task, form=TaskForm, extra=2, can_delete=True)
+
+
+def task_rows(formset):
+    """The tasks as the adviser left them, in the form's order, for services.note_save."""
+    return [
+        {"id": form.instance.pk, **{k: form.cleaned_data[k] for k in TaskForm.Meta.fields}}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
+    ]

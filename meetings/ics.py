@@ -1,0 +1,54 @@
+"""iCalendar (RFC 5545) for meetings: e-mail attachments and the personal calendar feed.
+
+Times are written in UTC, which every calendar converts to its own zone, so no VTIMEZONE is needed.
+The UID is the meeting's own and never changes; SEQUENCE rises with every change participants should
+see, so calendars replace the old version of the event instead of adding a second one."""
+
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress
+
+from .models import Meeting
+
+PRODID = "-//Norsk kulturskoleråd//Veiledning//NO"
+
+
+def _location(meeting):
+    return meeting.place or meeting.link or meeting.get_format_display()
+
+
+def meeting_event(meeting):
+    event = Event()
+    event.add("uid", f"{meeting.uid}@veiledning.kulturskoleradet.no")
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", meeting.starts_at)
+    event.add("dtend", meeting.ends_at)
+    event.add("summary", meeting.title)
+    event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
+    if location := _location(meeting):
+        event.add("location", location)
+    description = [meeting.agenda.strip(), f"{settings.SITE_URL}{meeting.get_absolute_url()}"]
+    event.add("description", "\n\n".join(part for part in description if part))
+    event.add("url", f"{settings.SITE_URL}{meeting.get_absolute_url()}")
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    organizer.params["cn"] = "Norsk kulturskoleråd"
+    event.add("organizer", organizer)
+    return event
+
+
+def calendar_bytes(meetings, *, name=None):
+    """A calendar of the meetings that have a time. PUBLISH: the events are for information, no replies."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    if name:
+        calendar.add("x-wr-calname", name)
+    for meeting in meetings:
+        if meeting.starts_at:
+            calendar.add_component(meeting_event(meeting))
+    return calendar.to_ical()

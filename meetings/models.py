@@ -1,0 +1,313 @@
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from municipalities.models import Membership, MunicipalityGroup, Role
+from portfolios.models import PlanItem, Portfolio
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Meetings a user may see: all for the programme leader; a group's meetings for its members and
+        adviser; a portfolio's gatherings for everyone in one of its groups and for its advisers."""
+        if user.is_programme_leader:
+            return self.all()
+        in_group = Exists(Membership.objects.filter(group=OuterRef("group"), user=user))
+        in_portfolio = Exists(Membership.objects.filter(group__portfolio=OuterRef("portfolio"), user=user))
+        advises_portfolio = Exists(
+            Portfolio.advisers.through.objects.filter(portfolio=OuterRef("portfolio"), user=user)
+        )
+        return self.filter(
+            Q(group__isnull=False, group__adviser=user)
+            | Q(group__isnull=False) & in_group
+            | Q(group__isnull=True) & (in_portfolio | advises_portfolio)
+        )
+
+    def with_details(self):
+        return self.select_related("portfolio__programme", "group__adviser", "plan_item", "note")
+
+
+class Meeting(models.Model):
+    """A meeting of one group (with its adviser, or the group's own local meeting), or a gathering for a
+    whole portfolio (`group` empty)."""
+
+    class Kind(models.TextChoices):
+        GUIDANCE = "guidance", "Veiledningsmøte"
+        GATHERING = "gathering", "Fellessamling"
+        GROUP_MEETING = "group_meeting", "Kommunegruppemøte"
+        STAFF_MEETING = "staff_meeting", "Personalmøte"
+
+    class Format(models.TextChoices):
+        PHYSICAL = "physical", "Fysisk møte"
+        DIGITAL = "digital", "Digitalt møte"
+        PHONE = "phone", "Telefonmøte"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Foreløpig"
+        CONFIRMED = "confirmed", "Bekreftet"
+        HELD = "held", "Gjennomført"
+        CANCELLED = "cancelled", "Avlyst"
+
+    LOCAL_KINDS = (Kind.GROUP_MEETING, Kind.STAFF_MEETING)
+
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.CASCADE, related_name="meetings", verbose_name="portefølje"
+    )
+    group = models.ForeignKey(
+        MunicipalityGroup,
+        on_delete=models.CASCADE,
+        related_name="meetings",
+        null=True,
+        blank=True,
+        verbose_name="kommunegruppe",
+        help_text="Tom for en fellessamling for hele porteføljen.",
+    )
+    plan_item = models.ForeignKey(
+        PlanItem,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        null=True,
+        blank=True,
+        verbose_name="rad i planen",
+    )
+    title = models.CharField("tittel", max_length=300)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PLANNED)
+    # A planned meeting lies somewhere in the plan's weeks; the exact time comes when it is confirmed.
+    window_start = models.DateField("tidligst", null=True, blank=True)
+    window_end = models.DateField("senest", null=True, blank=True)
+    starts_at = models.DateTimeField("starter", null=True, blank=True)
+    ends_at = models.DateTimeField("slutter", null=True, blank=True)
+    format = models.CharField("form", max_length=20, choices=Format.choices, blank=True)
+    place = models.CharField("sted", max_length=300, blank=True)
+    link = models.URLField("lenke til møtet", max_length=500, blank=True)
+    agenda = models.TextField("saksliste", blank=True)
+    cancelled_reason = models.CharField("grunn til avlysning", max_length=300, blank=True)
+    # iCalendar: the UID never changes, SEQUENCE rises with every change participants should see.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField("versjon", default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "møte"
+        verbose_name_plural = "møter"
+        ordering = ["starts_at", "window_start", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="meeting_gathering_has_no_group",
+                condition=Q(kind="gathering", group__isnull=True) | (~Q(kind="gathering") & Q(group__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="meeting_ends_after_start",
+                condition=Q(starts_at__isnull=True, ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+            ),
+            models.CheckConstraint(
+                name="meeting_confirmed_has_time",
+                condition=Q(status="planned") | Q(starts_at__isnull=False),
+            ),
+            # Creating a group's meetings from the plan twice must not double them.
+            models.UniqueConstraint(fields=["group", "plan_item"], name="meeting_once_per_group_and_plan_row"),
+            models.UniqueConstraint(
+                fields=["portfolio", "plan_item"],
+                condition=Q(group__isnull=True),
+                name="gathering_once_per_plan_row",
+            ),
+        ]
+        indexes = [models.Index(fields=["group", "starts_at"]), models.Index(fields=["portfolio", "starts_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("meetings:meeting_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_gathering(self):
+        return self.group_id is None
+
+    @property
+    def is_local(self):
+        return self.kind in self.LOCAL_KINDS
+
+    @property
+    def has_time(self):
+        return self.starts_at is not None
+
+    @property
+    def is_past(self):
+        return self.ends_at is not None and self.ends_at < timezone.now()
+
+    @property
+    def week_display(self):
+        """The plan's weeks for a meeting without a time: «uke 6/7»."""
+        if not self.window_start:
+            return ""
+        first, last = self.window_start.isocalendar().week, self.window_end.isocalendar().week
+        return f"uke {first}" if first == last else f"uke {first}/{last}"
+
+
+class MeetingNote(models.Model):
+    """The adviser's note from a guidance meeting. Members see it once it is published; `staff_note`
+    is for Norsk kulturskoleråd's staff alone and never shown to members."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Utkast"
+        PUBLISHED = "published", "Publisert"
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="note", verbose_name="møte")
+    summary = models.TextField("hva vi snakket om", blank=True)
+    agreements = models.TextField("hva vi ble enige om", blank=True)
+    staff_note = models.TextField(
+        "internt notat", blank=True, help_text="Vises bare for veiledere og programleder, aldri for kommunen."
+    )
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="skrevet av"
+    )
+    published_at = models.DateTimeField("publisert", null=True, blank=True)
+    updated_at = models.DateTimeField("sist endret", auto_now=True)
+
+    class Meta:
+        verbose_name = "møtereferat"
+        verbose_name_plural = "møtereferater"
+
+    def __str__(self):
+        return f"Referat: {self.meeting}"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class TaskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True)
+
+    def published(self):
+        return self.filter(note__status=MeetingNote.Status.PUBLISHED)
+
+
+class Task(models.Model):
+    """A task agreed in a meeting, for the period until the next one."""
+
+    note = models.ForeignKey(MeetingNote, on_delete=models.CASCADE, related_name="tasks", verbose_name="referat")
+    order = models.PositiveSmallIntegerField("rekkefølge", default=0)
+    text = models.CharField("oppgave", max_length=500)
+    responsible_role = models.CharField("ansvarlig rolle", max_length=40, choices=Role.choices, blank=True)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meeting_tasks",
+        verbose_name="ansvarlig person",
+    )
+    due_on = models.DateField("frist", null=True, blank=True)
+    done_at = models.DateTimeField("utført", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "oppgave"
+        verbose_name_plural = "oppgaver"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_done(self):
+        return self.done_at is not None
+
+    @property
+    def is_overdue(self):
+        return not self.is_done and self.due_on is not None and self.due_on < timezone.localdate()
+
+    @property
+    def responsible_display(self):
+        if self.responsible_user_id:
+            return self.responsible_user.full_name
+        return self.get_responsible_role_display()
+
+
+class Reminder(models.Model):
+    """One e-mail to one person about one meeting, sent when `due_at` has passed. The rows are the
+    schedule: a beat task claims due rows and sends each once (see services.reminders_send_due)."""
+
+    class Kind(models.TextChoices):
+        BEFORE_MEETING = "before_meeting", "Påminnelse før møtet"
+        NOTE_MISSING = "note_missing", "Referat mangler"
+        CHANGED = "changed", "Møtet er endret"
+        CANCELLED = "cancelled", "Møtet er avlyst"
+        NOTE_PUBLISHED = "note_published", "Referat publisert"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Venter"
+        SENDING = "sending", "Sendes"
+        SENT = "sent", "Sendt"
+        SKIPPED = "skipped", "Ikke sendt (ikke lenger aktuell)"
+        CANCELLED = "cancelled", "Avbrutt"
+        FAILED = "failed", "Feilet"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders", verbose_name="møte")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders", verbose_name="mottaker"
+    )
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    # Before the meeting for BEFORE_MEETING, after its end for NOTE_MISSING, zero for notices.
+    offset = models.DurationField("tid før/etter møtet", default=timedelta(0))
+    # For notices: the meeting's SEQUENCE they announce, so a second change is a new notice.
+    sequence = models.PositiveIntegerField(default=0)
+    due_at = models.DateTimeField("sendes")
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("forsøk", default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField("sendt", null=True, blank=True)
+    last_error = models.TextField("siste feil", blank=True)
+
+    class Meta:
+        verbose_name = "påminnelse"
+        verbose_name_plural = "påminnelser"
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "recipient", "kind", "offset", "sequence"], name="reminder_once_per_recipient"
+            )
+        ]
+        indexes = [
+            # The beat task's query: due pending rows. A partial index stays as small as the queue.
+            models.Index(fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"),
+            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="reminder_sending_claimed"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.meeting} → {self.recipient}"
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address. Only the SHA-256 of the token is stored; the address is
+    shown once, when it is made, and renewing it makes the old one stop working."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "kalenderabonnement"
+        verbose_name_plural = "kalenderabonnementer"
+
+    def __str__(self):
+        return f"Kalender for {self.user}"

@@ -1,0 +1,46 @@
+"""Who may change what in meetings. Seeing a meeting is `Meeting.objects.visible_to`; these rules come
+on top, and a view refuses with a 404 like anything else out of reach."""
+
+from municipalities.models import Role
+
+from .models import Meeting
+
+LOCAL_ORGANISER_ROLES = (Role.LEADER, Role.COORDINATOR)
+
+
+def _role_in(user, group):
+    membership = next((m for m in group.memberships.all() if m.user_id == user.pk), None)
+    return membership.role if membership else None
+
+
+def can_plan_meetings(user, group):
+    """Create the group's meetings from the plan: the programme leader and the group's adviser."""
+    return user.is_programme_leader or group.adviser_id == user.pk
+
+
+def can_add_local_meeting(user, group):
+    """The kulturskoleleder and the coordinator plan the group's own meetings."""
+    return _role_in(user, group) in LOCAL_ORGANISER_ROLES
+
+
+def can_schedule(user, meeting):
+    if meeting.is_gathering:
+        return user.is_programme_leader
+    if meeting.is_local:
+        return can_add_local_meeting(user, meeting.group)
+    return can_plan_meetings(user, meeting.group)
+
+
+def can_write_note(user, meeting):
+    """The adviser writes the note of a guidance meeting."""
+    return meeting.kind == Meeting.Kind.GUIDANCE and meeting.group.adviser_id == user.pk
+
+
+def can_see_staff_note(user):
+    return user.is_programme_leader or user.is_adviser
+
+
+def can_tick_tasks(user, meeting):
+    return meeting.group_id is not None and (
+        meeting.group.adviser_id == user.pk or _role_in(user, meeting.group) is not None
+    )

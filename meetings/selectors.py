@@ -1,0 +1,156 @@
+"""Reads of meetings that several views share."""
+
+import itertools
+from dataclasses import dataclass, field
+
+from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.access import AccessRefused
+from municipalities.models import Membership
+
+from .models import Meeting, MeetingNote, Reminder, Task
+
+RECOMMENDED_ORDER = ["Veiledningsmøte", "Kommunegruppemøte", "Personalmøte", "Kommunegruppemøte"]
+
+
+def get_meeting_for_user(user, pk):
+    """The meeting `pk` if `user` may see it; otherwise AccessRefused (a 404)."""
+    meeting = (
+        Meeting.objects.visible_to(user).with_details().prefetch_related("group__memberships").filter(pk=pk).first()
+    )
+    if meeting is None:
+        raise AccessRefused("meetings.meeting", pk)
+    return meeting
+
+
+@dataclass
+class Gap:
+    after: Meeting
+    before: Meeting
+
+
+@dataclass
+class MeetingPlan:
+    """A group's meetings in time order, with what the plan still lacks."""
+
+    meetings: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)
+
+    @property
+    def guidance(self):
+        return [m for m in self.meetings if m.kind == Meeting.Kind.GUIDANCE and m.status != Meeting.Status.CANCELLED]
+
+    @property
+    def is_created(self):
+        return bool(self.guidance)
+
+    @property
+    def undated(self):
+        return [m for m in self.guidance if not m.has_time]
+
+    @property
+    def upcoming(self):
+        now = timezone.now()
+        return next((m for m in self.meetings if m.status == Meeting.Status.CONFIRMED and m.starts_at >= now), None)
+
+    @property
+    def is_complete(self):
+        """«Møtedatoer på plass for hele perioden»: every guidance meeting has its date and time."""
+        return self.is_created and not self.undated
+
+
+def _sort_key(meeting):
+    day = meeting.starts_at.date() if meeting.starts_at else meeting.window_start
+    return (day is None, day or timezone.localdate(), meeting.starts_at or timezone.now(), meeting.pk)
+
+
+def _day(meeting):
+    return timezone.localtime(meeting.starts_at).date() if meeting.starts_at else meeting.window_start
+
+
+def meeting_plan(group):
+    """The group's meetings and the portfolio's gatherings, in order, and the periods between two
+    guidance meetings with no kommunegruppemøte or personalmøte (the evaluation found that groups lose
+    momentum there). Two queries."""
+    meetings = sorted(
+        Meeting.objects.filter(Q(group=group) | Q(group=None, portfolio=group.portfolio_id)).select_related("note"),
+        key=_sort_key,
+    )
+    plan = MeetingPlan(meetings=meetings)
+    guidance = [m for m in plan.guidance if _day(m)]
+    local_days = [_day(m) for m in meetings if m.is_local and m.status != Meeting.Status.CANCELLED and _day(m)]
+    for first, second in itertools.pairwise(guidance):
+        if not any(_day(first) < day < _day(second) for day in local_days):
+            plan.gaps.append(Gap(after=first, before=second))
+    return plan
+
+
+def open_tasks_before(meeting):
+    """Open tasks from the published notes of the group's earlier meetings: what the group took on
+    for the period that ends with this meeting."""
+    if meeting.group_id is None:
+        return Task.objects.none()
+    earlier = Q(note__meeting__starts_at__lt=meeting.starts_at) if meeting.starts_at else Q()
+    return (
+        Task.objects.open()
+        .published()
+        .filter(earlier, note__meeting__group=meeting.group_id)
+        .exclude(note__meeting=meeting)
+        .select_related("note__meeting", "responsible_user")
+        .order_by("due_on", "pk")
+    )
+
+
+def _count(queryset):
+    """A correlated COUNT(*) usable as an annotation. COUNT as a plain function makes no GROUP BY, so
+    the subquery returns exactly one row."""
+    return Coalesce(
+        Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def with_meeting_overview(groups):
+    """Annotate groups with what the adviser's list shows: the next meeting, meetings held without a
+    published note, open and overdue tasks. One query for any number of groups."""
+    now = timezone.now()
+    upcoming = Meeting.objects.filter(
+        group=OuterRef("pk"), status=Meeting.Status.CONFIRMED, starts_at__gte=now
+    ).order_by("starts_at")
+    held = Meeting.objects.filter(
+        Q(status=Meeting.Status.HELD) | Q(status=Meeting.Status.CONFIRMED, ends_at__lt=now),
+        group=OuterRef("pk"),
+        kind=Meeting.Kind.GUIDANCE,
+    ).exclude(note__status=MeetingNote.Status.PUBLISHED)
+    tasks = Task.objects.open().published().filter(note__meeting__group=OuterRef("pk"))
+    return groups.annotate(
+        next_meeting_pk=Subquery(upcoming.values("pk")[:1]),
+        next_meeting_title=Subquery(upcoming.values("title")[:1]),
+        next_meeting_at=Subquery(upcoming.values("starts_at")[:1]),
+        notes_missing=_count(held),
+        open_tasks=_count(tasks),
+        overdue_tasks=_count(tasks.filter(due_on__lt=timezone.localdate())),
+    )
+
+
+def meetings_for_user(user):
+    """Every meeting with a time that concerns `user`, for their calendar feed: their groups' meetings,
+    the guidance meetings of the groups they advise, and the gatherings of their portfolios (all
+    gatherings for the programme leader, who runs them)."""
+    memberships = Membership.objects.filter(user=user)
+    query = (
+        Q(group__in=memberships.values("group"))
+        | Q(group__adviser=user, kind=Meeting.Kind.GUIDANCE)
+        | Q(group=None, portfolio__in=memberships.values("group__portfolio"))
+        | Q(group=None, portfolio__in=user.advised_portfolios.values("pk"))
+    )
+    if user.is_programme_leader:
+        query |= Q(group=None)
+    return Meeting.objects.filter(query, starts_at__isnull=False).order_by("starts_at")
+
+
+def failed_reminders():
+    return Reminder.objects.filter(status=Reminder.Status.FAILED).select_related("meeting", "recipient")

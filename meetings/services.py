@@ -1,0 +1,413 @@
+"""Writes for meetings, notes, tasks and reminders.
+
+Every e-mail about a meeting is a `Reminder` row with a due time, sent by `reminders_send_due`: the
+reminders before a meeting, the adviser's reminder of a missing note, and the notices that a meeting
+was changed or cancelled or that its note was published. Notices are due at once, and the scan is
+queued when the transaction commits so that they go out within seconds."""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.services import audit_log
+from municipalities.models import Membership, Role
+from portfolios.models import PlanItem
+from veiledning.mail import send_templated_mail
+
+from . import ics
+from .models import CalendarFeed, Meeting, MeetingNote, Reminder, Task
+
+logger = logging.getLogger(__name__)
+
+# A claimed row that is still "sending" after this long belongs to a worker that died mid-run.
+STUCK_AFTER = timedelta(minutes=15)
+PLAN_FORMATS = {PlanItem.Format.PHYSICAL: Meeting.Format.PHYSICAL, PlanItem.Format.DIGITAL: Meeting.Format.DIGITAL}
+SCHEDULE_FIELDS = ("starts_at", "ends_at", "format", "place", "link")
+
+
+class MeetingError(Exception):
+    """A change the meeting's state does not allow; the message is for the user."""
+
+
+# Meeting plans
+
+
+def _window(item):
+    """The dates a planned meeting lies within: the plan row's dates, else its weeks (Monday to Sunday)."""
+    if item.starts_on:
+        return item.starts_on, item.ends_on or item.starts_on
+    if item.week_from:
+        return item.week_from, (item.week_to or item.week_from) + timedelta(days=6)
+    return None, None
+
+
+def _meeting_from_plan(item, *, portfolio, group, kind, user):
+    window_start, window_end = _window(item)
+    return Meeting(
+        portfolio=portfolio,
+        group=group,
+        plan_item=item,
+        title=item.title,
+        kind=kind,
+        window_start=window_start,
+        window_end=window_end,
+        format=PLAN_FORMATS.get(item.format, ""),
+        created_by=user,
+    )
+
+
+@transaction.atomic
+def meetings_create_from_plan(*, group, user, request=None):
+    """Create `group`'s meetings from its portfolio's plan, one per plan row of kind "meeting", and the
+    portfolio's gatherings once. Planned meetings lie in the plan's weeks until someone confirms a time.
+    Safe to run again: rows that already have their meeting are left alone. Returns the new meetings."""
+    portfolio = group.portfolio
+    items = list(portfolio.plan_items.filter(kind__in=[PlanItem.Kind.MEETING, PlanItem.Kind.GATHERING]))
+    have_group = set(group.meetings.exclude(plan_item=None).values_list("plan_item_id", flat=True))
+    have_portfolio = set(
+        portfolio.meetings.filter(group=None).exclude(plan_item=None).values_list("plan_item_id", flat=True)
+    )
+    new = [
+        _meeting_from_plan(item, portfolio=portfolio, group=group, kind=Meeting.Kind.GUIDANCE, user=user)
+        for item in items
+        if item.kind == PlanItem.Kind.MEETING and item.pk not in have_group
+    ] + [
+        _meeting_from_plan(item, portfolio=portfolio, group=None, kind=Meeting.Kind.GATHERING, user=user)
+        for item in items
+        if item.kind == PlanItem.Kind.GATHERING and item.pk not in have_portfolio
+    ]
+    # ignore_conflicts: a second click or a colleague doing the same at the same moment adds nothing.
+    Meeting.objects.bulk_create(new, ignore_conflicts=True)
+    audit_log(action="meetings.created_from_plan", actor=user, obj=group, request=request, payload={"new": len(new)})
+    return new
+
+
+@transaction.atomic
+def local_meeting_add(*, group, kind, title, starts_at, ends_at, format, place="", link="", agenda="", user):
+    """A kommunegruppemøte or personalmøte the group holds on its own, confirmed from the start."""
+    if kind not in Meeting.LOCAL_KINDS:
+        raise MeetingError("Bare kommunegruppemøter og personalmøter kan legges til av kommunen.")
+    meeting = Meeting.objects.create(
+        portfolio=group.portfolio,
+        group=group,
+        kind=kind,
+        title=title,
+        status=Meeting.Status.CONFIRMED,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        format=format,
+        place=place,
+        link=link,
+        agenda=agenda,
+        created_by=user,
+    )
+    reminders_schedule(meeting=meeting)
+    return meeting
+
+
+@transaction.atomic
+def meeting_schedule(*, meeting, starts_at, ends_at, format, place, link, agenda, user, request=None):
+    """Confirm a meeting's time and place, or change them. Participants of a meeting that was already
+    confirmed get a notice of the change with the updated calendar entry; unsent reminders move with it."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise MeetingError("Møtet er avlyst og kan ikke endres.")
+    before = {field: getattr(meeting, field) for field in SCHEDULE_FIELDS}
+    was_confirmed = meeting.status == Meeting.Status.CONFIRMED
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.format, meeting.place, meeting.link, meeting.agenda = format, place, link, agenda
+    changed = [field for field in SCHEDULE_FIELDS if getattr(meeting, field) != before[field]]
+    fields = [*SCHEDULE_FIELDS, "agenda"]
+    if meeting.status == Meeting.Status.PLANNED:
+        meeting.status = Meeting.Status.CONFIRMED
+        fields.append("status")
+    if changed and was_confirmed:
+        meeting.sequence += 1
+        fields.append("sequence")
+    meeting.save(update_fields=fields)
+    if changed and was_confirmed:
+        _reminders_move(meeting)
+        if meeting.ends_at > timezone.now():
+            _notices_add(meeting, Reminder.Kind.CHANGED)
+    reminders_schedule(meeting=meeting)
+    audit_log(
+        action="meeting.scheduled",
+        actor=user,
+        obj=meeting,
+        request=request,
+        payload={"starts_at": starts_at.isoformat(), "changed": changed},
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting, reason, user, request=None):
+    """Cancel a meeting: its unsent reminders stop, and if participants knew its time they are told."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.HELD):
+        raise MeetingError(f"Et møte som er {meeting.get_status_display().lower()}, kan ikke avlyses.")
+    was_confirmed = meeting.status == Meeting.Status.CONFIRMED
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.cancelled_reason = reason
+    meeting.sequence += 1
+    meeting.save(update_fields=["status", "cancelled_reason", "sequence"])
+    meeting.reminders.filter(status=Reminder.Status.PENDING).update(status=Reminder.Status.CANCELLED)
+    if was_confirmed and meeting.ends_at > timezone.now():
+        _notices_add(meeting, Reminder.Kind.CANCELLED)
+    audit_log(action="meeting.cancelled", actor=user, obj=meeting, request=request, payload={"reason": reason})
+    return meeting
+
+
+# Notes and tasks
+
+
+@transaction.atomic
+def note_save(*, meeting, author, summary, agreements, staff_note, tasks, publish=False, request=None):
+    """Save the adviser's note for `meeting` with its tasks, and publish it if asked.
+
+    `tasks` is the whole list as the adviser left it: dicts with text, responsible_role,
+    responsible_user and due_on, and "id" for a task that exists; tasks not in the list are deleted.
+    Publishing shows the note to the group, e-mails its members and marks the meeting held."""
+    note, _ = MeetingNote.objects.get_or_create(meeting=meeting, defaults={"author": author})
+    note.summary, note.agreements, note.staff_note = summary, agreements, staff_note
+    note.save(update_fields=["summary", "agreements", "staff_note", "updated_at"])
+    kept = []
+    for order, data in enumerate(tasks):
+        values = {k: data[k] for k in ("text", "responsible_role", "responsible_user", "due_on")}
+        if data.get("id"):
+            note.tasks.filter(pk=data["id"]).update(order=order, **values)
+            kept.append(data["id"])
+        else:
+            kept.append(Task.objects.create(note=note, order=order, **values).pk)
+    note.tasks.exclude(pk__in=kept).delete()
+    if publish and not note.is_published:
+        note_publish(note=note, user=author, request=request)
+    return note
+
+
+def note_publish(*, note, user, request=None):
+    """Show the note to the group and tell its members. The reminder of a missing note stops."""
+    now = timezone.now()
+    note.status, note.published_at = MeetingNote.Status.PUBLISHED, now
+    note.save(update_fields=["status", "published_at", "updated_at"])
+    meeting = note.meeting
+    if meeting.status != Meeting.Status.HELD:
+        meeting.status = Meeting.Status.HELD
+        meeting.save(update_fields=["status"])
+    meeting.reminders.filter(kind=Reminder.Kind.NOTE_MISSING, status=Reminder.Status.PENDING).update(
+        status=Reminder.Status.CANCELLED
+    )
+    _notices_add(meeting, Reminder.Kind.NOTE_PUBLISHED)
+    audit_log(action="meeting_note.published", actor=user, obj=meeting, request=request)
+
+
+def task_set_done(*, task, user, done):
+    task.done_at, task.done_by = (timezone.now(), user) if done else (None, None)
+    task.save(update_fields=["done_at", "done_by"])
+    return task
+
+
+# Reminders
+
+
+def meeting_participants(meeting):
+    """Who a meeting concerns: the group's members and, for guidance meetings, its adviser; for a
+    gathering, everyone in the portfolio's groups (only coordinators and leaders for a coordinator
+    gathering) and the portfolio's advisers. Only people who can log in."""
+    User = get_user_model()
+    if meeting.group_id:
+        query = Q(memberships__group=meeting.group_id)
+        if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group.adviser_id:
+            query |= Q(pk=meeting.group.adviser_id)
+    else:
+        members = Membership.objects.filter(group__portfolio=meeting.portfolio_id)
+        if meeting.plan_item_id and meeting.plan_item.audience == PlanItem.Audience.COORDINATORS:
+            members = members.filter(role__in=[Role.COORDINATOR, Role.LEADER])
+        query = Q(pk__in=members.values("user")) | Q(advised_portfolios=meeting.portfolio_id)
+    return User.objects.filter(query, is_active=True).distinct()
+
+
+def _before_offsets():
+    return [timedelta(days=days) for days in settings.MEETING_REMINDER_DAYS]
+
+
+def _due(meeting, kind, offset):
+    if kind == Reminder.Kind.BEFORE_MEETING:
+        return meeting.starts_at - offset
+    return meeting.ends_at + offset
+
+
+def reminders_schedule(*, meeting):
+    """Create the reminders a confirmed meeting should have: one per participant and offset before it
+    (none already past), and for a guidance meeting the adviser's reminder of a missing note.
+    Idempotent: existing rows stay as they are."""
+    if meeting.status != Meeting.Status.CONFIRMED or meeting.starts_at is None:
+        return
+    now = timezone.now()
+    rows = [
+        Reminder(meeting=meeting, recipient=user, kind=Reminder.Kind.BEFORE_MEETING, offset=offset, due_at=due)
+        for user in meeting_participants(meeting)
+        for offset in _before_offsets()
+        if (due := meeting.starts_at - offset) > now
+    ]
+    if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group.adviser_id:
+        offset = timedelta(days=settings.MEETING_NOTE_MISSING_DAYS)
+        rows.append(
+            Reminder(
+                meeting=meeting,
+                recipient_id=meeting.group.adviser_id,
+                kind=Reminder.Kind.NOTE_MISSING,
+                offset=offset,
+                due_at=meeting.ends_at + offset,
+            )
+        )
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _reminders_move(meeting):
+    """Move unsent reminders with their meeting; those whose time has passed are dropped, since the
+    change notice already carries the new time."""
+    now = timezone.now()
+    for reminder in meeting.reminders.filter(
+        status=Reminder.Status.PENDING, kind__in=[Reminder.Kind.BEFORE_MEETING, Reminder.Kind.NOTE_MISSING]
+    ):
+        reminder.due_at = _due(meeting, reminder.kind, reminder.offset)
+        if reminder.kind == Reminder.Kind.BEFORE_MEETING and reminder.due_at <= now:
+            reminder.status = Reminder.Status.SKIPPED
+        reminder.save(update_fields=["due_at", "status"])
+
+
+def _notices_add(meeting, kind):
+    """Notices due at once to everyone the meeting concerns (the group only for a published note)."""
+    recipients = meeting_participants(meeting)
+    if kind == Reminder.Kind.NOTE_PUBLISHED:
+        recipients = recipients.filter(memberships__group=meeting.group_id)
+    now = timezone.now()
+    Reminder.objects.bulk_create(
+        [
+            Reminder(meeting=meeting, recipient=user, kind=kind, sequence=meeting.sequence, due_at=now)
+            for user in recipients
+        ],
+        ignore_conflicts=True,
+    )
+    from .tasks import send_due_reminders  # tasks imports this module
+
+    transaction.on_commit(send_due_reminders.delay)
+
+
+def reminders_recover_stuck(*, now=None):
+    """Rows left "sending" by a worker that died mid-run are marked failed, not sent again: the e-mail
+    may already have gone, and a reminder must never arrive twice. The programme leader sees them."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
+        status=Reminder.Status.FAILED,
+        last_error="Sendingen ble avbrutt underveis; det er uvisst om e-posten kom fram.",
+    )
+
+
+def _claim(now, batch_size):
+    """Claim up to `batch_size` due rows for this worker. skip_locked lets two workers claim disjoint
+    rows; the claim commits before anything is sent, so a retried task cannot claim them again."""
+    with transaction.atomic():
+        ids = list(
+            Reminder.objects.select_for_update(skip_locked=True)
+            .filter(status=Reminder.Status.PENDING, due_at__lte=now)
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        Reminder.objects.filter(pk__in=ids).update(
+            status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return ids
+
+
+def reminders_send_due(*, now=None, batch_size=100):
+    """Send every reminder that is due, each at most once. Returns the number sent."""
+    now = now or timezone.now()
+    reminders_recover_stuck(now=now)
+    sent = 0
+    while ids := _claim(now, batch_size):
+        claimed = Reminder.objects.filter(pk__in=ids).select_related(
+            "recipient", "meeting__group__adviser", "meeting__portfolio__programme", "meeting__note"
+        )
+        for reminder in claimed:
+            sent += _send_one(reminder, now)
+    return sent
+
+
+def _still_relevant(reminder):
+    meeting = reminder.meeting
+    if reminder.kind == Reminder.Kind.BEFORE_MEETING:
+        return meeting.status == Meeting.Status.CONFIRMED and meeting.starts_at > timezone.now()
+    if reminder.kind == Reminder.Kind.NOTE_MISSING:
+        note = getattr(meeting, "note", None)
+        return meeting.status != Meeting.Status.CANCELLED and not (note and note.is_published)
+    if reminder.kind == Reminder.Kind.CHANGED:
+        # A later change or a cancellation has its own notice; only the newest one is worth sending.
+        return meeting.sequence == reminder.sequence and meeting.status != Meeting.Status.CANCELLED
+    return True
+
+
+def _send_one(reminder, now):
+    """Send one claimed reminder and record the outcome; returns 1 if an e-mail went out."""
+    if not reminder.recipient.is_active or not _still_relevant(reminder):
+        Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.SKIPPED)
+        return 0
+    try:
+        _deliver(reminder)
+    except Exception as error:  # any failure to send is recorded and retried
+        logger.warning("Reminder %s could not be sent: %s", reminder.pk, error)
+        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            update = {"status": Reminder.Status.FAILED}
+        else:
+            backoff = timedelta(minutes=settings.REMINDER_RETRY_MINUTES * 2 ** (reminder.attempts - 1))
+            update = {"status": Reminder.Status.PENDING, "due_at": now + backoff}
+        Reminder.objects.filter(pk=reminder.pk).update(last_error=str(error)[:1000], **update)
+        return 0
+    Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.SENT, sent_at=timezone.now())
+    return 1
+
+
+def _deliver(reminder):
+    meeting = reminder.meeting
+    context = {
+        "meeting": meeting,
+        "reminder": reminder,
+        "recipient": reminder.recipient,
+        "days": reminder.offset.days,
+        "url": f"{settings.SITE_URL}{meeting.get_absolute_url()}",
+        "note_url": f"{settings.SITE_URL}{reverse('meetings:note_edit', kwargs={'pk': meeting.pk})}",
+    }
+    attachments = ()
+    if reminder.kind != Reminder.Kind.NOTE_MISSING and meeting.starts_at:
+        attachments = [("mote.ics", ics.calendar_bytes([meeting]), "text/calendar")]
+    send_templated_mail(
+        to=[reminder.recipient.email],
+        template=f"meetings/email/{reminder.kind}",
+        context=context,
+        attachments=attachments,
+    )
+
+
+# Calendar feed
+
+
+def calendar_token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_renew(*, user, request=None):
+    """A new secret calendar address for `user`; the old one stops working. Returns the token, which
+    is not stored and can be shown only now."""
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(user=user, defaults={"token_hash": calendar_token_hash(token)})
+    audit_log(action="calendar_feed.renewed", actor=user, obj=user, request=request)
+    return token

@@ -1,0 +1,226 @@
+"""Reminders: which rows a meeting gets, how they move, and that each is sent at most once."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from icalendar import Calendar
+
+from accounts.tests.factories import ProgrammeLeaderFactory
+from meetings.models import Meeting, Reminder
+from meetings.services import (
+    STUCK_AFTER,
+    meeting_cancel,
+    meeting_schedule,
+    note_save,
+    reminders_schedule,
+    reminders_send_due,
+)
+from meetings.tests.factories import MeetingFactory, in_days
+from municipalities.models import Role
+from municipalities.tests.factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting():
+    meeting = MeetingFactory(title="Veiledningsmøte 2", starts_at=in_days(10))
+    MembershipFactory(group=meeting.group, role=Role.LEADER, user__email="leder@example.org")
+    MembershipFactory(group=meeting.group, role=Role.OWNER_POLITICAL, user__email="eier@example.org")
+    reminders_schedule(meeting=meeting)
+    return meeting
+
+
+def _move(meeting, starts_at, user=None):
+    return meeting_schedule(
+        meeting=meeting,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        format=meeting.format,
+        place=meeting.place,
+        link=meeting.link,
+        agenda=meeting.agenda,
+        user=user or meeting.group.adviser,
+    )
+
+
+def _ics(message):
+    name, content, mimetype = message.attachments[0]
+    assert (name, mimetype) == ("mote.ics", "text/calendar")
+    return Calendar.from_ical(content).walk("VEVENT")[0]
+
+
+def test_a_confirmed_meeting_gets_a_reminder_per_participant_and_offset_and_one_for_the_missing_note(meeting):
+    before = Reminder.objects.filter(meeting=meeting, kind=Reminder.Kind.BEFORE_MEETING)
+    # Two members and the adviser, 7 and 1 days before.
+    assert sorted((r.recipient.email, r.offset.days) for r in before) == sorted(
+        (email, days)
+        for email in ("leder@example.org", "eier@example.org", meeting.group.adviser.email)
+        for days in (7, 1)
+    )
+    assert {r.due_at for r in before} == {meeting.starts_at - timedelta(days=7), meeting.starts_at - timedelta(days=1)}
+    missing = Reminder.objects.get(meeting=meeting, kind=Reminder.Kind.NOTE_MISSING)
+    assert missing.recipient == meeting.group.adviser
+    assert missing.due_at == meeting.ends_at + timedelta(days=3)
+
+
+def test_scheduling_twice_adds_nothing(meeting):
+    count = Reminder.objects.count()
+    reminders_schedule(meeting=meeting)
+    assert Reminder.objects.count() == count
+
+
+def test_the_offsets_are_settings(settings):
+    settings.MEETING_REMINDER_DAYS = [2]
+    meeting = MeetingFactory()
+    reminders_schedule(meeting=meeting)
+    assert {r.offset for r in meeting.reminders.filter(kind="before_meeting")} == {timedelta(days=2)}
+
+
+def test_reminders_already_past_are_not_created():
+    meeting = MeetingFactory(starts_at=in_days(3))
+    reminders_schedule(meeting=meeting)
+    assert {r.offset.days for r in meeting.reminders.filter(kind="before_meeting")} == {1}
+
+
+def test_a_due_reminder_is_sent_once_in_norwegian_with_the_calendar_entry(meeting):
+    Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).update(due_at=timezone.now())
+    assert reminders_send_due() == 3
+    assert reminders_send_due() == 0
+    assert len(mail.outbox) == 3
+    message = next(m for m in mail.outbox if m.to == ["leder@example.org"])
+    assert message.subject.startswith("Påminnelse: Veiledningsmøte 2 ")
+    assert "Om 7 dager er det veiledningsmøte 2" in message.body
+    event = _ics(message)
+    assert str(event["uid"]) == f"{meeting.uid}@veiledning.kulturskoleradet.no"
+    assert event["sequence"] == 0
+    assert event.decoded("dtstart") == meeting.starts_at
+    assert set(Reminder.objects.filter(status="sent").values_list("recipient__email", flat=True)) == {
+        "leder@example.org",
+        "eier@example.org",
+        meeting.group.adviser.email,
+    }
+
+
+def test_moving_a_meeting_moves_its_unsent_reminders_and_tells_everyone_with_a_higher_sequence(meeting):
+    sent = Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).first()
+    Reminder.objects.filter(pk=sent.pk).update(status=Reminder.Status.SENT)
+    new_start = in_days(20)
+    _move(meeting, new_start)
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    pending = meeting.reminders.filter(kind="before_meeting", status="pending")
+    assert all(r.due_at == new_start - r.offset for r in pending)
+    assert Reminder.objects.get(pk=sent.pk).status == Reminder.Status.SENT
+    assert meeting.reminders.get(kind="note_missing").due_at == meeting.ends_at + timedelta(days=3)
+
+    reminders_send_due()
+    changed = [m for m in mail.outbox if m.subject.startswith("Endret:")]
+    assert len(changed) == 3
+    event = _ics(changed[0])
+    assert event["sequence"] == 1
+    assert event.decoded("dtstart") == new_start
+
+
+def test_cancelling_stops_the_reminders_and_sends_a_cancellation(meeting):
+    meeting_cancel(meeting=meeting, reason="Sykdom", user=meeting.group.adviser)
+    assert not meeting.reminders.filter(kind__in=["before_meeting", "note_missing"], status="pending").exists()
+    reminders_send_due()
+    assert len(mail.outbox) == 3
+    assert all(m.subject.startswith("Avlyst: Veiledningsmøte 2") for m in mail.outbox)
+    assert "Grunn: Sykdom" in mail.outbox[0].body
+    event = _ics(mail.outbox[0])
+    assert (str(event["status"]), event["sequence"]) == ("CANCELLED", 1)
+
+
+def test_a_reminder_of_a_meeting_cancelled_after_it_was_claimed_is_skipped(meeting):
+    Reminder.objects.filter(meeting=meeting).update(due_at=timezone.now())
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CANCELLED)
+    assert reminders_send_due() == 0
+    assert not Reminder.objects.filter(status="pending").exists()
+
+
+def test_the_missing_note_reminder_goes_to_the_adviser_unless_the_note_is_published(meeting):
+    Reminder.objects.filter(meeting=meeting, kind="note_missing").update(due_at=timezone.now())
+    reminders_send_due()
+    assert [m.to for m in mail.outbox] == [[meeting.group.adviser.email]]
+    assert "referatet er ikke publisert" in mail.outbox[0].body
+
+
+def test_publishing_the_note_stops_the_missing_note_reminder_and_mails_the_members(meeting):
+    note_save(
+        meeting=meeting,
+        author=meeting.group.adviser,
+        summary="Vi snakket om eierskap.",
+        agreements="",
+        staff_note="",
+        tasks=[],
+        publish=True,
+    )
+    assert meeting.reminders.get(kind="note_missing").status == Reminder.Status.CANCELLED
+    reminders_send_due()
+    assert sorted(m.to[0] for m in mail.outbox) == ["eier@example.org", "leder@example.org"]
+    assert mail.outbox[0].subject.startswith("Referat fra veiledningsmøte 2")
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("SMTP-tjeneren svarer ikke")
+
+
+def test_a_failed_send_is_retried_with_back_off_then_recorded_as_failed_and_shown_to_the_leader(
+    meeting, settings, client
+):
+    settings.EMAIL_BACKEND = f"{__name__}.BrokenBackend"
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    reminder = meeting.reminders.get(kind="note_missing")
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now())
+    now = timezone.now()
+    reminders_send_due(now=now)
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == ("pending", 1)
+    assert reminder.due_at == now + timedelta(minutes=5)
+    assert "svarer ikke" in reminder.last_error
+    reminders_send_due(now=now + timedelta(minutes=5))
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts, reminder.due_at) == ("pending", 2, now + timedelta(minutes=15))
+    reminders_send_due(now=now + timedelta(minutes=15))
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == ("failed", 3)
+
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get("/portefoljer/").content.decode()
+    assert "1 påminnelse om møter kunne ikke sendes." in html
+
+
+def test_a_row_left_sending_by_a_dead_worker_is_marked_failed_never_sent_again(meeting):
+    reminder = meeting.reminders.get(kind="note_missing")
+    claimed = timezone.now() - STUCK_AFTER - timedelta(minutes=1)
+    Reminder.objects.filter(pk=reminder.pk).update(status="sending", claimed_at=claimed, due_at=claimed)
+    assert reminders_send_due() == 0
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.FAILED
+    assert mail.outbox == []
+
+
+def test_a_row_being_sent_by_another_worker_right_now_is_left_alone(meeting):
+    reminder = meeting.reminders.get(kind="note_missing")
+    Reminder.objects.filter(pk=reminder.pk).update(status="sending", claimed_at=timezone.now())
+    reminders_send_due()
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.SENDING
+    assert mail.outbox == []
+
+
+def test_the_management_command_sends_the_same_reminders(meeting, capsys):
+    Reminder.objects.filter(meeting=meeting, offset=timedelta(days=1)).update(due_at=timezone.now())
+    call_command("send_due_reminders")
+    assert "Sendte 3 e-poster." in capsys.readouterr().out
+    assert len(mail.outbox) == 3
+    assert all("I morgen er det" in m.body for m in mail.outbox)

@@ -1,0 +1,227 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.access import AccessRefused
+from municipalities.selectors import get_group_for_user
+
+from . import ics
+from .forms import CancelForm, LocalMeetingForm, MeetingScheduleForm, NoteForm, TaskFormSet, task_rows
+from .models import CalendarFeed, MeetingNote, Task
+from .permissions import (
+    can_add_local_meeting,
+    can_plan_meetings,
+    can_schedule,
+    can_see_staff_note,
+    can_tick_tasks,
+    can_write_note,
+)
+from .selectors import RECOMMENDED_ORDER, get_meeting_for_user, meeting_plan, meetings_for_user, open_tasks_before
+from .services import (
+    MeetingError,
+    calendar_feed_renew,
+    calendar_token_hash,
+    local_meeting_add,
+    meeting_cancel,
+    meeting_schedule,
+    meetings_create_from_plan,
+    note_save,
+    task_set_done,
+)
+
+
+def _refuse_unless(allowed, obj):
+    if not allowed:
+        raise AccessRefused(obj._meta.label_lower, obj.pk)
+
+
+@login_required
+def group_meetings(request, group_pk):
+    """The group's meeting plan: guidance meetings, gatherings and the group's own meetings in order."""
+    group = get_group_for_user(request.user, group_pk)
+    return render(
+        request,
+        "meetings/group_meetings.html",
+        {
+            "group": group,
+            "plan": meeting_plan(group),
+            "recommended_order": RECOMMENDED_ORDER,
+            "can_plan": can_plan_meetings(request.user, group),
+            "can_add_local": can_add_local_meeting(request.user, group),
+        },
+    )
+
+
+@login_required
+@require_POST
+def meetings_create(request, group_pk):
+    group = get_group_for_user(request.user, group_pk)
+    _refuse_unless(can_plan_meetings(request.user, group), group)
+    new = meetings_create_from_plan(group=group, user=request.user, request=request)
+    if new:
+        messages.success(request, f"{len(new)} møter er lagt inn etter planen. Bekreft dato og tid for hvert møte.")
+    else:
+        messages.info(request, "Alle møtene i planen er allerede lagt inn.")
+    return redirect("meetings:group_meetings", group_pk=group.pk)
+
+
+@login_required
+def local_meeting_new(request, group_pk):
+    group = get_group_for_user(request.user, group_pk)
+    _refuse_unless(can_add_local_meeting(request.user, group), group)
+    form = LocalMeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        meeting = local_meeting_add(
+            group=group,
+            kind=data["kind"],
+            title=data["title"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            format=data["format"],
+            place=data["place"],
+            link=data["link"],
+            agenda=data["agenda"],
+            user=request.user,
+        )
+        messages.success(request, f"{meeting.title} er lagt inn, og deltakerne får påminnelse før møtet.")
+        return redirect("meetings:group_meetings", group_pk=group.pk)
+    return render(request, "meetings/local_meeting_form.html", {"group": group, "form": form})
+
+
+@login_required
+def meeting_detail(request, pk):
+    meeting = get_meeting_for_user(request.user, pk)
+    note = getattr(meeting, "note", None)
+    show_note = note is not None and (
+        note.is_published or can_write_note(request.user, meeting) or request.user.is_staff
+    )
+    tasks = list(note.tasks.select_related("responsible_user")) if show_note else []
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "note": note if show_note else None,
+            "tasks": tasks,
+            "earlier_tasks": open_tasks_before(meeting),
+            "show_staff_note": can_see_staff_note(request.user),
+            "can_schedule": can_schedule(request.user, meeting),
+            "can_write_note": can_write_note(request.user, meeting),
+            "can_tick": can_tick_tasks(request.user, meeting),
+        },
+    )
+
+
+@login_required
+def meeting_edit(request, pk):
+    meeting = get_meeting_for_user(request.user, pk)
+    _refuse_unless(can_schedule(request.user, meeting), meeting)
+    form = MeetingScheduleForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting_schedule(
+                meeting=meeting,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                format=data["format"],
+                place=data["place"],
+                link=data["link"],
+                agenda=data["agenda"],
+                user=request.user,
+                request=request,
+            )
+        except MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Møtet er lagret.")
+            return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"meeting": meeting, "form": form})
+
+
+@login_required
+def meeting_cancel_view(request, pk):
+    meeting = get_meeting_for_user(request.user, pk)
+    _refuse_unless(can_schedule(request.user, meeting), meeting)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting_cancel(meeting=meeting, reason=form.cleaned_data["reason"], user=request.user, request=request)
+        except MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Møtet er avlyst, og deltakerne får beskjed.")
+            return redirect(meeting)
+    return render(request, "meetings/meeting_cancel.html", {"meeting": meeting, "form": form})
+
+
+@login_required
+def note_edit(request, pk):
+    meeting = get_meeting_for_user(request.user, pk)
+    _refuse_unless(can_write_note(request.user, meeting), meeting)
+    note = getattr(meeting, "note", None) or MeetingNote(meeting=meeting, author=request.user)
+    members = get_user_model().objects.filter(memberships__group=meeting.group_id).order_by("full_name")
+    form = NoteForm(request.POST or None, instance=note)
+    formset = TaskFormSet(request.POST or None, instance=note, form_kwargs={"members": members})
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        publish = "publish" in request.POST
+        note_save(
+            meeting=meeting,
+            author=request.user,
+            summary=form.cleaned_data["summary"],
+            agreements=form.cleaned_data["agreements"],
+            staff_note=form.cleaned_data["staff_note"],
+            tasks=task_rows(formset),
+            publish=publish,
+            request=request,
+        )
+        if publish or note.is_published:
+            messages.success(request, "Referatet er publisert, og kommunegruppen har fått e-post.")
+        else:
+            messages.success(request, "Utkastet er lagret. Kommunegruppen ser det først når du publiserer.")
+        return redirect(meeting)
+    return render(request, "meetings/note_form.html", {"meeting": meeting, "form": form, "formset": formset})
+
+
+@login_required
+@require_POST
+def task_toggle(request, pk):
+    task = get_object_or_404(Task.objects.select_related("note"), pk=pk)
+    meeting = get_meeting_for_user(request.user, task.note.meeting_id)
+    _refuse_unless(task.note.is_published and can_tick_tasks(request.user, meeting), task)
+    task_set_done(task=task, user=request.user, done=request.POST.get("done") == "1")
+    return redirect(request.POST.get("next") if _is_local(request.POST.get("next")) else meeting.get_absolute_url())
+
+
+def _is_local(url):
+    return bool(url) and url.startswith("/") and not url.startswith("//")
+
+
+@login_required
+def calendar(request):
+    """The person's calendar address: shown once when made, renewed on request."""
+    token = None
+    if request.method == "POST":
+        token = calendar_feed_renew(user=request.user, request=request)
+    feed_url = request.build_absolute_uri(reverse("meetings:calendar_feed", kwargs={"token": token})) if token else ""
+    return render(
+        request,
+        "meetings/calendar.html",
+        {"feed_url": feed_url, "has_feed": CalendarFeed.objects.filter(user=request.user).exists()},
+    )
+
+
+def calendar_feed(request, token):
+    """The calendar file Outlook and Google Calendar subscribe to. The secret in the address is the key."""
+    feed = CalendarFeed.objects.filter(token_hash=calendar_token_hash(token), user__is_active=True).first()
+    if feed is None:
+        raise AccessRefused("meetings.calendarfeed")
+    body = ics.calendar_bytes(meetings_for_user(feed.user), name="Veiledning – møter")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
