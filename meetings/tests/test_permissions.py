@@ -1,0 +1,109 @@
+"""The meetings' part of the permission matrix (see veiledning/testing/permissions.py)."""
+
+import pytest
+from django.core import mail
+
+from meetings.models import Meeting
+from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
+from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
+
+
+@pytest.fixture
+def world(world):
+    for key in ("a", "b"):
+        group = world[f"group_{key}"]
+        world[f"meeting_{key}"] = MeetingFactory(group=group)
+        note = MeetingNoteFactory(meeting__group=group)
+        world[f"task_{key}"] = TaskFactory(note=note)
+        world[f"gathering_{key}"] = MeetingFactory(
+            group=None, portfolio=group.portfolio, kind=Meeting.Kind.GATHERING, title="Dialogkonferanse 1"
+        )
+    return world
+
+
+ALL = [302, 200, 200, 200, 200, 200]
+A_ONLY = [302, 200, 404, 200, 404, 200]
+A_STAFF = [302, 404, 404, 200, 404, 200]  # the group's adviser and the programme leader
+A_ADVISER = [302, 404, 404, 200, 404, 404]
+LEADER = [302, 404, 404, 404, 404, 200]
+
+MATRIX = [
+    ("meetings:group_meetings", {"group_pk": "group_a.pk"}, A_ONLY),
+    ("meetings:group_meetings", {"group_pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
+    # Only the kulturskoleleder and the coordinator add local meetings; the world's members are leaders.
+    ("meetings:local_meeting_new", {"group_pk": "group_a.pk"}, [302, 200, 404, 404, 404, 404]),
+    ("meetings:meeting_detail", {"pk": "meeting_a.pk"}, A_ONLY),
+    ("meetings:meeting_detail", {"pk": "gathering_a.pk"}, A_ONLY),
+    ("meetings:meeting_edit", {"pk": "meeting_a.pk"}, A_STAFF),
+    ("meetings:meeting_edit", {"pk": "gathering_a.pk"}, LEADER),
+    ("meetings:meeting_cancel", {"pk": "meeting_a.pk"}, A_STAFF),
+    ("meetings:note_edit", {"pk": "meeting_a.pk"}, A_ADVISER),
+    ("meetings:calendar", {}, ALL),
+    ("meetings:calendar_feed", {"token": "ukjent"}, [404] * 6),
+]
+
+POST_MATRIX = [
+    ("meetings:meetings_create", {"group_pk": "group_a.pk"}, [302, 404, 404, 302, 404, 302]),
+    ("meetings:task_toggle", {"pk": "task_a.pk"}, [302, 302, 404, 302, 404, 404]),
+    ("meetings:meeting_cancel", {"pk": "meeting_b.pk"}, [302, 404, 404, 404, 200, 200]),
+]
+
+
+@pytest.mark.parametrize(("url_name", "kwargs", "expected"), MATRIX, ids=matrix_ids(MATRIX))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_permission_matrix(client, world, url_name, kwargs, expected, persona):
+    check_access(client, world, url_name, kwargs, expected, persona)
+
+
+@pytest.mark.parametrize(("url_name", "kwargs", "expected"), POST_MATRIX, ids=matrix_ids(POST_MATRIX))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_post_permission_matrix(client, world, url_name, kwargs, expected, persona):
+    # The cancel POST has no reason, so the allowed get the form back (200) and nothing changes.
+    check_access(client, world, url_name, kwargs, expected, persona, method="post", data={"done": "1"})
+
+
+def test_the_staff_note_never_reaches_a_member(client, world):
+    client.force_login(world["member_a"])
+    note = world["task_a"].note
+    html = client.get(note.meeting.get_absolute_url()).content.decode()
+    assert note.summary in html
+    assert note.staff_note not in html
+    assert "Internt notat" not in html
+
+
+def test_the_staff_note_is_shown_to_the_adviser_and_the_programme_leader(client, world):
+    note = world["task_a"].note
+    for persona in ("adviser_a", "leader"):
+        client.force_login(world[persona])
+        assert note.staff_note in client.get(note.meeting.get_absolute_url()).content.decode()
+
+
+def test_a_draft_note_is_hidden_from_the_group(client, world):
+    note = MeetingNoteFactory(meeting__group=world["group_a"], status="draft", published_at=None)
+    client.force_login(world["member_a"])
+    html = client.get(note.meeting.get_absolute_url()).content.decode()
+    assert note.summary not in html
+    assert "Det er ikke publisert noe referat" in html
+    client.force_login(world["adviser_a"])
+    assert note.summary in client.get(note.meeting.get_absolute_url()).content.decode()
+
+
+def test_the_feed_shows_a_person_their_meetings_and_no_one_elses(client, world):
+    from meetings.services import calendar_feed_renew
+
+    token = calendar_feed_renew(user=world["member_a"])
+    body = client.get(f"/moter/kalender/{token}.ics").content.decode()
+    assert str(world["meeting_a"].uid) in body
+    assert str(world["gathering_a"].uid) in body
+    assert str(world["meeting_b"].uid) not in body
+    assert str(world["gathering_b"].uid) not in body
+    assert mail.outbox == []
+
+
+def test_a_member_cannot_move_a_guidance_meeting(client, world):
+    client.force_login(world["member_a"])
+    data = {"day": in_days(3).date().isoformat(), "start": "10:00", "end": "11:00", "format": "digital"}
+    response = client.post(f"/moter/{world['meeting_a'].pk}/endre/", data)
+    assert response.status_code == 404
+    world["meeting_a"].refresh_from_db()
+    assert world["meeting_a"].starts_at != in_days(3)
