@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
+from meetings.models import Meeting, Reminder, Task
 from municipalities.models import Membership, MunicipalityGroup
 from portfolios.models import FoundationSection, PlanItem, Portfolio
 
@@ -18,7 +19,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def _counts():
-    return [m.objects.count() for m in (User, Portfolio, FoundationSection, PlanItem, MunicipalityGroup, Membership)]
+    models = (User, Portfolio, FoundationSection, PlanItem, MunicipalityGroup, Membership, Meeting, Task, Reminder)
+    return [m.objects.count() for m in models]
 
 
 def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys):
@@ -38,6 +40,22 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys):
     fremtidens = Portfolio.objects.get(programme__key="fremtidens_kulturskole")
     assert fremtidens.plan_items.count() == 19
     assert fremtidens.programme.participation_fee == 20000
+
+    bodo = MunicipalityGroup.objects.get(name="Bodø", portfolio__status=Portfolio.Status.ACTIVE)
+    past = bodo.meetings.filter(kind="guidance", ends_at__lt=timezone.now())
+    assert past.exists()
+    assert not past.exclude(status="held").exists()
+    assert not past.exclude(note__status="published").exists()
+    tasks = Task.objects.filter(note__meeting__group=bodo)
+    assert tasks.filter(done_at__isnull=True).exists()
+    assert tasks.filter(done_at__isnull=False).exists()
+    upcoming = bodo.meetings.filter(status="confirmed", starts_at__gt=timezone.now())
+    assert upcoming.filter(kind="guidance").exists()
+    assert upcoming.filter(kind="group_meeting").exists()
+    assert Reminder.objects.filter(meeting__in=upcoming, status="pending", kind="before_meeting").exists()
+    assert bodo.portfolio.meetings.filter(group=None, kind="gathering").count() == 4
+    # Guovdageaidnu still has meetings without a date, so its plan shows as incomplete.
+    assert Meeting.objects.filter(group__name="Guovdageaidnu", status="planned").count() == 2
 
     current = Portfolio.objects.get(status=Portfolio.Status.ACTIVE)
     today = timezone.localdate()

@@ -1,0 +1,135 @@
+"""Demo meetings for seed_demo: each active group's meetings from its portfolio's plan. Meetings whose
+weeks are past were held and have published notes with tasks; later ones are confirmed, with their
+reminders scheduled, except Guovdageaidnu's last two, which still wait for a date."""
+
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from municipalities.models import MunicipalityGroup, Role
+
+from .models import Meeting, MeetingNote, Task
+from .services import local_meeting_add, meeting_schedule, meetings_create_from_plan
+
+NOTES = [
+    (
+        "Vi gikk gjennom kunnskapsgrunnlaget: elevtall, ventelister og resultatene fra "
+        "brukerundersøkelsen. Gruppen er enig om at breddetilbudet er for lite kjent i skolene.",
+        "Kulturskoleleder lager et utkast til utviklingsplan med delmål for eier, leder og lærere. "
+        "Eier tar saken opp i oppvekstutvalget.",
+        "Eier har ikke vært med på de to siste møtene; følg opp i neste samtale.",
+    ),
+    (
+        "Vi så på utkastet til utviklingsplan og hvordan lærerne kan involveres i arbeidet.",
+        "Personalmøtet i mellomperioden brukes til å drøfte delmålene for lærerne.",
+        "Lederen virker presset mellom eier og lærere.",
+    ),
+]
+TASKS = [
+    ("Lage utkast til utviklingsplan", Role.LEADER),
+    ("Sette av tid i personalmøte til utviklingsarbeidet", Role.LEADER),
+    ("Ta utviklingsplanen opp i oppvekstutvalget", Role.OWNER_POLITICAL),
+    ("Samle inn elevtall og ventelister", Role.RESOURCE_TEACHER),
+]
+
+
+def _slot(day, start=10, hours=2):
+    starts = timezone.make_aware(datetime.combine(day, time(start)))
+    return starts, starts + timedelta(hours=hours)
+
+
+def _hold(meeting, day, index):
+    """Record a meeting as held on `day` with a published note and two tasks."""
+    meeting.starts_at, meeting.ends_at = _slot(day)
+    meeting.status = Meeting.Status.HELD
+    meeting.format = meeting.format or Meeting.Format.DIGITAL
+    meeting.save(update_fields=["starts_at", "ends_at", "status", "format"])
+    if meeting.group is None or meeting.kind != Meeting.Kind.GUIDANCE or meeting.group.adviser is None:
+        return
+    summary, agreements, staff_note = NOTES[index % len(NOTES)]
+    note = MeetingNote.objects.create(
+        meeting=meeting,
+        summary=summary,
+        agreements=agreements,
+        staff_note=staff_note,
+        status=MeetingNote.Status.PUBLISHED,
+        author=meeting.group.adviser,
+        published_at=meeting.ends_at + timedelta(days=1),
+    )
+    for order, (text, role) in enumerate(TASKS[index % 2 * 2 : index % 2 * 2 + 2]):
+        due = day + timedelta(days=21)
+        Task.objects.create(
+            note=note,
+            order=order,
+            text=text,
+            responsible_role=role,
+            due_on=due,
+            # Older tasks are done; the first task of the latest meetings is still open (some overdue).
+            done_at=meeting.ends_at + timedelta(days=14) if due < timezone.localdate() - timedelta(days=30) else None,
+        )
+
+
+def seed(*, portfolio, leader):
+    """Meetings for the active groups of `portfolio`; a group that already has meetings is left alone."""
+    today = timezone.localdate()
+    groups = MunicipalityGroup.objects.filter(portfolio=portfolio, status=MunicipalityGroup.Status.ACTIVE)
+    for group in groups.select_related("adviser", "portfolio"):
+        if group.meetings.exists():
+            continue
+        meetings_create_from_plan(group=group, user=group.adviser or leader)
+        undated_left = 2 if group.name == "Guovdageaidnu" else 0
+        future = list(group.meetings.filter(window_start__gte=today).order_by("window_start"))
+        keep_planned = set(future[len(future) - undated_left :]) if undated_left else set()
+        for index, meeting in enumerate(group.meetings.exclude(window_start=None).order_by("window_start")):
+            tuesday = meeting.window_start + timedelta(days=(1 - meeting.window_start.weekday()) % 7)
+            if meeting.window_end < today:
+                _hold(meeting, tuesday, index)
+            elif meeting not in keep_planned:
+                starts, ends = _slot(max(tuesday, today + timedelta(days=3)))
+                meeting_schedule(
+                    meeting=meeting,
+                    starts_at=starts,
+                    ends_at=ends,
+                    format=meeting.format or Meeting.Format.DIGITAL,
+                    place="",
+                    link="https://meet.example.org/veiledning",
+                    agenda="1. Oppgavene fra forrige møte\n2. Utviklingsplanen\n3. Neste mellomperiode",
+                    user=group.adviser,
+                )
+        if group.name == "Bodø":
+            _local_meetings(group)
+    for gathering in portfolio.meetings.filter(group=None, status=Meeting.Status.PLANNED).exclude(window_start=None):
+        if gathering.window_end < today:
+            _hold(gathering, gathering.window_start, 0)
+        else:
+            starts, ends = _slot(gathering.window_start, start=9, hours=5)
+            meeting_schedule(
+                meeting=gathering,
+                starts_at=starts,
+                ends_at=ends,
+                format=gathering.format or Meeting.Format.DIGITAL,
+                place="Scandic Oslo City" if gathering.format == Meeting.Format.PHYSICAL else "",
+                link="" if gathering.format == Meeting.Format.PHYSICAL else "https://meet.example.org/samling",
+                agenda="",
+                user=leader,
+            )
+
+
+def _local_meetings(group):
+    """Bodø holds a kommunegruppemøte and a personalmøte after its next guidance meeting."""
+    upcoming = group.meetings.filter(kind=Meeting.Kind.GUIDANCE, status=Meeting.Status.CONFIRMED).first()
+    if upcoming is None:
+        return
+    leader = group.memberships.filter(role=Role.LEADER).first().user
+    for days, kind in ((7, Meeting.Kind.GROUP_MEETING), (14, Meeting.Kind.STAFF_MEETING)):
+        starts, ends = _slot(upcoming.starts_at.date() + timedelta(days=days), start=14, hours=1)
+        local_meeting_add(
+            group=group,
+            kind=kind,
+            title=Meeting.Kind(kind).label,
+            starts_at=starts,
+            ends_at=ends,
+            format=Meeting.Format.PHYSICAL,
+            place="Stormen kulturhus",
+            user=leader,
+        )
