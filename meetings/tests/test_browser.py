@@ -1,0 +1,79 @@
+"""Meetings in a real browser: the adviser confirms a meeting and publishes a note with tasks, the group
+reads it and ticks a task, an outsider gets a 404; axe-core on every page."""
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from accounts.tests.factories import PASSWORD, AdviserFactory, UserFactory
+from meetings.models import Meeting, Task
+from meetings.tests.factories import MeetingFactory, in_days
+from municipalities.models import Role
+from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
+from veiledning.testing.browser import PHONE_VIEWPORT, assert_accessible, login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_adviser_confirms_and_writes_the_note_the_group_ticks_a_task_an_outsider_gets_404(live_server, make_page):
+    adviser = AdviserFactory(full_name="Ánne Márjá Eira")
+    group = MunicipalityGroupFactory(adviser=adviser, municipalities=[municipality("5612")])
+    leader = MembershipFactory(group=group, role=Role.LEADER, user=UserFactory(full_name="Sárá Marja Hætta")).user
+    meeting = MeetingFactory(
+        group=group, title="Veiledningsmøte 2", status=Meeting.Status.PLANNED, starts_at=None, ends_at=None
+    )
+    outsider = MembershipFactory(group=MunicipalityGroupFactory(municipalities=[municipality("5501")])).user
+    day = in_days(-1).date()  # the meeting was yesterday; the adviser records it afterwards
+
+    page = make_page()
+    login(page, live_server, adviser.email, PASSWORD)
+    page.goto(f"{live_server.url}/moter/gruppe/{group.pk}/")
+    expect(page.get_by_text("1 av 1 veiledningsmøter mangler dato og tid")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Veiledningsmøte 2").click()
+    page.get_by_role("link", name="Bekreft dato og tid").click()
+    assert_accessible(page)
+    page.get_by_label("Dato").fill(day.isoformat())
+    page.get_by_label("Fra kl.").fill("10:00")
+    page.get_by_label("Til kl.").fill("09:00")
+    page.get_by_label("Form").select_option("digital")
+    page.get_by_role("button", name="Bekreft møtet").click()
+    expect(page.get_by_text("Møtet må slutte etter at det har startet.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Til kl.").fill("12:00")
+    page.get_by_role("button", name="Bekreft møtet").click()
+    expect(page.get_by_text("Møtet er lagret.")).to_be_visible()
+    expect(page.get_by_text(f"{day:%d.%m.%Y} kl. 10.00–12.00")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Skriv referat").click()
+    page.get_by_label("Hva vi snakket om").fill("Vi gikk gjennom elevtallene for Guovdageaidnu.")
+    page.get_by_label("Hva vi ble enige om").fill("Gruppen holder kommunegruppemøte før jul.")
+    page.get_by_label("Internt notat").fill("Eier var ikke til stede.")
+    first, second = page.get_by_role("group", name="Oppgave 1"), page.get_by_role("group", name="Oppgave 2")
+    first.get_by_label("Oppgave").fill("Lage møteplan for personalet")
+    first.get_by_label("Ansvarlig rolle").select_option("leader")
+    second.get_by_label("Oppgave").fill("Samle inn elevtall")
+    second.get_by_label("Ansvarlig person").select_option(label="Sárá Marja Hætta")
+    assert_accessible(page)
+    page.get_by_role("button", name="Publiser for kommunegruppen").click()
+    expect(page.get_by_text("Referatet er publisert")).to_be_visible()
+    assert sorted(task.text for task in Task.objects.all()) == ["Lage møteplan for personalet", "Samle inn elevtall"]
+    assert [m.to for m in mail.outbox] == [[leader.email]]
+
+    member_page = make_page(viewport=PHONE_VIEWPORT)
+    login(member_page, live_server, leader.email, PASSWORD)
+    member_page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    expect(member_page.get_by_text("Vi gikk gjennom elevtallene for Guovdageaidnu.")).to_be_visible()
+    expect(member_page.get_by_text("Eier var ikke til stede.")).to_have_count(0)
+    assert_accessible(member_page)
+    member_page.get_by_role("button", name="Marker som utført: Samle inn elevtall").click()
+    expect(member_page.get_by_role("button", name="Angre utført: Samle inn elevtall")).to_be_visible()
+    assert Task.objects.get(text="Samle inn elevtall").done_by == leader
+    assert_accessible(member_page)
+
+    outsider_page = make_page()
+    login(outsider_page, live_server, outsider.email, PASSWORD)
+    response = outsider_page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    assert response.status == 404
+    expect(outsider_page.get_by_text("Vi gikk gjennom elevtallene")).to_have_count(0)
