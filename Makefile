@@ -33,9 +33,10 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# A Celery worker; needs REDIS_URL or CELERY_BROKER_URL.
+# A Celery worker with the beat scheduler built in (one such process at most); needs REDIS_URL or
+# CELERY_BROKER_URL. Beat's schedule file lives in .venv so that it stays out of the repository.
 worker: $(VENV)/.runtime .env
-	$(VENV)/bin/celery -A veiledning worker --loglevel=info
+	$(VENV)/bin/celery -A veiledning worker --beat --schedule=$(VENV)/celerybeat-schedule --loglevel=info
 
 bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/query_counts.py
