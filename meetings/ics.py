@@ -4,6 +4,7 @@ Times are written in UTC, which every calendar converts to its own zone, so no V
 The UID is the meeting's own and never changes; SEQUENCE rises with every change participants should
 see, so calendars replace the old version of the event instead of adding a second one."""
 
+from datetime import UTC
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -24,8 +25,8 @@ def meeting_event(meeting):
     event.add("uid", f"{meeting.uid}@veiledning.kulturskoleradet.no")
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", meeting.starts_at)
-    event.add("dtend", meeting.ends_at)
+    event.add("dtstart", meeting.starts_at.astimezone(UTC))
+    event.add("dtend", meeting.ends_at.astimezone(UTC))
     event.add("summary", meeting.title)
     event.add("status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED")
     if location := _location(meeting):

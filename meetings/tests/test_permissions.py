@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 
 from meetings.models import Meeting
+from meetings.services import calendar_feed_renew
 from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
 from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
 
@@ -89,8 +90,6 @@ def test_a_draft_note_is_hidden_from_the_group(client, world):
 
 
 def test_the_feed_shows_a_person_their_meetings_and_no_one_elses(client, world):
-    from meetings.services import calendar_feed_renew
-
     token = calendar_feed_renew(user=world["member_a"])
     body = client.get(f"/moter/kalender/{token}.ics").content.decode()
     assert str(world["meeting_a"].uid) in body

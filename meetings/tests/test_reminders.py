@@ -1,6 +1,6 @@
 """Reminders: which rows a meeting gets, how they move, and that each is sent at most once."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core import mail
@@ -9,6 +9,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.tests.factories import ProgrammeLeaderFactory
+from meetings.ics import calendar_bytes
 from meetings.models import Meeting, Reminder
 from meetings.services import (
     STUCK_AFTER,
@@ -224,3 +225,16 @@ def test_the_management_command_sends_the_same_reminders(meeting, capsys):
     assert "Sendte 3 e-poster." in capsys.readouterr().out
     assert len(mail.outbox) == 3
     assert all("I morgen er det" in m.body for m in mail.outbox)
+
+
+def test_the_calendar_entry_is_in_utc_with_a_stable_uid_and_the_meeting_link(meeting):
+    first = calendar_bytes([meeting]).decode()
+    assert f"UID:{meeting.uid}@veiledning.kulturskoleradet.no" in first
+    assert f"DTSTART:{meeting.starts_at.astimezone(UTC):%Y%m%dT%H%M%S}Z" in first
+    assert "TZID" not in first
+    assert f"/moter/{meeting.pk}/" in first
+    _move(meeting, meeting.starts_at + timedelta(hours=1))
+    meeting.refresh_from_db()
+    second = calendar_bytes([meeting]).decode()
+    assert f"UID:{meeting.uid}@veiledning.kulturskoleradet.no" in second
+    assert "SEQUENCE:1" in second
