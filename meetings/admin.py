@@ -1,45 +1,63 @@
+"""Meetings in the admin are for looking things up. Changes go through the portal's pages, whose
+services keep the reminders in step (a time changed here would leave them at the old time)."""
+
 from django.contrib import admin, messages
 
 from .models import Meeting, MeetingNote, Reminder, Task
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["title", "group", "portfolio", "kind", "status", "starts_at"]
     list_filter = ["status", "kind", "portfolio"]
     search_fields = ["title", "group__name"]
     list_select_related = ["group", "portfolio"]
-    raw_id_fields = ["group", "plan_item", "created_by"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["uid", "sequence"]
 
 
 class TaskInline(admin.TabularInline):
     model = Task
     extra = 0
-    raw_id_fields = ["responsible_user", "done_by"]
+    fields = ["text", "responsible_role", "responsible_user", "due_on", "done_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MeetingNote)
-class MeetingNoteAdmin(admin.ModelAdmin):
+class MeetingNoteAdmin(ReadOnlyAdmin):
     list_display = ["meeting", "status", "author", "published_at"]
     list_filter = ["status"]
     list_select_related = ["meeting", "author"]
-    raw_id_fields = ["meeting", "author"]
     inlines = [TaskInline]
 
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    """Failed reminders are the programme leader's to look at: filter on «Feilet»."""
+    """Failed reminders are the programme leader's to look at: filter on «Feilet», then send again."""
 
     list_display = ["meeting", "recipient", "kind", "due_at", "status", "attempts", "last_error"]
     list_filter = ["status", "kind"]
     list_select_related = ["meeting", "recipient"]
     search_fields = ["recipient__email", "meeting__title"]
-    raw_id_fields = ["meeting", "recipient"]
-    readonly_fields = ["attempts", "claimed_at", "sent_at", "last_error"]
     actions = ["send_again"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Reminder._meta.fields]
 
     @admin.action(description="Send valgte påminnelser som feilet på nytt", permissions=["change"])
     def send_again(self, request, queryset):

@@ -236,3 +236,24 @@ def test_a_cancelled_meeting_cannot_be_moved(client, group):
     response = client.post(reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk}), _schedule_data())
     assert "Møtet er avlyst og kan ikke endres." in response.content.decode()
     assert Reminder.objects.filter(meeting=meeting, kind="cancelled").count() == 3
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_the_meeting_pages_do_not_grow_with_the_number_of_meetings_and_tasks(client, group):
+    client.force_login(group.adviser)
+    plan_url = reverse("meetings:group_meetings", kwargs={"group_pk": group.pk})
+    note = MeetingNoteFactory(meeting__group=group)
+    TaskFactory(note=note)
+    current = MeetingFactory(group=group, starts_at=in_days(30))
+    before = (_count_queries(client, plan_url), _count_queries(client, current.get_absolute_url()))
+    for days in range(1, 25):
+        MeetingFactory(group=group, starts_at=in_days(-days * 7))
+        TaskFactory(note=MeetingNoteFactory(meeting__group=group, meeting__starts_at=in_days(-days * 7 - 1)))
+        TaskFactory(note=note)
+    after = (_count_queries(client, plan_url), _count_queries(client, current.get_absolute_url()))
+    assert before == after

@@ -41,6 +41,11 @@ MATRIX = [
     ("meetings:note_edit", {"pk": "meeting_a.pk"}, A_ADVISER),
     ("meetings:calendar", {}, ALL),
     ("meetings:calendar_feed", {"token": "ukjent"}, [404] * 6),
+    # The admin is Django's: staff without the permission get its 403, everyone else its login page.
+    ("admin:meetings_meeting_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    ("admin:meetings_meeting_change", {"object_id": "meeting_a.pk"}, [302, 302, 302, 403, 403, 200]),
+    ("admin:meetings_meetingnote_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    ("admin:meetings_reminder_changelist", {}, [302, 302, 302, 403, 403, 200]),
 ]
 
 POST_MATRIX = [

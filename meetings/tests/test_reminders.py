@@ -238,3 +238,20 @@ def test_the_calendar_entry_is_in_utc_with_a_stable_uid_and_the_meeting_link(mee
     second = calendar_bytes([meeting]).decode()
     assert f"UID:{meeting.uid}@veiledning.kulturskoleradet.no" in second
     assert "SEQUENCE:1" in second
+
+
+def test_the_programme_leader_sends_failed_reminders_again_from_the_admin(meeting, client):
+    failed = meeting.reminders.get(kind="note_missing")
+    Reminder.objects.filter(pk=failed.pk).update(status="failed", attempts=5, last_error="550")
+    sent = meeting.reminders.filter(kind="before_meeting").first()
+    Reminder.objects.filter(pk=sent.pk).update(status="sent")
+    client.force_login(ProgrammeLeaderFactory())
+    changelist = client.get("/admin/meetings/reminder/?status__exact=failed").content.decode()
+    assert "550" in changelist
+    client.post(
+        "/admin/meetings/reminder/",
+        {"action": "send_again", "_selected_action": [failed.pk, sent.pk]},
+    )
+    assert Reminder.objects.get(pk=failed.pk).status == Reminder.Status.PENDING
+    assert Reminder.objects.get(pk=failed.pk).attempts == 0
+    assert Reminder.objects.get(pk=sent.pk).status == Reminder.Status.SENT
