@@ -2,6 +2,7 @@
 services keep the reminders in step (a time changed here would leave them at the old time)."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from .models import Meeting, MeetingNote, Reminder, Task
 
@@ -17,6 +18,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Meeting)
 class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["title", "group", "portfolio", "kind", "status", "starts_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["status", "kind", "portfolio"]
     search_fields = ["title", "group__name"]
     list_select_related = ["group", "portfolio"]

@@ -114,8 +114,9 @@ def _count(queryset):
 
 
 def with_meeting_overview(groups):
-    """Annotate groups with what the adviser's list shows: the next meeting, meetings held without a
-    published note, open and overdue tasks. One query for any number of groups."""
+    """Annotate groups with what the adviser's and the programme leader's lists show: the next meeting,
+    how many guidance meetings still lack a date, meetings held without a published note, open and
+    overdue tasks. Part of the one query for the groups, whatever their number."""
     now = timezone.now()
     upcoming = Meeting.objects.filter(
         group=OuterRef("pk"), status=Meeting.Status.CONFIRMED, starts_at__gte=now
@@ -126,7 +127,12 @@ def with_meeting_overview(groups):
         kind=Meeting.Kind.GUIDANCE,
     ).exclude(note__status=MeetingNote.Status.PUBLISHED)
     tasks = Task.objects.open().published().filter(note__meeting__group=OuterRef("pk"))
+    guidance = Meeting.objects.filter(group=OuterRef("pk"), kind=Meeting.Kind.GUIDANCE).exclude(
+        status=Meeting.Status.CANCELLED
+    )
     return groups.annotate(
+        guidance_meetings=_count(guidance),
+        undated_meetings=_count(guidance.filter(starts_at=None)),
         next_meeting_pk=Subquery(upcoming.values("pk")[:1]),
         next_meeting_title=Subquery(upcoming.values("title")[:1]),
         next_meeting_at=Subquery(upcoming.values("starts_at")[:1]),

@@ -61,7 +61,7 @@ def portfolio_list(request):
 def portfolio_detail(request, pk):
     """A portfolio's plan and the groups in it that the user may see."""
     portfolio = get_portfolio_for_user(request.user, pk)
-    groups = (
+    groups = with_meeting_overview(
         MunicipalityGroup.objects.visible_to(request.user).filter(portfolio=portfolio).with_overview().order_by("name")
     )
     return render(
