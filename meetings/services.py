@@ -272,6 +272,20 @@ def reminders_schedule(*, meeting):
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def reminders_top_up(*, now=None):
+    """Give people who joined a group after its meetings were confirmed their reminders too: schedules
+    every confirmed meeting whose first reminder falls within the next day. Run hourly by beat;
+    idempotent, so existing rows are untouched."""
+    now = now or timezone.now()
+    horizon = now + max(_before_offsets(), default=timedelta(0)) + timedelta(days=1)
+    meetings = Meeting.objects.filter(
+        status=Meeting.Status.CONFIRMED, starts_at__gt=now, starts_at__lte=horizon
+    ).select_related("group", "plan_item")
+    for meeting in meetings:
+        reminders_schedule(meeting=meeting)
+    return len(meetings)
+
+
 def _reminders_move(meeting):
     """Move unsent reminders with their meeting; those whose time has passed are dropped, since the
     change notice already carries the new time."""

@@ -153,6 +153,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # countdowns in Redis.
 CELERY_BEAT_SCHEDULE = {
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 120.0},
+    "meetings-top-up-reminders": {"task": "meetings.tasks.top_up_reminders", "schedule": 3600.0},
 }
 
 # Meetings: reminders go out these many days before a confirmed meeting, and the adviser is reminded

@@ -18,6 +18,7 @@ from meetings.services import (
     note_save,
     reminders_schedule,
     reminders_send_due,
+    reminders_top_up,
 )
 from meetings.tests.factories import MeetingFactory, in_days
 from municipalities.models import Role
@@ -255,3 +256,14 @@ def test_the_programme_leader_sends_failed_reminders_again_from_the_admin(meetin
     assert Reminder.objects.get(pk=failed.pk).status == Reminder.Status.PENDING
     assert Reminder.objects.get(pk=failed.pk).attempts == 0
     assert Reminder.objects.get(pk=sent.pk).status == Reminder.Status.SENT
+
+
+def test_someone_who_joins_after_the_meeting_was_confirmed_gets_the_reminders_still_ahead(meeting):
+    newcomer = MembershipFactory(group=meeting.group, role=Role.RESOURCE_TEACHER).user
+    far = MeetingFactory(group=meeting.group, starts_at=in_days(40))
+    reminders_top_up(now=meeting.starts_at - timedelta(days=8))
+    assert sorted(r.offset.days for r in newcomer.reminders.filter(meeting=meeting)) == [1, 7]
+    assert not newcomer.reminders.filter(meeting=far).exists()  # its turn comes when it draws near
+    count = Reminder.objects.count()
+    reminders_top_up(now=meeting.starts_at - timedelta(days=8))
+    assert Reminder.objects.count() == count
