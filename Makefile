@@ -38,8 +38,10 @@ format: $(VENV)/.dev
 worker: $(VENV)/.runtime .env
 	$(VENV)/bin/celery -A veiledning worker --beat --schedule=$(VENV)/celerybeat-schedule --loglevel=info
 
+# meetings.py needs PostgreSQL (127.0.0.1:5432, or MEETINGS_BENCH_DATABASE_URL); it makes and drops its own database.
 bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/query_counts.py
+	$(PY) benchmarks/meetings.py
 
 # Stock Debian ships the venv module separately (python3-venv); it is installed if missing.
 $(PY):

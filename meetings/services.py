@@ -337,8 +337,9 @@ def _claim(now, batch_size):
             .order_by("due_at")
             .values_list("pk", flat=True)[:batch_size]
         )
+        # The claim's own time, not the run's: a long run must not look stuck to another worker.
         Reminder.objects.filter(pk__in=ids).update(
-            status=Reminder.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=Reminder.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
     return ids
 
@@ -349,8 +350,10 @@ def reminders_send_due(*, now=None, batch_size=100):
     reminders_recover_stuck(now=now)
     sent = 0
     while ids := _claim(now, batch_size):
-        claimed = Reminder.objects.filter(pk__in=ids).select_related(
-            "recipient", "meeting__group__adviser", "meeting__portfolio__programme", "meeting__note"
+        claimed = (
+            Reminder.objects.filter(pk__in=ids)
+            .select_related("recipient", "meeting__group__adviser", "meeting__portfolio__programme", "meeting__note")
+            .prefetch_related("meeting__group__municipalities")
         )
         for reminder in claimed:
             sent += _send_one(reminder, now)
@@ -371,22 +374,24 @@ def _still_relevant(reminder):
 
 
 def _send_one(reminder, now):
-    """Send one claimed reminder and record the outcome; returns 1 if an e-mail went out."""
-    if not reminder.recipient.is_active or not _still_relevant(reminder):
-        Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.SKIPPED)
-        return 0
+    """Send one claimed reminder and record the outcome; returns 1 if an e-mail went out. Every update
+    is conditional on the row still being ours ("sending"), so nothing here can undo another outcome."""
+    mine = Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING)
     try:
+        if not reminder.recipient.is_active or not _still_relevant(reminder):
+            mine.update(status=Reminder.Status.SKIPPED)
+            return 0
         _deliver(reminder)
-    except Exception as error:  # any failure to send is recorded and retried
+    except Exception as error:  # any failure to send is recorded and retried; the batch goes on
         logger.warning("Reminder %s could not be sent: %s", reminder.pk, error)
         if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
             update = {"status": Reminder.Status.FAILED}
         else:
             backoff = timedelta(minutes=settings.REMINDER_RETRY_MINUTES * 2 ** (reminder.attempts - 1))
             update = {"status": Reminder.Status.PENDING, "due_at": now + backoff}
-        Reminder.objects.filter(pk=reminder.pk).update(last_error=str(error)[:1000], **update)
+        mine.update(last_error=str(error)[:1000], **update)
         return 0
-    Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.SENT, sent_at=timezone.now())
+    mine.update(status=Reminder.Status.SENT, sent_at=timezone.now())
     return 1
 
 

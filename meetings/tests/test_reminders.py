@@ -267,3 +267,15 @@ def test_someone_who_joins_after_the_meeting_was_confirmed_gets_the_reminders_st
     count = Reminder.objects.count()
     reminders_top_up(now=meeting.starts_at - timedelta(days=8))
     assert Reminder.objects.count() == count
+
+
+def test_sending_due_reminders_costs_one_query_per_reminder_plus_a_fixed_few(meeting, django_assert_num_queries):
+    # A group without a name of its own is shown by its municipalities' names: prefetched, not per e-mail.
+    meeting.group.name = ""
+    meeting.group.save(update_fields=["name"])
+    Reminder.objects.filter(meeting=meeting, kind="before_meeting").update(due_at=timezone.now())
+    # recover stuck rows; the claim (savepoint, select for update, update, release); the claimed rows with
+    # their meetings; the groups' municipalities; one update per reminder; the empty second claim
+    # (savepoint, select, release). The savepoints are the test's transaction; in production BEGIN/COMMIT.
+    with django_assert_num_queries(10 + 6):
+        assert reminders_send_due() == 6
