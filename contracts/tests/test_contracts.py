@@ -631,3 +631,28 @@ def test_signatures_and_organisation_slot_are_listed_on_the_contract_page(client
     page = client.get(signed_contract["contract"].get_absolute_url()).content.decode()
     assert "Åste Selnæs Domaas" in page and "Trondheim" in page
     assert Signature.objects.filter(slot=SLOT_ORGANISATION).count() == 1
+
+
+def test_a_failing_email_is_retried_and_then_recorded_as_failed(parties, monkeypatch):
+    from contracts.tasks import contract_mail_send_task
+
+    calls = []
+
+    def fail(**kwargs):
+        calls.append(kwargs)
+        raise ConnectionRefusedError("SMTP-tjeneren svarer ikke")
+
+    monkeypatch.setattr("contracts.services.contract_mail_send", fail)
+    # As a worker runs it: a retry is a new run of the task, not an exception for the caller. (Eager retries
+    # re-apply with the app's default, so the default is switched for the test.)
+    conf = contract_mail_send_task.app.conf
+    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
+    try:
+        contract_mail_send_task.apply(args=[parties["contract"].pk, parties["owner"].pk, "reminder"])
+    finally:
+        conf.task_eager_propagates = propagates
+
+    assert len(calls) == 1 + contract_mail_send_task.max_retries
+    event = AuditEvent.objects.get(action="contract.mail_failed")
+    assert event.payload["kind"] == "reminder"
+    assert "SMTP-tjeneren svarer ikke" in event.payload["error"]
