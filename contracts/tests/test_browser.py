@@ -130,3 +130,30 @@ def test_the_verify_page_passes_axe(live_server, page, sent_contract):
 
 def _text(content):
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_programme_leaders_upload_and_termination_pages_pass_axe(live_server, page, sent_contract):
+    contract, _owner, _leader = sent_contract
+    login(page, live_server, ProgrammeLeaderFactory().email, PASSWORD)
+
+    page.goto(f"{live_server.url}{contract.get_absolute_url()}")
+    page.get_by_role("link", name="Last opp kontrakt signert utenfor portalen").click()
+    page.get_by_label("Signert kontrakt (PDF)").set_input_files(
+        files=[{"name": "kontrakt.pdf", "mimeType": "application/pdf", "buffer": b"ikke en pdf"}]
+    )
+    page.get_by_role("button", name="Last opp", exact=True).click()
+    expect(page.get_by_text("Filen er ikke en PDF. Last opp kontrakten som PDF.")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Tilbake til kontrakten").click()
+    page.get_by_role("link", name="Avslutt kontrakten").click()
+    page.get_by_label("Avsluttet fra og med").fill("2026-04-01")
+    page.get_by_role("button", name="Avslutt kontrakten").click()
+    expect(page.get_by_text("Oppgi hvorfor kontrakten avsluttes.")).to_be_visible()
+    expect(page.get_by_label("Avsluttet fra og med")).to_have_value("2026-04-01")
+    assert_accessible(page)
+    page.get_by_label("Årsak").fill("Kommunen trakk seg fra programmet.")
+    page.get_by_role("button", name="Avslutt kontrakten").click()
+    expect(page.get_by_text("Kontrakten er avsluttet.")).to_be_visible()
+    expect(page.get_by_text("Avsluttet fra 01.04.2026: Kommunen trakk seg fra programmet.")).to_be_visible()
+    assert_accessible(page)
