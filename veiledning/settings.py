@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "portfolios",
     "municipalities",
     "meetings",
+    "contracts",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "veiledning.apps.VeiledningConfig",
 ]
@@ -133,6 +134,11 @@ STORAGES = {
 # Files that must never be reachable by URL (signed contracts and the like) live here.
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private")
 
+# Contracts: the largest PDF the programme leader may upload (a contract signed outside the portal), and
+# how many days after sending the municipality's signatories get their one reminder.
+CONTRACT_UPLOAD_MAX_BYTES = env.int("CONTRACT_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+CONTRACT_REMINDER_AFTER_DAYS = env.int("CONTRACT_REMINDER_AFTER_DAYS", default=7)
+
 # Used in e-mails sent outside a request (background tasks, management commands).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -149,11 +155,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# Beat only starts the scan; what is due lives in the database (meetings.Reminder), never as long
-# countdowns in Redis.
+# Periodic work for `celery beat`. Each entry only starts a task that claims due rows in the database
+# (never long countdowns in Redis), so a beat that runs twice sends nothing twice.
 CELERY_BEAT_SCHEDULE = {
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 120.0},
     "meetings-top-up-reminders": {"task": "meetings.tasks.top_up_reminders", "schedule": 3600.0},
+    # contracts: the one reminder a week after sending, and countersigned contracts whose period has begun.
+    "contracts-reminders": {"task": "contracts.tasks.contract_reminders_task", "schedule": 60 * 60},
 }
 
 # Meetings: reminders go out these many days before a confirmed meeting, and the adviser is reminded
@@ -184,4 +192,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every step of every render at INFO; only its warnings are worth reading.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }

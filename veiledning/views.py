@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused
+from contracts.selectors import contracts_of_group
 from meetings.selectors import failed_reminders, meeting_plan, with_meeting_overview
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import get_group_for_user, groups_of_member, members_in_role_order
@@ -98,6 +99,7 @@ def group_detail(request, pk):
             "members": members_in_role_order(group),
             "plan_items": portfolio.plan_items.all(),
             "shortcomings": group.shortcomings(),
+            "contracts": contracts_of_group(group),
             "meeting_plan": meeting_plan(group),
         },
     )

@@ -47,3 +47,8 @@ def test_it_renders_norwegian_and_sami_letters_that_read_back(settings):
         url_fetcher=StaticFilesFetcher(),
     )
     assert "Guovdageaidnu – Čáhcesuolu: æ ø å Ŋ đ ŧ" in _text(html.write_pdf())
+
+
+def test_it_serves_the_stylesheet_as_css_so_weasyprint_applies_it():
+    response = StaticFilesFetcher().fetch(BASE_URL + "static/css/print.css")
+    assert response.headers.get_content_type() == "text/css"

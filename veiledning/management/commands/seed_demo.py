@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import ADVISER, PROGRAMME_LEADER
+from contracts.demo import seed_demo_contracts
 from meetings import demo as meetings_demo
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
@@ -191,6 +192,7 @@ class Command(BaseCommand):
             self._groups(portfolios["veiledning"], PAST_VEILEDNING_GROUPS, users)
             self._groups(portfolios["fremtidens_kulturskole"], FREMTIDENS_GROUPS, users)
             meetings_demo.seed(portfolio=current, leader=users["programleder@example.org"])
+            seed_demo_contracts(data, current, users["programleder@example.org"])
         self._print_logins(users)
 
     def _user(self, email, full_name, phone=""):

@@ -1,0 +1,105 @@
+"""Demo contracts for seed_demo: the two programmes' contract templates from the foundation documents,
+and the current portfolio's contracts at different points of their life. Safe to run again."""
+
+import re
+
+from django.contrib.auth import get_user_model
+
+from municipalities.models import MunicipalityGroup
+
+from .models import Contract, ContractTemplate
+from .services import contract_send, contract_sign, contracts_generate
+
+_YEARS = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
+
+
+def _with_placeholders(text, contract_data, portfolio_data):
+    """The seed's wording with its own period and years turned into the placeholders, so that each
+    portfolio prints its own."""
+    text = text.replace(portfolio_data["agreement_period"]["contract_wording"], "{avtaleperiode}")
+    return _YEARS.sub("{år}", text)
+
+
+def _body_lines(body):
+    # The foundation documents break the sentence over five centred lines; the template keeps those breaks.
+    for marker in (
+        " Veiledning i kulturskoleutvikling {år}",
+        " Fremtidens kulturskole",
+        " har partene",
+        " for perioden",
+    ):
+        body = body.replace(marker, "\n" + marker.strip(), 1)
+    return body.replace(" {kommune} kommune", "\n{kommune} kommune", 1)
+
+
+def seed_contract_templates(programmes_data):
+    """One template per programme from the transcribed contract forms (veiledning/demo_data/programmes.json)."""
+    from portfolios.models import Programme
+
+    for entry in programmes_data["programmes"]:
+        portfolio_data = entry["portfolio"]
+        data = portfolio_data["contract"]
+        signatory = data["organisation_signatory"]
+        roles = [r.lower() for r in data["municipal_signatories"]]
+        place = (signatory.get("place_date") or "").split(" ")[0]
+        ContractTemplate.objects.get_or_create(
+            programme=Programme.objects.get(key=entry["key"]),
+            defaults={
+                "header": _with_placeholders(data["header"], data, portfolio_data),
+                "title": data["title"],
+                "subtitle": _with_placeholders(data["subtitle"], data, portfolio_data).replace(" – ", "\n", 1),
+                "body": _body_lines(_with_placeholders(data["body"], data, portfolio_data)),
+                "signatory_name": signatory["name"],
+                "signatory_title": signatory["title"],
+                "signatory_place": place,
+                "signatories": ContractTemplate.Signatories.DIRECTOR_AND_LEADER
+                if "kommunedirektør" in roles
+                else ContractTemplate.Signatories.OWNER_AND_LEADER,
+            },
+        )
+
+
+def _sign(contract, email, place):
+    user = get_user_model().objects.get(email=email)
+    contract.refresh_from_db()
+    contract_sign(
+        contract=contract,
+        user=user,
+        full_name=user.full_name,
+        place=place,
+        document_sha256=contract.signing_document.sha256,
+        user_agent="seed_demo",
+        notify=False,
+    )
+
+
+def seed_contracts(portfolio, leader):
+    """The current portfolio's contracts: Bodø's signed by all and in force, Guovdageaidnu's awaiting the
+    municipality's signatures, and of Fauske og Saltdal's two, Fauske's awaiting the countersignature while
+    Saltdal's is still a draft. Contracts that have moved on are left as they are."""
+    contracts_generate(portfolio=portfolio, actor=leader)
+
+    def contract(group_name, municipality_number):
+        group = MunicipalityGroup.objects.get(portfolio=portfolio, name=group_name)
+        return Contract.objects.get(group=group, municipality__number=municipality_number)
+
+    bodo = contract("Bodø", "1804")
+    if bodo.status == Contract.Status.DRAFT:
+        contract_send(contract=bodo, actor=leader, notify=False)
+        _sign(bodo, "eier.bodo@example.org", "Bodø")
+        _sign(bodo, "leder.bodo@example.org", "Bodø")
+        _sign(bodo, leader.email, "Trondheim")
+    guovdageaidnu = contract("Guovdageaidnu", "5612")
+    if guovdageaidnu.status == Contract.Status.DRAFT:
+        contract_send(contract=guovdageaidnu, actor=leader, notify=False)
+    fauske = contract("Fauske og Saltdal", "1841")
+    if fauske.status == Contract.Status.DRAFT:
+        contract_send(contract=fauske, actor=leader, notify=False)
+        _sign(fauske, "eier.fauske@example.org", "Fauske")
+        _sign(fauske, "leder.fauske@example.org", "Fauske")
+
+
+def seed_demo_contracts(programmes_data, current_portfolio, leader):
+    """Everything seed_demo needs from contracts, once the groups exist."""
+    seed_contract_templates(programmes_data)
+    seed_contracts(current_portfolio, leader)

@@ -1,0 +1,223 @@
+"""Contracts between Norsk kulturskoleråd and each municipality of a group, their signatures and the
+PDFs kept for the record."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+
+from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+from portfolios.models import Portfolio, Programme
+
+# The places in a contract's signature block. The municipality's slots depend on the programme
+# (ContractTemplate.signatories); the organisation's countersignature is always last.
+SLOT_OWNER = "owner"
+SLOT_DIRECTOR = "director"
+SLOT_LEADER = "leader"
+SLOT_ORGANISATION = "organisation"
+SLOT_CHOICES = [
+    (SLOT_OWNER, "Kulturskoleeier"),
+    (SLOT_DIRECTOR, "Kommunedirektør"),
+    (SLOT_LEADER, "Kulturskoleleder"),
+    (SLOT_ORGANISATION, "Norsk kulturskoleråd"),
+]
+SLOT_LABELS = dict(SLOT_CHOICES)
+
+# Which membership roles may sign in each municipal slot. Kulturskoleeier is anyone who speaks for the
+# owner (political or administrative level, or the kommunedirektør).
+SLOT_ROLES = {
+    SLOT_OWNER: {Role.OWNER_POLITICAL, Role.OWNER_ADMINISTRATIVE, Role.MUNICIPAL_DIRECTOR},
+    SLOT_DIRECTOR: {Role.MUNICIPAL_DIRECTOR},
+    SLOT_LEADER: {Role.LEADER},
+}
+
+
+class ContractTemplate(models.Model):
+    """The contract form of a programme, as the foundation document prints it."""
+
+    class Signatories(models.TextChoices):
+        OWNER_AND_LEADER = "owner_leader", "Kulturskoleeier og kulturskoleleder (Veiledningsordningen)"
+        DIRECTOR_AND_LEADER = "director_leader", "Kommunedirektør og kulturskoleleder (Fremtidens kulturskole)"
+
+    PLACEHOLDER_HELP = (
+        "«{kommune}» blir kommunens navn, «{avtaleperiode}» porteføljens avtaleperiode (f.eks. «januar 2026 – "
+        "juni 2027») og «{år}» årene den går over (f.eks. «2026–2027»)."
+    )
+
+    programme = models.OneToOneField(
+        Programme, on_delete=models.CASCADE, related_name="contract_template", verbose_name="program"
+    )
+    header = models.CharField("topptekst", max_length=200, help_text=PLACEHOLDER_HELP)
+    title = models.CharField("tittel", max_length=200)
+    subtitle = models.CharField("undertittel", max_length=300, blank=True, help_text=PLACEHOLDER_HELP)
+    body = models.TextField("avtaletekst", help_text="Linjeskift beholdes. " + PLACEHOLDER_HELP)
+    organisation = models.CharField("organisasjon", max_length=200, default="Norsk kulturskoleråd")
+    signatory_name = models.CharField("signatar for organisasjonen (navn)", max_length=200)
+    signatory_title = models.CharField("signatarens tittel", max_length=200)
+    signatory_place = models.CharField(
+        "sted for organisasjonens signatur", max_length=100, blank=True, help_text="F.eks. «Trondheim»."
+    )
+    signatories = models.CharField(
+        "kommunens signatarer", max_length=20, choices=Signatories.choices, default=Signatories.OWNER_AND_LEADER
+    )
+
+    class Meta:
+        verbose_name = "kontraktmal"
+        verbose_name_plural = "kontraktmaler"
+        ordering = ["programme__name"]
+
+    def __str__(self):
+        return f"Kontraktmal for {self.programme}"
+
+    @property
+    def municipal_slots(self):
+        """The municipality's signature slots, in the order the form prints them."""
+        if self.signatories == self.Signatories.DIRECTOR_AND_LEADER:
+            return [SLOT_DIRECTOR, SLOT_LEADER]
+        return [SLOT_OWNER, SLOT_LEADER]
+
+
+class ContractQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Contracts of the groups a user may see: the programme leader all, an adviser their groups',
+        a member their own group's (every municipality of it, as the group works together)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_programme_leader:
+            return self.all()
+        is_member = Exists(Membership.objects.filter(group=OuterRef("group"), user=user))
+        return self.filter(Q(group__adviser=user) | is_member)
+
+
+class Contract(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Utkast"
+        SENT = "sent", "Sendt til signering"
+        SIGNED = "signed", "Signert av kommunen"
+        COUNTERSIGNED = "countersigned", "Kontrasignert av Norsk kulturskoleråd"
+        IN_FORCE = "in_force", "I kraft"
+        TERMINATED = "terminated", "Avsluttet"
+
+    group = models.ForeignKey(
+        MunicipalityGroup, on_delete=models.PROTECT, related_name="contracts", verbose_name="kommunegruppe"
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="contracts", verbose_name="kommune"
+    )
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField("opprettet", auto_now_add=True)
+    sent_at = models.DateTimeField("sendt", null=True, blank=True)
+    # The one reminder to the municipality's signatories; cleared when it is claimed, so it goes once.
+    reminder_due_at = models.DateTimeField("påminnelse planlagt", null=True, blank=True, db_index=True)
+    reminded_at = models.DateTimeField("påminnelse sendt", null=True, blank=True)
+    signed_at = models.DateTimeField("signert av kommunen", null=True, blank=True)
+    countersigned_at = models.DateTimeField("kontrasignert", null=True, blank=True)
+    in_force_at = models.DateTimeField("i kraft fra", null=True, blank=True)
+    terminated_on = models.DateField("avsluttet dato", null=True, blank=True)
+    termination_reason = models.TextField("årsak til avslutning", blank=True)
+    # The document the signatories saw (rendered once when sent) and the one kept as signed.
+    signing_document = models.ForeignKey(
+        "ContractDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="dokument til signering",
+    )
+    final_document = models.ForeignKey(
+        "ContractDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="signert dokument",
+    )
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "kontrakt"
+        verbose_name_plural = "kontrakter"
+        ordering = ["group", "municipality__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "municipality"], name="contract_one_per_group_municipality"),
+            models.CheckConstraint(
+                condition=~Q(status="terminated") | (Q(terminated_on__isnull=False) & ~Q(termination_reason="")),
+                name="contract_terminated_has_date_and_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Kontrakt for {self.municipality.name}"
+
+    def get_absolute_url(self):
+        return reverse("contracts:detail", kwargs={"pk": self.pk})
+
+    @property
+    def portfolio(self):
+        return self.group.portfolio
+
+
+class ContractDocument(models.Model):
+    """One PDF kept privately under PRIVATE_STORAGE_ROOT, with the SHA-256 of its bytes. The bytes never
+    change; every download re-hashes them against `sha256`."""
+
+    class Kind(models.TextChoices):
+        SIGNING = "signing", "Til signering"
+        SIGNED = "signed", "Signert i portalen"
+        UPLOADED = "uploaded", "Signert utenfor portalen (lastet opp)"
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="documents", verbose_name="kontrakt")
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    path = models.CharField("fil", max_length=300, unique=True, editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True, editable=False)
+    size = models.PositiveIntegerField("størrelse (byte)", editable=False)
+    created_at = models.DateTimeField("lagret", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "kontraktdokument"
+        verbose_name_plural = "kontraktdokumenter"
+        ordering = ["contract", "created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.contract}"
+
+
+class Signature(models.Model):
+    """One person's signature on a contract, with what they saw and confirmed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="signatures", verbose_name="kontrakt")
+    slot = models.CharField("signerer som", max_length=20, choices=SLOT_CHOICES)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contract_signatures", verbose_name="bruker"
+    )
+    member_role = models.CharField("rolle", max_length=30, blank=True, help_text="Deltakerrollen i gruppen.")
+    full_name = models.CharField("navn (skrevet)", max_length=200)
+    place = models.CharField("sted", max_length=100)
+    signed_at = models.DateTimeField("tidspunkt (UTC)")
+    ip_address = models.GenericIPAddressField("IP-adresse", null=True, blank=True)
+    user_agent = models.TextField("nettleser", blank=True)
+    confirmed_text = models.TextField("bekreftet tekst")
+    document_sha256 = models.CharField("SHA-256 av dokumentet", max_length=64)
+
+    class Meta:
+        verbose_name = "signatur"
+        verbose_name_plural = "signaturer"
+        ordering = ["contract", "signed_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["contract", "slot"], name="signature_one_per_slot")]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.get_slot_display()})"
+
+
+class PortfolioContracts(Portfolio):
+    """The portfolios as the admin's «Kontrakter per portefølje», where the programme leader generates and
+    sends a portfolio's contracts. A proxy, so that portfolios need not know about contracts."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "kontrakter for portefølje"
+        verbose_name_plural = "kontrakter per portefølje"

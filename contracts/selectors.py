@@ -1,0 +1,166 @@
+"""Reads of contracts that views, services and the group page share."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+
+from accounts.access import AccessRefused
+from accounts.roles import PROGRAMME_LEADER
+from municipalities.models import MunicipalityGroup
+
+from .models import SLOT_LABELS, SLOT_ORGANISATION, SLOT_ROLES, Contract, ContractDocument, Signature
+
+
+def get_contract_for_user(user, pk):
+    """The contract `pk` with what its pages show, if `user` may see it; otherwise AccessRefused (a 404)."""
+    contract = (
+        Contract.objects.visible_to(user)
+        .select_related(
+            "group__portfolio__programme__contract_template",
+            "municipality",
+            "signing_document",
+            "final_document",
+        )
+        .prefetch_related("group__municipalities")
+        .filter(pk=pk)
+        .first()
+    )
+    if contract is None:
+        raise AccessRefused("contracts.contract", pk)
+    return contract
+
+
+def contracts_of_group(group):
+    """The group's contracts for its page, with their signatures, in two queries."""
+    return list(
+        Contract.objects.filter(group=group)
+        .select_related("municipality", "final_document")
+        .prefetch_related(Prefetch("signatures", Signature.objects.order_by("signed_at", "pk")))
+        .order_by("municipality__name", "pk")
+    )
+
+
+def template_of(contract):
+    """The programme's contract template, or None if the programme leader has not written one yet."""
+    programme = contract.group.portfolio.programme
+    return getattr(programme, "contract_template", None)
+
+
+def municipal_slots(contract):
+    template = template_of(contract)
+    return template.municipal_slots if template else []
+
+
+def slot_candidates(contract, slot, memberships, *, single_municipality):
+    """The members who may sign `slot` for the contract's municipality. In a group of one municipality a
+    member need not name it; in a group of several, each municipality's own people sign its contract."""
+    roles = SLOT_ROLES[slot]
+    return [
+        m
+        for m in memberships
+        if m.role in roles
+        and (m.municipality_id == contract.municipality_id or (m.municipality_id is None and single_municipality))
+    ]
+
+
+def signing_state(contract):
+    """Who has signed and who may still sign, slot by slot: a list of dicts with `slot`, `label`,
+    `signature` (or None) and `candidates` (memberships; for the organisation, the programme leaders)."""
+    group = contract.group
+    # Explicit order: the models' default orderings would join the group and portfolio tables to sort.
+    memberships = list(group.memberships.select_related("user").order_by("user__full_name", "pk"))
+    # len() of all(): uses the municipalities get_contract_for_user prefetched (the page shows them too).
+    single = len(group.municipalities.all()) == 1
+    signatures = {s.slot: s for s in contract.signatures.select_related("user").order_by("signed_at", "pk")}
+    rows = [
+        {
+            "slot": slot,
+            "label": SLOT_LABELS[slot],
+            "signature": signatures.get(slot),
+            "candidates": slot_candidates(contract, slot, memberships, single_municipality=single),
+        }
+        for slot in municipal_slots(contract)
+    ]
+    rows.append(
+        {
+            "slot": SLOT_ORGANISATION,
+            "label": SLOT_LABELS[SLOT_ORGANISATION],
+            "signature": signatures.get(SLOT_ORGANISATION),
+            "candidates": [],
+        }
+    )
+    return rows
+
+
+def slot_for_user(contract, user, state=None):
+    """The slot `user` may sign on `contract` now or later, or None: a municipal slot through their
+    membership, or the organisation's for the programme leader."""
+    state = state if state is not None else signing_state(contract)
+    for row in state:
+        if row["slot"] == SLOT_ORGANISATION:
+            if user.is_programme_leader:
+                return SLOT_ORGANISATION
+        elif any(m.user_id == user.pk for m in row["candidates"]):
+            return row["slot"]
+    return None
+
+
+def pending_signatories(contract):
+    """The users who may sign a municipal slot that nobody has signed yet."""
+    users = {}
+    for row in signing_state(contract):
+        if row["slot"] != SLOT_ORGANISATION and row["signature"] is None:
+            for membership in row["candidates"]:
+                users[membership.user_id] = membership.user
+    return list(users.values())
+
+
+def programme_leaders():
+    return list(get_user_model().objects.filter(groups__name=PROGRAMME_LEADER, is_active=True))
+
+
+def documents_with_hash(sha256):
+    return list(ContractDocument.objects.filter(sha256=sha256).select_related("contract__municipality"))
+
+
+def fee_parts(total, parts):
+    """`total` split into `parts` whole kroner that add up to it exactly, the larger parts first:
+    20 000 in three is 6 667 + 6 667 + 6 666."""
+    parts = max(1, parts)
+    base, remainder = divmod(total, parts)
+    return [base + 1 if i < remainder else base for i in range(parts)]
+
+
+def fee_rows(portfolio):
+    """One row per municipality and instalment for the finance office. Every admitted, active or completed
+    group's municipalities are invoiced; the contract's status is given beside them."""
+    programme = portfolio.programme
+    contracts = {(c.group_id, c.municipality_id): c for c in Contract.objects.filter(group__portfolio=portfolio)}
+    groups = (
+        MunicipalityGroup.objects.filter(
+            portfolio=portfolio,
+            status__in=[
+                MunicipalityGroup.Status.ADMITTED,
+                MunicipalityGroup.Status.ACTIVE,
+                MunicipalityGroup.Status.COMPLETED,
+            ],
+        )
+        .prefetch_related("municipalities")
+        .order_by("name", "pk")
+    )
+    parts = fee_parts(programme.participation_fee, programme.fee_instalments)
+    rows = []
+    for group in groups:
+        for municipality in sorted(group.municipalities.all(), key=lambda m: m.name):
+            contract = contracts.get((group.pk, municipality.pk))
+            for number, amount in enumerate(parts, start=1):
+                rows.append(
+                    {
+                        "municipality": municipality,
+                        "group": group,
+                        "instalment": number,
+                        "instalments": len(parts),
+                        "amount": amount,
+                        "contract_status": contract.get_status_display() if contract else "Ikke opprettet",
+                    }
+                )
+    return rows

@@ -1,0 +1,280 @@
+"""Contract pages: the contract with its signing, the stored PDFs, upload, termination, the verify page,
+the foundation document as PDF and the fee export. Out of reach is always a 404 (AccessRefused)."""
+
+import csv
+import io
+import re
+import unicodedata
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import AccessRefused
+from accounts.services import audit_log, client_ip
+from portfolios.selectors import get_portfolio_for_user
+from veiledning.pdf import render_pdf
+
+from . import storage
+from .forms import PdfUploadForm, SignForm, TerminateForm, VerifyForm
+from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract
+from .selectors import documents_with_hash, fee_rows, get_contract_for_user, signing_state, slot_for_user
+from .services import contract_confirmation_text, contract_sign, contract_terminate, contract_upload_signed
+from .texts import contract_texts
+
+TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "Ae", "Ø": "O", "Å": "Aa"})
+
+
+def safe_filename(*parts):
+    """An ASCII file name such as «kontrakt-guovdageaidnu-2026-2027.pdf», whatever the names hold."""
+    text = "-".join(str(p) for p in parts).translate(TRANSLITERATION)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") + ".pdf"
+
+
+def _require_programme_leader(user, obj_type="", obj_id=""):
+    if not user.is_programme_leader:
+        raise AccessRefused(obj_type, obj_id)
+
+
+def _can_sign_now(contract, slot, state):
+    """Whether `slot` is unsigned and it is that slot's turn."""
+    if slot is None:
+        return False
+    row = next(r for r in state if r["slot"] == slot)
+    if row["signature"] is not None:
+        return False
+    if slot == SLOT_ORGANISATION:
+        return contract.status == Contract.Status.SIGNED
+    return contract.status == Contract.Status.SENT
+
+
+def _detail(request, contract, *, form=None, status=200):
+    state = signing_state(contract)
+    slot = slot_for_user(contract, request.user, state)
+    can_sign = _can_sign_now(contract, slot, state)
+    if can_sign and form is None:
+        form = SignForm(user=request.user, initial={"document_sha256": contract.signing_document.sha256})
+    confirmation = contract_confirmation_text(contract=contract, slot=slot) if can_sign else ""
+    return render(
+        request,
+        "contracts/contract_detail.html",
+        {
+            "contract": contract,
+            "group": contract.group,
+            "portfolio": contract.group.portfolio,
+            "state": state,
+            "can_sign": can_sign,
+            "my_slot": slot,
+            "form": form if can_sign else None,
+            "confirmation": confirmation,
+            "is_leader": request.user.is_programme_leader,
+        },
+        status=status,
+    )
+
+
+@login_required
+def contract_detail(request, pk):
+    contract = get_contract_for_user(request.user, pk)
+    return _detail(request, contract)
+
+
+@login_required
+@require_POST
+def contract_sign_view(request, pk):
+    contract = get_contract_for_user(request.user, pk)
+    # Only the contract's own signatories reach the signing; for everyone else it does not exist.
+    if slot_for_user(contract, request.user) is None:
+        raise AccessRefused("contracts.contract", pk)
+    form = SignForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            contract_sign(
+                contract=contract,
+                user=request.user,
+                full_name=form.cleaned_data["full_name"],
+                place=form.cleaned_data["place"],
+                document_sha256=form.cleaned_data["document_sha256"],
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Takk! Signaturen din er registrert.")
+            return redirect(contract)
+    contract = get_contract_for_user(request.user, pk)
+    if not _can_sign_now(contract, slot_for_user(contract, request.user), signing_state(contract)):
+        # Signing is no longer open (someone else signed first, or the contract changed): say so plainly.
+        for error in form.non_field_errors() or ["Kontrakten kan ikke signeres nå."]:
+            messages.error(request, error)
+        return redirect(contract)
+    return _detail(request, contract, form=form)
+
+
+def _serve(request, contract, document, filename, *, as_attachment):
+    """The stored bytes, after checking them against their SHA-256; never rendered again."""
+    try:
+        content = storage.read_verified(document.path, document.sha256)
+    except storage.DocumentTampered:
+        audit_log(
+            action="contract.document_tampered",
+            obj=contract,
+            request=request,
+            payload={"document_id": document.pk, "kind": document.kind},
+        )
+        return render(request, "contracts/document_refused.html", {"contract": contract}, status=409)
+    audit_log(action="contract.downloaded", obj=contract, request=request, payload={"kind": document.kind})
+    return FileResponse(
+        io.BytesIO(content), content_type="application/pdf", as_attachment=as_attachment, filename=filename
+    )
+
+
+@login_required
+def signing_pdf(request, pk):
+    """The document the signatories read and sign, as stored when the contract was sent."""
+    contract = get_contract_for_user(request.user, pk)
+    if contract.signing_document is None:
+        raise AccessRefused("contracts.contract", pk)
+    name = safe_filename("kontrakt", contract.municipality.name, "til-signering")
+    return _serve(request, contract, contract.signing_document, name, as_attachment=False)
+
+
+@login_required
+def signed_pdf(request, pk):
+    """The signed contract, as stored when the last signature came in or the signed copy was uploaded."""
+    contract = get_contract_for_user(request.user, pk)
+    if contract.final_document is None:
+        raise AccessRefused("contracts.contract", pk)
+    portfolio = contract.group.portfolio
+    name = safe_filename("kontrakt", contract.municipality.name, portfolio.agreement_start.year, "signert")
+    return _serve(request, contract, contract.final_document, name, as_attachment=True)
+
+
+@login_required
+def contract_upload(request, pk):
+    """The programme leader stores a contract signed outside the portal."""
+    _require_programme_leader(request.user, "contracts.contract", pk)
+    contract = get_contract_for_user(request.user, pk)
+    form = PdfUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract_upload_signed(
+                contract=contract, content=form.cleaned_data["file"], actor=request.user, request=request
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Den signerte kontrakten er lagret.")
+            return redirect(contract)
+    return render(request, "contracts/contract_upload.html", {"contract": contract, "form": form})
+
+
+@login_required
+def contract_terminate_view(request, pk):
+    """The programme leader ends a contract, with a date and a reason."""
+    _require_programme_leader(request.user, "contracts.contract", pk)
+    contract = get_contract_for_user(request.user, pk)
+    form = TerminateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract_terminate(
+                contract=contract,
+                terminated_on=form.cleaned_data["terminated_on"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Kontrakten er avsluttet.")
+            return redirect(contract)
+    return render(request, "contracts/contract_terminate.html", {"contract": contract, "form": form})
+
+
+@login_required
+def verify(request):
+    """Anyone logged in may check whether a PDF is an unaltered contract on record. Which contract it is,
+    is told only to those who may see that contract."""
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        sha = storage.sha256_hex(form.cleaned_data["file"])
+        documents = documents_with_hash(sha)
+        visible = set(
+            Contract.objects.visible_to(request.user)
+            .filter(pk__in=[d.contract_id for d in documents])
+            .values_list("pk", flat=True)
+        )
+        result = {
+            "sha256": sha,
+            "found": bool(documents),
+            "documents": [d for d in documents if d.contract_id in visible],
+        }
+        audit_log(action="contract.verified", request=request, payload={"sha256": sha, "found": bool(documents)})
+    return render(request, "contracts/verify.html", {"form": form, "result": result})
+
+
+@login_required
+def foundation_pdf(request, pk):
+    """The portfolio's foundation document as PDF: sections, the plan with weeks, and the contract form."""
+    portfolio = get_portfolio_for_user(request.user, pk)
+    template = getattr(portfolio.programme, "contract_template", None)
+    context = {
+        "portfolio": portfolio,
+        "programme": portfolio.programme,
+        "sections": portfolio.sections.all(),
+        "plan_items": portfolio.plan_items.all(),
+        "template": template,
+        "texts": contract_texts(template, portfolio=portfolio) if template else None,
+        "municipal_slots": [{"label": label} for label in _slot_labels(template)],
+    }
+    content = render_pdf("contracts/pdf/foundation_document.html", context)
+    name = safe_filename("grunnlagsdokument", portfolio.programme.name, portfolio.name)
+    return FileResponse(io.BytesIO(content), content_type="application/pdf", as_attachment=False, filename=name)
+
+
+def _slot_labels(template):
+    return [SLOT_LABELS[slot] for slot in template.municipal_slots] if template else []
+
+
+@login_required
+def fee_export(request, pk):
+    """Fee rows for the finance office as CSV (semicolons and a BOM, so that Excel opens it in Norwegian)."""
+    _require_programme_leader(request.user, "portfolios.portfolio", pk)
+    portfolio = get_portfolio_for_user(request.user, pk)
+    if not portfolio.programme.participation_fee:
+        raise AccessRefused("portfolios.portfolio", pk)
+    rows = fee_rows(portfolio)
+    name = safe_filename("deltakeravgift", portfolio.programme.name, portfolio.name).removesuffix(".pdf") + ".csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(["Kommunenummer", "Kommune", "Kommunegruppe", "Faktura", "Av", "Beløp (kr)", "Kontraktstatus"])
+    for row in rows:
+        writer.writerow(
+            [
+                row["municipality"].number,
+                row["municipality"].name,
+                row["group"].display_name,
+                row["instalment"],
+                row["instalments"],
+                row["amount"],
+                row["contract_status"],
+            ]
+        )
+    audit_log(
+        action="contracts.fee_export",
+        obj=portfolio,
+        request=request,
+        payload={"rows": len(rows), "at": timezone.now().isoformat()},
+    )
+    return response
