@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "accounts",
     "portfolios",
     "municipalities",
+    "development_plans",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "veiledning.apps.VeiledningConfig",
 ]

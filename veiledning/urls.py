@@ -14,6 +14,7 @@ urlpatterns = [
     path("portefoljer/", include("portfolios.urls")),
     path("mine-kommunegrupper/", views.my_groups, name="my_groups"),
     path("kommunegrupper/<int:pk>/", views.group_detail, name="group_detail"),
+    path("utviklingsplaner/", include("development_plans.urls")),
     path("konto/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused
+from development_plans.selectors import group_plan_summary
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import get_group_for_user, groups_of_member, members_in_role_order
 from portfolios.models import Portfolio
@@ -93,5 +94,6 @@ def group_detail(request, pk):
             "members": members_in_role_order(group),
             "plan_items": portfolio.plan_items.all(),
             "shortcomings": group.shortcomings(),
+            "development_plan": group_plan_summary(request.user, group),
         },
     )
