@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
 from municipalities.tests.factories import MunicipalityGroupFactory
 
@@ -36,8 +37,9 @@ class MeasureFactory(factory.django.DjangoModelFactory):
     goal = factory.SubFactory(GoalFactory)
     order = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"Fagmøte for lærerne hver sjette uke ({n})")
-    starts_on = date(2026, 2, 1)
-    ends_on = date(2026, 6, 20)
+    # Running now, so that a measure is overdue only where a test makes it so.
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    ends_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=90))
     status = Measure.Status.PLANNED
 
 
