@@ -112,7 +112,7 @@ def plan_share(request, pk):
 @login_required
 @require_POST
 def plan_approve(request, pk):
-    return _transition(request, pk, "can_approve", services.plan_approve, "Planen er godkjent.")
+    return _transition(request, pk, "can_approve", services.plan_approve, "Du har godkjent planen.")
 
 
 @login_required
