@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import ADVISER, PROGRAMME_LEADER
+from development_plans.demo import create_demo_plans
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from portfolios.services import portfolio_copy
@@ -187,6 +188,7 @@ class Command(BaseCommand):
                 portfolios[entry["key"]] = self._programme_portfolio(entry, sections[entry["key"]], advisers)
             current = self._current_portfolio(portfolios["veiledning"], users["programleder@example.org"])
             self._groups(current, CURRENT_GROUPS, users)
+            create_demo_plans(portfolio=current, users=users)
             self._groups(portfolios["veiledning"], PAST_VEILEDNING_GROUPS, users)
             self._groups(portfolios["fremtidens_kulturskole"], FREMTIDENS_GROUPS, users)
         self._print_logins(users)
