@@ -5,6 +5,7 @@ Templates extend `pdf/base.html` and link their files with `{% static %}`. The f
 the static folders and refuses every other address, so a PDF never reaches the network or the disk
 outside the static files, whatever text ends up in it."""
 
+import mimetypes
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -32,8 +33,10 @@ class StaticFilesFetcher(URLFetcher):
         found = finders.find(relative) if ".." not in relative.split("/") else None
         if not found:
             raise FatalURLFetchingError(f"Fant ikke den statiske filen {relative}")
+        # WeasyPrint ignores a stylesheet that does not come as text/css, so the type must be sent.
+        content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
         with open(found, "rb") as file:
-            return URLFetcherResponse(url, file.read(), status=200)
+            return URLFetcherResponse(url, file.read(), headers={"Content-Type": content_type}, status=200)
 
 
 def render_pdf(template_name, context, *, pdf_variant=None):

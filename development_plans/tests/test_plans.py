@@ -358,6 +358,7 @@ def test_the_pdf_holds_the_goals_and_measures(client, plan, leader):
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split())
     assert "Kulturskolen er forankret i kommuneplanen" in text
     assert "Čáhcesuolu" in text
+    assert "Side 1 av" in text  # the print stylesheet numbers the pages
     assert "development_plan.exported" in _events(plan)
 
 

@@ -47,3 +47,13 @@ def test_it_renders_norwegian_and_sami_letters_that_read_back(settings):
         url_fetcher=StaticFilesFetcher(),
     )
     assert "Guovdageaidnu – Čáhcesuolu: æ ø å Ŋ đ ŧ" in _text(html.write_pdf())
+
+
+def test_the_print_stylesheet_is_applied():
+    # print.css numbers the pages in the bottom margin; without the stylesheet there is no «Side 1 av 1».
+    html = weasyprint.HTML(
+        string='<link rel="stylesheet" href="/static/css/print.css"><p>Tekst</p>',
+        base_url=BASE_URL,
+        url_fetcher=StaticFilesFetcher(),
+    )
+    assert "Side 1 av 1" in _text(html.write_pdf())
