@@ -39,6 +39,7 @@ worker: $(VENV)/.runtime .env
 
 bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/query_counts.py
+	$(PY) benchmarks/development_plans.py
 
 # Stock Debian ships the venv module separately (python3-venv); it is installed if missing.
 $(PY):
