@@ -5,7 +5,7 @@ from django import forms
 from accounts.models import User
 from municipalities.models import Role
 
-from .models import Comment, DevelopmentPlan, Goal, Measure, Pillar, ProgrammeArea, Quality
+from .models import Comment, DevelopmentPlan, Goal, Level, Measure, Pillar, ProgrammeArea, Quality
 
 
 class _Form(forms.ModelForm):
@@ -32,6 +32,11 @@ class PlanForm(_Form):
 
 
 class GoalForm(_Form):
+    level = forms.ChoiceField(
+        label="Nivå",
+        choices=[("", "Velg nivå"), *Level.choices],
+        error_messages={"required": "Velg hvilket nivå målet gjelder."},
+    )
     pillars = forms.MultipleChoiceField(
         label="Søyler i rammeplanen", choices=Pillar.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -69,7 +74,7 @@ class GoalForm(_Form):
             "attainment_text": _textarea(3),
             "new_practice": _textarea(2),
         }
-        error_messages = {"title": {"required": "Skriv hva målet er."}, "level": {"required": "Velg et nivå."}}
+        error_messages = {"title": {"required": "Skriv hva målet er."}}
 
     def clean(self):
         cleaned = super().clean()

@@ -59,11 +59,13 @@ def _begin_change(plan, *, user, request=None):
 
 @transaction.atomic
 def plan_create(*, group, user, request=None):
-    """Start the group's plan, its focus area taken from the group's.
+    """Start the group's plan, its focus area taken from the group's; returns the existing plan if another
+    request started it first (a double click, a second tab).
 
-    Preconditions: the group has no plan yet; `user` may edit it."""
-    plan = DevelopmentPlan.objects.create(group=group, focus_area=group.focus_area)
-    _log("development_plan.created", plan=plan, user=user, request=request)
+    Preconditions: `user` may edit the group's plan."""
+    plan, created = DevelopmentPlan.objects.get_or_create(group=group, defaults={"focus_area": group.focus_area})
+    if created:
+        _log("development_plan.created", plan=plan, user=user, request=request)
     return plan
 
 

@@ -414,3 +414,17 @@ def test_the_plan_page_and_progress_run_the_same_queries_with_3_and_30_goals(
     _fill(plan, 27, 5)
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
+
+
+def test_a_goal_needs_a_level(client, plan, leader):
+    client.force_login(leader)
+    response = client.post(_url("goal_add", plan.pk), {"title": "Alle elever får prøve scenekunst"})
+    html = response.content.decode()
+    assert "Velg hvilket nivå målet gjelder." in html
+    assert "Alle elever får prøve scenekunst" in html
+
+
+def test_starting_the_plan_twice_keeps_one_plan_and_one_event(leader, plan):
+    again = services.plan_create(group=plan.group, user=leader)
+    assert again == plan
+    assert _events(plan) == []
