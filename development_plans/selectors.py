@@ -14,8 +14,9 @@ from django.utils import timezone
 from accounts.access import AccessRefused
 from accounts.models import AuditEvent
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
+from portfolios.selectors import get_portfolio_for_user
 
-from .models import DevelopmentPlan, Goal, Level, Measure, Pillar, ProgrammeArea, Quality
+from .models import DevelopmentPlan, Goal, Level, Measure, Pillar, PlanVersion, ProgrammeArea, Quality
 
 EDITOR_ROLES = frozenset({Role.LEADER, Role.COORDINATOR})
 PLAN_FIELDS = ["needs", "knowledge_base", "opportunities", "focus_area", "overall_goal"]
@@ -57,11 +58,12 @@ def _group_queryset():
     )
 
 
-def get_group_plan_for_user(user, group_pk):
-    """(group, plan or None, access) for the group `group_pk` if `user` may read its plan; else AccessRefused."""
+def get_group_plan_for_user(user, group_pk, *, need="can_read"):
+    """(group, plan or None, access) for the group `group_pk` if `user` has the permission `need` on its plan;
+    else AccessRefused (a 404)."""
     group = _group_queryset().select_related("development_plan").filter(pk=group_pk).first()
     access = plan_access(user, group) if group is not None else NO_ACCESS
-    if not access.can_read:
+    if not getattr(access, need):
         raise AccessRefused("municipalities.municipalitygroup", group_pk)
     return group, getattr(group, "development_plan", None), access
 
@@ -81,6 +83,38 @@ def get_plan_for_user(user, pk, *, need="can_read"):
         raise AccessRefused("development_plans.developmentplan", pk)
     plan.access = access
     return plan
+
+
+def get_goal(plan, goal_pk):
+    """Goal `goal_pk` of `plan` (whose access was checked); another plan's goal is refused like a missing one."""
+    goal = plan.goals.filter(pk=goal_pk).first()
+    if goal is None:
+        raise AccessRefused("development_plans.goal", goal_pk)
+    return goal
+
+
+def get_measure(plan, measure_pk):
+    """Measure `measure_pk` under one of `plan`'s goals; another plan's measure is refused like a missing one."""
+    measure = Measure.objects.select_related("goal").filter(pk=measure_pk, goal__plan=plan).first()
+    if measure is None:
+        raise AccessRefused("development_plans.measure", measure_pk)
+    measure.goal.plan = plan
+    return measure
+
+
+def get_version(plan, number):
+    """Approved version `number` of `plan` (whose access was checked); else AccessRefused (a 404)."""
+    version = PlanVersion.objects.select_related("approved_by").filter(plan=plan, number=number).first()
+    if version is None:
+        raise AccessRefused("development_plans.planversion", f"{plan.pk}/{number}")
+    return version
+
+
+def get_portfolio_for_programme_leader(user, portfolio_pk):
+    """The portfolio, for the programme leader's overview of every group's plan; 404 for everyone else."""
+    if not user.is_programme_leader:
+        raise AccessRefused("portfolios.portfolio", portfolio_pk)
+    return get_portfolio_for_user(user, portfolio_pk)
 
 
 def goals_with_measures(plan):
@@ -131,12 +165,20 @@ def plan_snapshot(plan):
 
 
 def snapshot_for_display(snapshot):
-    """(content, goals) of a snapshot, with the measures' dates as dates again."""
-    goals = snapshot["goals"]
-    for goal in goals:
-        for measure in goal["measures"]:
-            for key in ("starts_on", "ends_on"):
-                measure[key] = date.fromisoformat(measure[key]) if measure[key] else None
+    """(content, goals) of a snapshot, with the measures' dates as dates again; the snapshot is left as it is."""
+
+    def day(value):
+        return date.fromisoformat(value) if value else None
+
+    goals = [
+        {
+            **goal,
+            "measures": [
+                {**m, "starts_on": day(m["starts_on"]), "ends_on": day(m["ends_on"])} for m in goal["measures"]
+            ],
+        }
+        for goal in snapshot["goals"]
+    ]
     return snapshot["plan"], goals
 
 

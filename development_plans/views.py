@@ -9,38 +9,24 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from accounts.access import AccessRefused
-from portfolios.selectors import get_portfolio_for_user
 from veiledning.pdf import render_pdf
 
 from . import services
 from .forms import CommentForm, GoalForm, MeasureForm, PlanForm
-from .models import Measure, PlanVersion
 from .selectors import (
     change_log_entries,
+    get_goal,
     get_group_plan_for_user,
+    get_measure,
     get_plan_for_user,
+    get_portfolio_for_programme_leader,
+    get_version,
     plan_page_data,
     plan_snapshot,
     portfolio_plan_overview,
     progress_data,
     snapshot_for_display,
 )
-
-
-def _goal(plan, goal_pk):
-    goal = plan.goals.filter(pk=goal_pk).first()
-    if goal is None:
-        raise AccessRefused("development_plans.goal", goal_pk)
-    return goal
-
-
-def _measure(plan, measure_pk):
-    measure = Measure.objects.select_related("goal").filter(pk=measure_pk, goal__plan=plan).first()
-    if measure is None:
-        raise AccessRefused("development_plans.measure", measure_pk)
-    measure.goal.plan = plan
-    return measure
 
 
 def _direction(request):
@@ -59,9 +45,7 @@ def group_plan(request, group_pk):
 @login_required
 @require_POST
 def plan_create(request, group_pk):
-    group, plan, access = get_group_plan_for_user(request.user, group_pk)
-    if not access.can_edit:
-        raise AccessRefused("municipalities.municipalitygroup", group_pk)
+    group, plan, _ = get_group_plan_for_user(request.user, group_pk, need="can_edit")
     if plan is None:
         plan = services.plan_create(group=group, user=request.user, request=request)
         messages.success(request, "Utviklingsplanen er opprettet.")
@@ -142,7 +126,7 @@ def goal_add(request, pk):
 @login_required
 def goal_edit(request, pk, goal_pk):
     plan = get_plan_for_user(request.user, pk, need="can_edit")
-    goal = _goal(plan, goal_pk)
+    goal = get_goal(plan, goal_pk)
     form = GoalForm(request.POST or None, instance=goal)
     if request.method == "POST" and form.is_valid():
         services.goal_update(goal=goal, user=request.user, data=form.cleaned_data, request=request)
@@ -166,7 +150,7 @@ def goal_edit(request, pk, goal_pk):
 @require_POST
 def goal_delete(request, pk, goal_pk):
     plan = get_plan_for_user(request.user, pk, need="can_edit")
-    services.goal_delete(goal=_goal(plan, goal_pk), user=request.user, request=request)
+    services.goal_delete(goal=get_goal(plan, goal_pk), user=request.user, request=request)
     messages.success(request, "Målet og tiltakene under det er slettet.")
     return redirect(plan)
 
@@ -175,7 +159,7 @@ def goal_delete(request, pk, goal_pk):
 @require_POST
 def goal_move(request, pk, goal_pk):
     plan = get_plan_for_user(request.user, pk, need="can_edit")
-    goal = _goal(plan, goal_pk)
+    goal = get_goal(plan, goal_pk)
     services.goal_move(goal=goal, user=request.user, direction=_direction(request), request=request)
     return redirect(f"{plan.get_absolute_url()}#mal-{goal.pk}")
 
@@ -183,7 +167,7 @@ def goal_move(request, pk, goal_pk):
 @login_required
 def measure_add(request, pk, goal_pk):
     plan = get_plan_for_user(request.user, pk, need="can_edit")
-    goal = _goal(plan, goal_pk)
+    goal = get_goal(plan, goal_pk)
     form = MeasureForm(request.POST or None, group=plan.group)
     if request.method == "POST" and form.is_valid():
         measure = services.measure_create(goal=goal, user=request.user, data=form.cleaned_data, request=request)
@@ -199,7 +183,7 @@ def measure_add(request, pk, goal_pk):
 @login_required
 def measure_edit(request, pk, measure_pk):
     plan = get_plan_for_user(request.user, pk, need="can_edit")
-    measure = _measure(plan, measure_pk)
+    measure = get_measure(plan, measure_pk)
     form = MeasureForm(request.POST or None, instance=measure, group=plan.group)
     if request.method == "POST" and form.is_valid():
         services.measure_update(measure=measure, user=request.user, data=form.cleaned_data, request=request)
@@ -224,7 +208,7 @@ def measure_edit(request, pk, measure_pk):
 @require_POST
 def measure_delete(request, pk, measure_pk):
     plan = get_plan_for_user(request.user, pk, need="can_edit")
-    services.measure_delete(measure=_measure(plan, measure_pk), user=request.user, request=request)
+    services.measure_delete(measure=get_measure(plan, measure_pk), user=request.user, request=request)
     messages.success(request, "Tiltaket er slettet.")
     return redirect(plan)
 
@@ -233,7 +217,7 @@ def measure_delete(request, pk, measure_pk):
 @require_POST
 def measure_move(request, pk, measure_pk):
     plan = get_plan_for_user(request.user, pk, need="can_edit")
-    measure = _measure(plan, measure_pk)
+    measure = get_measure(plan, measure_pk)
     services.measure_move(measure=measure, user=request.user, direction=_direction(request), request=request)
     return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
 
@@ -266,9 +250,7 @@ def change_log(request, pk):
 @login_required
 def version_detail(request, pk, number):
     plan = get_plan_for_user(request.user, pk)
-    version = PlanVersion.objects.select_related("approved_by").filter(plan=plan, number=number).first()
-    if version is None:
-        raise AccessRefused("development_plans.planversion", f"{pk}/{number}")
+    version = get_version(plan, number)
     content, goals = snapshot_for_display(version.snapshot)
     return render(
         request,
@@ -280,9 +262,7 @@ def version_detail(request, pk, number):
 @login_required
 def portfolio_overview(request, portfolio_pk):
     """The programme leader's view of every group's plan in a portfolio."""
-    if not request.user.is_programme_leader:
-        raise AccessRefused("portfolios.portfolio", portfolio_pk)
-    portfolio = get_portfolio_for_user(request.user, portfolio_pk)
+    portfolio = get_portfolio_for_programme_leader(request.user, portfolio_pk)
     return render(
         request,
         "development_plans/portfolio_overview.html",

@@ -428,3 +428,16 @@ def test_starting_the_plan_twice_keeps_one_plan_and_one_event(leader, plan):
     again = services.plan_create(group=plan.group, user=leader)
     assert again == plan
     assert _events(plan) == []
+
+
+def test_before_the_plan_exists_only_an_editor_is_offered_to_start_it(client):
+    group = MunicipalityGroupFactory()
+    url = _url("group_plan", group.pk)
+    client.force_login(MembershipFactory(group=group, role=Role.LEADER).user)
+    assert "Start utviklingsplanen" in client.get(url).content.decode()
+    client.force_login(group.adviser)
+    html = client.get(url).content.decode()
+    assert "Gruppen har ikke startet utviklingsplanen ennå." in html
+    assert "Start utviklingsplanen" not in html
+    assert client.post(_url("plan_create", group.pk)).status_code == 404
+    assert not DevelopmentPlan.objects.exists()
