@@ -4,7 +4,9 @@ from accounts.roles import PROGRAMME_LEADER, grant_permissions
 
 # The admin only shows plans (every change goes through the portal, which logs it); advisers read their own
 # groups' plans in the portal, never others' in the admin.
-GRANTS = {PROGRAMME_LEADER: ["view_developmentplan", "view_measure", "view_comment"]}
+GRANTS = {
+    PROGRAMME_LEADER: [f"view_{model}" for model in ("developmentplan", "goal", "measure", "comment", "planversion")]
+}
 
 
 def grant(apps, schema_editor):

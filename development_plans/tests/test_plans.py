@@ -441,3 +441,11 @@ def test_before_the_plan_exists_only_an_editor_is_offered_to_start_it(client):
     assert "Start utviklingsplanen" not in html
     assert client.post(_url("plan_create", group.pk)).status_code == 404
     assert not DevelopmentPlan.objects.exists()
+
+
+def test_the_admin_shows_a_plan_with_its_goals_to_the_programme_leader_for_reading_only(client, plan):
+    GoalFactory(plan=plan, title="Kulturskolen er med i kommuneplanen")
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get(reverse("admin:development_plans_developmentplan_change", args=[plan.pk])).content.decode()
+    assert "Kulturskolen er med i kommuneplanen" in html
+    assert 'name="_save"' not in html
