@@ -110,6 +110,8 @@ def test_a_change_after_approval_starts_a_new_version_and_the_old_one_stays_read
     services.plan_approve(plan=plan, user=owner)
 
     client.force_login(leader)
+    form = client.get(_url("goal_edit", plan.pk, goal.pk)).content.decode()
+    assert "Lagrer du en endring, starter du versjon 2 som et nytt utkast" in form
     response = client.post(
         _url("goal_edit", plan.pk, goal.pk), {"level": "owner", "title": "Eier vedtar en plan for kulturskolen"}
     )
