@@ -13,6 +13,7 @@ from municipalities.tests.factories import MembershipFactory
 from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
 
 from ..models import DevelopmentPlan, PlanVersion
+from ..selectors import plan_access
 from .factories import DevelopmentPlanFactory, GoalFactory, MeasureFactory
 
 
@@ -173,3 +174,12 @@ def test_a_refused_plan_is_logged_and_looks_like_a_missing_one(client, world):
     assert hidden.status_code == missing.status_code == 404
     event = AuditEvent.objects.filter(action="access.refused").first()
     assert event.payload["object_type"] == "development_plans.developmentplan"
+
+
+@pytest.mark.parametrize("persona", PERSONAS[1:])
+def test_visible_to_agrees_with_the_access_rules(world, persona):
+    user = world[persona]
+    visible = set(DevelopmentPlan.objects.visible_to(user))
+    readable = {p for p in DevelopmentPlan.objects.all() if plan_access(user, p.group).can_read}
+    assert visible == readable
+    assert visible
