@@ -43,6 +43,7 @@ bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/query_counts.py
 	$(PY) benchmarks/meetings.py
 	$(PY) benchmarks/contracts.py
+	$(PY) benchmarks/development_plans.py
 
 # Stock Debian ships the venv module separately (python3-venv); it is installed if missing.
 $(PY):

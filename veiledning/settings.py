@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "municipalities",
     "meetings",
     "contracts",
+    "development_plans",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "veiledning.apps.VeiledningConfig",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("kommunegrupper/<int:pk>/", views.group_detail, name="group_detail"),
     path("kontrakter/", include("contracts.urls")),
     path("moter/", include("meetings.urls")),
+    path("utviklingsplaner/", include("development_plans.urls")),
     path("konto/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused
 from contracts.selectors import contracts_of_group
+from development_plans.selectors import group_plan_summary
 from meetings.selectors import failed_reminders, meeting_plan, with_meeting_overview
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import get_group_for_user, groups_of_member, members_in_role_order
@@ -101,5 +102,6 @@ def group_detail(request, pk):
             "shortcomings": group.shortcomings(),
             "contracts": contracts_of_group(group),
             "meeting_plan": meeting_plan(group),
+            "development_plan": group_plan_summary(request.user, group),
         },
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.roles import ADVISER, PROGRAMME_LEADER
 from contracts.demo import seed_demo_contracts
+from development_plans.demo import create_demo_plans
 from meetings import demo as meetings_demo
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
@@ -193,6 +194,7 @@ class Command(BaseCommand):
             self._groups(portfolios["fremtidens_kulturskole"], FREMTIDENS_GROUPS, users)
             meetings_demo.seed(portfolio=current, leader=users["programleder@example.org"])
             seed_demo_contracts(data, current, users["programleder@example.org"])
+            create_demo_plans(portfolio=current, users=users)
         self._print_logins(users)
 
     def _user(self, email, full_name, phone=""):

@@ -1,0 +1,273 @@
+"""Writes for development plans. Every change is written to the audit log (accounts.AuditEvent) against the
+plan, with who, when and what (the fields changed, old and new), which is the plan's change log.
+
+Versioning: `plan_approve` freezes the plan in a PlanVersion; the first change after an approval starts the
+next version as a draft (`_begin_change`)."""
+
+from datetime import date
+
+from django.db import models, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.services import audit_log
+
+from .models import Comment, DevelopmentPlan, Goal, Measure, PlanVersion
+from .selectors import PLAN_FIELDS, plan_snapshot
+
+
+class PlanStateError(Exception):
+    """A transition the plan's status does not allow; the message is for the screen."""
+
+
+def _json(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def _apply(instance, data):
+    """Sets `data` on `instance`; returns {field: [old, new]} for the fields whose value changed."""
+    changes = {}
+    for field, value in data.items():
+        old = getattr(instance, field)
+        if old != value:
+            changes[field] = [_json(old), _json(value)]
+            setattr(instance, field, value)
+    return changes
+
+
+def _log(action, *, plan, user, request=None, **payload):
+    audit_log(action=action, actor=user, obj=plan, request=request, payload={"version": plan.version, **payload})
+
+
+def _begin_change(plan, *, user, request=None):
+    """Locks the plan for a change. If the plan is approved, the change starts a new version as a draft, so
+    the approved version stays as the owner approved it (in its PlanVersion). Returns the locked plan."""
+    locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status == DevelopmentPlan.Status.APPROVED:
+        locked.version += 1
+        locked.status = DevelopmentPlan.Status.DRAFT
+        locked.shared_at = locked.approved_at = locked.approved_by = None
+        locked.save(update_fields=["version", "status", "shared_at", "approved_at", "approved_by", "updated_at"])
+        _log("development_plan.version_started", plan=locked, user=user, request=request)
+    plan.version, plan.status = locked.version, locked.status
+    return locked
+
+
+@transaction.atomic
+def plan_create(*, group, user, request=None):
+    """Start the group's plan, its focus area taken from the group's; returns the existing plan if another
+    request started it first (a double click, a second tab).
+
+    Preconditions: `user` may edit the group's plan."""
+    plan, created = DevelopmentPlan.objects.get_or_create(group=group, defaults={"focus_area": group.focus_area})
+    if created:
+        _log("development_plan.created", plan=plan, user=user, request=request)
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan, user, data, request=None):
+    """Change the plan's own fields (needs, knowledge base, opportunities, focus area, overall goal)."""
+    locked = _begin_change(plan, user=user, request=request)
+    changes = _apply(locked, {f: data[f] for f in PLAN_FIELDS if f in data})
+    if changes:
+        locked.save(update_fields=[*changes, "updated_at"])
+        _log("development_plan.updated", plan=locked, user=user, request=request, changes=changes)
+    return locked
+
+
+def _next_order(queryset):
+    return (queryset.aggregate(m=Max("order"))["m"] or 0) + 1
+
+
+@transaction.atomic
+def goal_create(*, plan, user, data, request=None):
+    locked = _begin_change(plan, user=user, request=request)
+    goal = Goal(plan=locked, order=_next_order(locked.goals.all()))
+    _apply(goal, data)
+    goal.save()
+    _log("development_plan.goal_added", plan=locked, user=user, request=request, goal_id=goal.pk, title=goal.title)
+    return goal
+
+
+@transaction.atomic
+def goal_update(*, goal, user, data, request=None):
+    locked = _begin_change(goal.plan, user=user, request=request)
+    current = Goal.objects.get(pk=goal.pk)
+    changes = _apply(current, data)
+    if changes:
+        current.save(update_fields=list(changes))
+        _log(
+            "development_plan.goal_changed",
+            plan=locked,
+            user=user,
+            request=request,
+            goal_id=current.pk,
+            title=current.title,
+            changes=changes,
+        )
+    return current
+
+
+@transaction.atomic
+def goal_delete(*, goal, user, request=None):
+    """Delete a goal with its measures."""
+    locked = _begin_change(goal.plan, user=user, request=request)
+    measures = list(goal.measures.values_list("title", flat=True))
+    _log(
+        "development_plan.goal_deleted",
+        plan=locked,
+        user=user,
+        request=request,
+        goal_id=goal.pk,
+        title=goal.title,
+        measures=measures,
+    )
+    goal.delete()
+
+
+def _move(item, siblings, direction):
+    """Swaps `item` with its neighbour in `direction` ("up" or "down") and renumbers the siblings 1, 2, 3….
+    Returns False when it is already first or last."""
+    items = list(siblings.order_by("order", "pk"))
+    index = next(i for i, s in enumerate(items) if s.pk == item.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(items):
+        return False
+    items[index], items[other] = items[other], items[index]
+    for order, sibling in enumerate(items, start=1):
+        sibling.order = order
+    type(item).objects.bulk_update(items, ["order"])
+    return True
+
+
+@transaction.atomic
+def goal_move(*, goal, user, direction, request=None):
+    locked = _begin_change(goal.plan, user=user, request=request)
+    if _move(goal, locked.goals.all(), direction):
+        _log(
+            "development_plan.goal_moved",
+            plan=locked,
+            user=user,
+            request=request,
+            goal_id=goal.pk,
+            title=goal.title,
+            direction=direction,
+        )
+
+
+@transaction.atomic
+def measure_create(*, goal, user, data, request=None):
+    locked = _begin_change(goal.plan, user=user, request=request)
+    measure = Measure(goal=goal, order=_next_order(goal.measures.all()))
+    _apply(measure, data)
+    measure.save()
+    _log(
+        "development_plan.measure_added",
+        plan=locked,
+        user=user,
+        request=request,
+        goal_id=goal.pk,
+        measure_id=measure.pk,
+        title=measure.title,
+    )
+    return measure
+
+
+@transaction.atomic
+def measure_update(*, measure, user, data, request=None):
+    locked = _begin_change(measure.goal.plan, user=user, request=request)
+    current = Measure.objects.get(pk=measure.pk)
+    changes = _apply(current, data)
+    if changes:
+        current.save(update_fields=list(changes))
+        _log(
+            "development_plan.measure_changed",
+            plan=locked,
+            user=user,
+            request=request,
+            measure_id=current.pk,
+            title=current.title,
+            changes=changes,
+        )
+    return current
+
+
+@transaction.atomic
+def measure_delete(*, measure, user, request=None):
+    locked = _begin_change(measure.goal.plan, user=user, request=request)
+    _log(
+        "development_plan.measure_deleted",
+        plan=locked,
+        user=user,
+        request=request,
+        measure_id=measure.pk,
+        title=measure.title,
+    )
+    measure.delete()
+
+
+@transaction.atomic
+def measure_move(*, measure, user, direction, request=None):
+    locked = _begin_change(measure.goal.plan, user=user, request=request)
+    if _move(measure, measure.goal.measures.all(), direction):
+        _log(
+            "development_plan.measure_moved",
+            plan=locked,
+            user=user,
+            request=request,
+            measure_id=measure.pk,
+            title=measure.title,
+            direction=direction,
+        )
+
+
+@transaction.atomic
+def plan_share(*, plan, user, request=None):
+    """Draft → shared with the adviser. The plan needs at least one goal."""
+    locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status != DevelopmentPlan.Status.DRAFT:
+        raise PlanStateError("Bare et utkast kan deles med veilederen.")
+    if not locked.goals.exists():
+        raise PlanStateError("Planen må ha minst ett mål før den kan deles.")
+    locked.status = DevelopmentPlan.Status.SHARED
+    locked.shared_at = timezone.now()
+    locked.save(update_fields=["status", "shared_at", "updated_at"])
+    _log("development_plan.shared", plan=locked, user=user, request=request)
+    return locked
+
+
+@transaction.atomic
+def plan_approve(*, plan, user, request=None):
+    """Shared → approved by the owner: freezes the plan as version `plan.version`.
+
+    Preconditions: `user` is an owner of the group (selectors.plan_access)."""
+    locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
+    if locked.status != DevelopmentPlan.Status.SHARED:
+        raise PlanStateError("Planen må være delt med veilederen før den kan godkjennes.")
+    now = timezone.now()
+    locked.status = DevelopmentPlan.Status.APPROVED
+    locked.approved_at = now
+    locked.approved_by = user
+    locked.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
+    version = PlanVersion.objects.create(
+        plan=locked, number=locked.version, approved_by=user, approved_at=now, snapshot=plan_snapshot(locked)
+    )
+    _log("development_plan.approved", plan=locked, user=user, request=request)
+    return version
+
+
+@transaction.atomic
+def comment_add(*, plan, user, text, request=None):
+    comment = Comment.objects.create(plan=plan, author=user, text=text)
+    _log("development_plan.commented", plan=plan, user=user, request=request, comment_id=comment.pk)
+    return comment
+
+
+def plan_exported(*, plan, user, request=None):
+    """Records that `user` downloaded the plan as PDF."""
+    _log("development_plan.exported", plan=plan, user=user, request=request)
