@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from meetings.models import Task
 from municipalities.models import MunicipalityGroup, Role
 
 from . import services
@@ -230,3 +231,12 @@ def create_demo_plans(*, portfolio, users):
         group = MunicipalityGroup.objects.filter(portfolio=portfolio, name=name).first()
         if group is not None and not DevelopmentPlan.objects.filter(group=group).exists():
             build(group, users, today)
+            _link_tasks(group)
+
+
+def _link_tasks(group):
+    """Links each of the group's first measures to a task from its meeting notes (if the meetings were seeded)."""
+    tasks = list(Task.objects.published().filter(note__meeting__group=group).order_by("note__meeting__starts_at"))
+    measures = Measure.objects.filter(goal__plan__group=group).order_by("goal__order", "order")
+    for measure, task in zip(measures, tasks[::2], strict=False):
+        measure.tasks.add(task)

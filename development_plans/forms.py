@@ -1,8 +1,10 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.utils import timezone
 
 from accounts.models import User
+from meetings.models import Task
 from municipalities.models import Role
 
 from .models import Comment, DevelopmentPlan, Goal, Level, Measure, Pillar, ProgrammeArea, Quality
@@ -83,6 +85,12 @@ class GoalForm(_Form):
         return cleaned
 
 
+def _task_label(task):
+    meeting = task.note.meeting
+    when = f" {timezone.localtime(meeting.starts_at):%d.%m.%Y}" if meeting.starts_at else ""
+    return f"{task.text} (fra {meeting.title.lower()}{when})"
+
+
 class MeasureForm(_Form):
     starts_on = forms.DateField(
         label="Start", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -102,8 +110,14 @@ class MeasureForm(_Form):
             "status",
             "dropped_reason",
             "evaluation",
+            "tasks",
         ]
-        widgets = {"title": _textarea(2), "dropped_reason": _textarea(2), "evaluation": _textarea(3)}
+        widgets = {
+            "title": _textarea(2),
+            "dropped_reason": _textarea(2),
+            "evaluation": _textarea(3),
+            "tasks": forms.CheckboxSelectMultiple,
+        }
         error_messages = {"title": {"required": "Skriv hva tiltaket er."}}
 
     def __init__(self, *args, group, **kwargs):
@@ -113,6 +127,18 @@ class MeasureForm(_Form):
         self.fields["responsible_person"].empty_label = "Ingen bestemt person"
         self.fields["responsible_role"].choices = [("", "Ingen bestemt rolle"), *Role.choices]
         self.fields["dropped_reason"].help_text = "Må fylles ut når tiltaket er avbrutt."
+        # The group's tasks from published meeting notes, oldest meeting first.
+        self.fields["tasks"].queryset = (
+            Task.objects.published()
+            .filter(note__meeting__group=group)
+            .select_related("note__meeting")
+            .order_by("note__meeting__starts_at", "order", "pk")
+        )
+        self.fields["tasks"].label_from_instance = _task_label
+        self.fields["tasks"].help_text = "Oppgaver fra veiledningsmøtene som hører til dette tiltaket."
+        if not self.fields["tasks"].queryset.exists():
+            # Before the first published meeting note there is nothing to link; an empty list only confuses.
+            del self.fields["tasks"]
 
     def clean(self):
         cleaned = super().clean()

@@ -145,7 +145,7 @@ class Goal(models.Model):
 
 
 class Measure(models.Model):
-    """A measure (tiltak) under a goal. Its primary key is stable, so the meeting notes' tasks can point at it."""
+    """A measure (tiltak) under a goal, linked to the tasks from meeting notes that carry it forward."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planlagt"
@@ -172,6 +172,10 @@ class Measure(models.Model):
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PLANNED)
     dropped_reason = models.TextField("hvorfor avbrutt", blank=True)
     evaluation = models.TextField("evaluering", blank=True)
+    # The tasks agreed in meeting notes that carry this measure forward between meetings.
+    tasks = models.ManyToManyField(
+        "meetings.Task", blank=True, related_name="measures", verbose_name="oppgaver fra møtereferatene"
+    )
 
     class Meta:
         verbose_name = "tiltak"

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.access import AccessRefused
 from accounts.models import AuditEvent
+from meetings.models import Task
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
 from portfolios.selectors import get_portfolio_for_user
 
@@ -118,8 +119,13 @@ def get_portfolio_for_programme_leader(user, portfolio_pk):
 
 
 def goals_with_measures(plan):
-    """The plan's goals in order, each with its measures (and their responsible people) prefetched."""
-    measures = Measure.objects.select_related("responsible_person").order_by("order", "pk")
+    """The plan's goals in order, each with its measures (their responsible people and their tasks from
+    meeting notes) prefetched."""
+    measures = (
+        Measure.objects.select_related("responsible_person")
+        .prefetch_related(Prefetch("tasks", Task.objects.select_related("note__meeting").order_by("pk")))
+        .order_by("order", "pk")
+    )
     return list(plan.goals.order_by("order", "pk").prefetch_related(Prefetch("measures", measures)))
 
 
@@ -156,6 +162,7 @@ def plan_snapshot(plan):
                         "status_label": m.get_status_display(),
                         "dropped_reason": m.dropped_reason,
                         "evaluation": m.evaluation,
+                        "tasks": [task.text for task in m.tasks.all()],
                     }
                     for m in goal.measures.all()
                 ],

@@ -160,12 +160,26 @@ def goal_move(*, goal, user, direction, request=None):
         )
 
 
+def _set_tasks(measure, tasks):
+    """Links the measure to `tasks` (from meeting notes); returns {"tasks": [old, new]} if that changed."""
+    old = sorted(task.text for task in measure.tasks.all())
+    new = sorted(task.text for task in tasks)
+    if {t.pk for t in measure.tasks.all()} == {t.pk for t in tasks}:
+        return {}
+    measure.tasks.set(tasks)
+    return {"tasks": [old, new]}
+
+
 @transaction.atomic
 def measure_create(*, goal, user, data, request=None):
+    """`data` holds the measure's fields and, under "tasks", the meeting tasks it is linked to."""
     locked = _begin_change(goal.plan, user=user, request=request)
+    data = dict(data)
+    tasks = data.pop("tasks", [])
     measure = Measure(goal=goal, order=_next_order(goal.measures.all()))
     _apply(measure, data)
     measure.save()
+    measure.tasks.set(tasks)
     _log(
         "development_plan.measure_added",
         plan=locked,
@@ -182,9 +196,14 @@ def measure_create(*, goal, user, data, request=None):
 def measure_update(*, measure, user, data, request=None):
     locked = _begin_change(measure.goal.plan, user=user, request=request)
     current = Measure.objects.get(pk=measure.pk)
+    data = dict(data)
+    tasks = data.pop("tasks", None)
     changes = _apply(current, data)
     if changes:
         current.save(update_fields=list(changes))
+    if tasks is not None:
+        changes |= _set_tasks(current, tasks)
+    if changes:
         _log(
             "development_plan.measure_changed",
             plan=locked,

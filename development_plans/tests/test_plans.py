@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from accounts.models import AuditEvent
 from accounts.tests.factories import ProgrammeLeaderFactory
+from meetings.tests.factories import TaskFactory
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 
@@ -396,7 +397,8 @@ def test_the_programme_leader_sees_every_groups_plan_status(client):
 def _fill(plan, goals, measures_per_goal):
     for _ in range(goals):
         goal = GoalFactory(plan=plan)
-        MeasureFactory.create_batch(measures_per_goal, goal=goal, responsible_person=None)
+        measures = MeasureFactory.create_batch(measures_per_goal, goal=goal, responsible_person=None)
+        measures[0].tasks.add(TaskFactory(note__meeting__group=plan.group))
     plan.comments.create(author=plan.group.adviser, text="Kommentar")
 
 
@@ -408,9 +410,10 @@ def test_the_plan_page_and_progress_run_the_same_queries_with_3_and_30_goals(
     _fill(plan, 3, 5)
     url = _url(name, plan.pk)
     # session, user, the plan, the group with portfolio, programme and adviser, its municipalities, its
-    # memberships, the goals, their measures with responsible people, and the user's staff roles (for the
-    # menu); the plan page adds comments with authors and versions with approvers.
-    expected = 11 if name == "plan_detail" else 9
+    # memberships, the goals, their measures with responsible people, the measures' tasks from meeting
+    # notes with their meetings, and the user's staff roles (for the menu); the plan page adds comments
+    # with authors and versions with approvers.
+    expected = 12 if name == "plan_detail" else 10
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
     _fill(plan, 27, 5)
