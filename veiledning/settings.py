@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "portfolios",
     "municipalities",
     "meetings",
+    "surveys",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "veiledning.apps.VeiledningConfig",
 ]
@@ -153,6 +154,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # countdowns in Redis.
 CELERY_BEAT_SCHEDULE = {
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 120.0},
+    "surveys-send-mail": {"task": "surveys.tasks.send_survey_mail", "schedule": 300.0},
 }
 
 # Meetings: reminders go out these many days before a confirmed meeting, and the adviser is reminded

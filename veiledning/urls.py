@@ -15,6 +15,7 @@ urlpatterns = [
     path("mine-kommunegrupper/", views.my_groups, name="my_groups"),
     path("kommunegrupper/<int:pk>/", views.group_detail, name="group_detail"),
     path("moter/", include("meetings.urls")),
+    path("sporreundersokelse/", include("surveys.urls")),
     path("konto/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
