@@ -4,6 +4,7 @@ from django.contrib.admin import helpers
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from municipalities.models import Role
@@ -160,5 +161,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send valgte e-poster som feilet på nytt", permissions=["change"])
     def send_again(self, request, queryset):
-        count = queryset.filter(status=Delivery.Status.FAILED).update(status=Delivery.Status.PENDING, attempts=0)
+        count = queryset.filter(status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.PENDING, attempts=0, due_at=timezone.now()
+        )
         self.message_user(request, f"{count} e-poster sendes på nytt ved neste kjøring.", messages.SUCCESS)

@@ -351,6 +351,8 @@ class Delivery(models.Model):
         Invitation, on_delete=models.CASCADE, related_name="deliveries", verbose_name="invitasjon"
     )
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Due at once; a failed send waits before the next attempt.
+    due_at = models.DateTimeField("sendes", default=timezone.now)
     attempts = models.PositiveSmallIntegerField("forsøk", default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField("sendt", null=True, blank=True)
@@ -363,7 +365,7 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["mailing", "invitation"], name="delivery_once_per_round"),
         ]
-        indexes = [models.Index(fields=["status"], condition=Q(status="pending"), name="survey_delivery_pending")]
+        indexes = [models.Index(fields=["due_at"], condition=Q(status="pending"), name="survey_delivery_pending")]
 
     def __str__(self):
         return f"{self.mailing} → {self.invitation.user}"

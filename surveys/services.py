@@ -34,7 +34,6 @@ logger = logging.getLogger(__name__)
 EVALUATION_SPEC = Path(__file__).resolve().parent / "data" / "evaluation_survey.json"
 # A claimed row still "sending" after this long belongs to a worker that died mid-run.
 STUCK_AFTER = timedelta(minutes=15)
-MAX_ATTEMPTS = 5
 
 
 class SurveyError(Exception):
@@ -207,8 +206,8 @@ def _claim(now, batch_size):
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
-            .filter(status=Delivery.Status.PENDING)
-            .order_by("pk")
+            .filter(status=Delivery.Status.PENDING, due_at__lte=now)
+            .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:batch_size]
         )
         Delivery.objects.filter(pk__in=ids).update(
@@ -227,11 +226,11 @@ def deliveries_send_due(*, now=None, batch_size=100):
             "mailing", "invitation__user", "invitation__survey__portfolio", "invitation__response"
         )
         for delivery in claimed:
-            sent += _send_one(delivery)
+            sent += _send_one(delivery, now)
     return sent
 
 
-def _send_one(delivery):
+def _send_one(delivery, now):
     invitation = delivery.invitation
     response = getattr(invitation, "response", None)
     if (
@@ -254,8 +253,13 @@ def _send_one(delivery):
         )
     except Exception as error:  # any failure to send is recorded and retried by the next run
         logger.warning("Survey e-mail %s could not be sent: %s", delivery.pk, error)
-        status = Delivery.Status.FAILED if delivery.attempts >= MAX_ATTEMPTS else Delivery.Status.PENDING
-        Delivery.objects.filter(pk=delivery.pk).update(status=status, last_error=str(error)[:1000])
+        if delivery.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            update = {"status": Delivery.Status.FAILED}
+        else:
+            # The same back-off as the meeting reminders: 5, 10, 20 … minutes.
+            backoff = timedelta(minutes=settings.REMINDER_RETRY_MINUTES * 2 ** (delivery.attempts - 1))
+            update = {"status": Delivery.Status.PENDING, "due_at": now + backoff}
+        Delivery.objects.filter(pk=delivery.pk).update(last_error=str(error)[:1000], **update)
         return 0
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT, sent_at=timezone.now())
     return 1
