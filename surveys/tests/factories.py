@@ -3,6 +3,7 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
+from municipalities.models import Membership
 from municipalities.tests.factories import MembershipFactory
 from portfolios.tests.factories import PortfolioFactory
 from surveys.models import Category, Invitation, Item, Page, Question, Survey, level_for_role
@@ -84,7 +85,8 @@ def invite(survey, *, group=None, role="leader", user=None):
         kwargs["group__portfolio"] = survey.portfolio
     if user is not None:
         kwargs["user"] = user
-    membership = MembershipFactory(**kwargs)
+    existing = Membership.objects.filter(user=user, group=group).first() if user and group else None
+    membership = existing or MembershipFactory(**kwargs)
     invitation = Invitation(
         survey=survey,
         user=membership.user,
