@@ -140,10 +140,11 @@ def survey_copy(*, survey, portfolio, copied_by=None, request=None):
 
 
 @transaction.atomic
-def invitations_create(*, survey, user=None, request=None):
-    """Invite every member of the portfolio's groups whose role the survey asks, and queue their e-mails.
-    Safe to run again: members invited before are left alone, so members added later can be invited
-    by running it once more. Returns the number of new invitations."""
+def invitations_create(*, survey, user=None, request=None, notify=True):
+    """Invite every member of the portfolio's groups whose role the survey asks, and queue their e-mails
+    (not with `notify=False`, which the demo uses). Safe to run again: members invited before are left
+    alone, so members added later can be invited by running it once more. Returns the number of new
+    invitations."""
     have = set(survey.invitations.values_list("user_id", "group_id"))
     memberships = Membership.objects.filter(group__portfolio=survey.portfolio_id, role__in=survey.roles).exclude(
         user__is_active=False
@@ -162,7 +163,7 @@ def invitations_create(*, survey, user=None, request=None):
         invitation.set_token()
         new.append(invitation)
     Invitation.objects.bulk_create(new, ignore_conflicts=True)
-    if new:
+    if new and notify:
         mailing = Mailing.objects.create(survey=survey, kind=Mailing.Kind.INVITATION, created_by=user)
         invited = survey.invitations.filter(token_hash__in=[i.token_hash for i in new])
         Delivery.objects.bulk_create([Delivery(mailing=mailing, invitation=i) for i in invited], ignore_conflicts=True)

@@ -19,6 +19,7 @@ from meetings import demo as meetings_demo
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from portfolios.services import portfolio_copy
+from surveys import demo as surveys_demo
 
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
 # Printed for anyone trying the demo; never used outside seed_demo.
@@ -191,6 +192,7 @@ class Command(BaseCommand):
             self._groups(portfolios["veiledning"], PAST_VEILEDNING_GROUPS, users)
             self._groups(portfolios["fremtidens_kulturskole"], FREMTIDENS_GROUPS, users)
             meetings_demo.seed(portfolio=current, leader=users["programleder@example.org"])
+            surveys_demo.seed(leader=users["programleder@example.org"])
         self._print_logins(users)
 
     def _user(self, email, full_name, phone=""):
