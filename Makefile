@@ -40,6 +40,7 @@ worker: $(VENV)/.runtime .env
 
 bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/query_counts.py
+	$(PY) benchmarks/surveys.py
 
 # Stock Debian ships the venv module separately (python3-venv); it is installed if missing.
 $(PY):

@@ -34,15 +34,21 @@ def answer_table(survey):
         )
     )
     cells = {}
-    for a in Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False).order_by("pk"):
-        if a.text:
-            cells[(a.response_id, a.question_id, None, "text")] = a.text
-        elif a.value is not None:
-            label = "Ikke deltatt / vet ikke" if a.value == Question.NOT_APPLICABLE else a.value
-            cells[(a.response_id, a.question_id, a.item_id, "value")] = label
+    # Plain tuples, not model instances: a raw export reads every answer row, and this is most of its time.
+    rows = (
+        Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False)
+        .order_by("pk")
+        .values_list("response_id", "question_id", "item_id", "value", "text")
+    )
+    for response_id, question_id, item_id, value, text in rows:
+        if text:
+            cells[(response_id, question_id, None, "text")] = text
+        elif value is not None:
+            label = "Ikke deltatt / vet ikke" if value == Question.NOT_APPLICABLE else value
+            cells[(response_id, question_id, item_id, "value")] = label
         else:
-            key = (a.response_id, a.question_id, None, "value")
-            cells[key] = f"{cells[key]}; {items[a.item_id]}" if key in cells else items[a.item_id]
+            key = (response_id, question_id, None, "value")
+            cells[key] = f"{cells[key]}; {items[item_id]}" if key in cells else items[item_id]
     if survey.anonymous:
         head = ["nr", "nivå"]
         # A fixed seed per survey keeps the file the same from one download to the next.
