@@ -110,7 +110,7 @@ class Category(models.Model):
         verbose_name = "kategori"
         verbose_name_plural = "kategorier"
         ordering = ["order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["survey", "name"], name="category_unique_name")]
+        constraints = [models.UniqueConstraint(fields=["survey", "name"], name="survey_category_unique_name")]
 
     def __str__(self):
         return self.name
@@ -174,7 +174,7 @@ class Question(models.Model):
         verbose_name = "spørsmål"
         verbose_name_plural = "spørsmål"
         ordering = ["page__order", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["survey", "key"], name="question_unique_key")]
+        constraints = [models.UniqueConstraint(fields=["survey", "key"], name="survey_question_unique_key")]
 
     def __str__(self):
         return self.text[:80]
@@ -304,7 +304,7 @@ class Answer(models.Model):
         indexes = [models.Index(fields=["question", "item", "value"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=6), name="answer_value_in_scale"
+                condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=6), name="survey_answer_value_in_scale"
             )
         ]
 
@@ -363,7 +363,7 @@ class Delivery(models.Model):
         verbose_name_plural = "e-poster om spørreundersøkelse"
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["mailing", "invitation"], name="delivery_once_per_round"),
+            models.UniqueConstraint(fields=["mailing", "invitation"], name="survey_delivery_once_per_round"),
         ]
         indexes = [models.Index(fields=["due_at"], condition=Q(status="pending"), name="survey_delivery_pending")]
 
