@@ -44,7 +44,7 @@ def test_a_missing_required_answer_is_explained_in_norwegian_and_what_was_typed_
     assert response.status_code == 200
     assert "Svar på dette spørsmålet før du går videre." in html
     assert "Vi ventet mer om eierrollen." in html
-    assert f'aria-describedby="id_q{question.pk}-error"' in html
+    assert f"id_q{question.pk}-ends id_q{question.pk}-error" in html
 
 
 def test_save_and_come_back_keeps_the_draft(client, survey):
