@@ -134,11 +134,12 @@ def _distribution(question, counts, *, suppress=False):
     return distribution
 
 
-def survey_results(survey):
+def survey_results(survey, *, levels=None):
     """Per closed question the distribution overall and by level, from submitted responses only.
+    `levels` is `respondents_by_level(survey)` if the caller has it already.
 
     Queries, whatever the number of responses: questions, their items, the grouped answer counts,
-    and the respondents per level (4)."""
+    and the respondents per level (4, or 3 with `levels`)."""
     questions = list(
         survey.questions.filter(kind__in=Question.CLOSED_KINDS)
         .select_related("category", "page")
@@ -168,7 +169,8 @@ def survey_results(survey):
         by_level = table.setdefault(key, {})
         by_level.setdefault(level, {})
         by_level[level][bucket] = by_level[level].get(bucket, 0) + n
-    levels = respondents_by_level(survey)
+    if levels is None:
+        levels = respondents_by_level(survey)
     results = []
     for question in questions:
         row_keys = (

@@ -166,7 +166,8 @@ def survey_list(request):
 
 
 def _results_context(survey, user):
-    results = survey_results(survey)
+    levels = respondents_by_level(survey)
+    results = survey_results(survey, levels=levels)
     for result in results:
         for row in result.rows:
             title = result.question.text + (f" – {row.label}" if row.label else "")
@@ -178,7 +179,7 @@ def _results_context(survey, user):
     return {
         "survey": survey,
         "results": results,
-        "levels": respondents_by_level(survey),
+        "levels": levels,
         "comparable": comparable_keys(survey),
     }
 

@@ -181,3 +181,26 @@ def test_results_take_the_same_number_of_queries_for_5_and_50_responses(django_a
     assert _result(results, "forankring").rows[0].overall.n == 50
     assert all(sum(b.percent for b in row.overall.buckets) == 100 for r in results for row in r.rows if row.overall.n)
     assert Question.objects.filter(survey=survey).count() > 10
+
+
+def test_the_results_page_takes_the_same_number_of_queries_for_3_and_30_responses(client, django_assert_num_queries):
+    from accounts.tests.factories import ProgrammeLeaderFactory
+
+    survey = evaluation_survey(PortfolioFactory())
+    scale = _scale(survey, "forankring")
+    client.force_login(ProgrammeLeaderFactory())
+
+    def add(n):
+        for i in range(n):
+            invitation, _ = invite(survey, role=["leader", "resource_teacher", "owner_political"][i % 3])
+            answer(invitation, {scale: (str(i % 6 + 1), "Utdyping")})
+
+    add(3)
+    # Queries: session, user, the user's staff role, survey with portfolio and programme; results: closed
+    # questions, items, grouped counts, respondents per level; the keys found in other surveys; response
+    # rates: grouped invitations, groups, their municipalities.
+    with django_assert_num_queries(12):
+        assert client.get(f"/sporreundersokelse/{survey.pk}/").status_code == 200
+    add(27)
+    with django_assert_num_queries(12):
+        assert client.get(f"/sporreundersokelse/{survey.pk}/").status_code == 200
