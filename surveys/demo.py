@@ -7,9 +7,10 @@ respondents to pass the anonymity threshold and every chart and split shows some
 with a fixed seed, so the demo looks the same every time. Safe to run again: an existing survey is left alone."""
 
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +21,19 @@ from .models import Answer, Invitation, Question, Response, Survey
 from .services import evaluation_spec, invitations_create, survey_copy, survey_create_from_spec
 
 PORTFOLIO_NAME = "Portefølje 4, 2023–24"
+
+# Portfolio 2, whose evaluation report is the source (seeds/001), so that its figures can be compared with
+# Portfolio 4's. Only the two figures the report gives as numbers are rebuilt, as answers that give its
+# percentages: figure 6 (expectations, 43 groups) and figure 7 (anchoring by level, 43 answers per level).
+P2_NAME = "Portefølje 2, 2019–20"
+P2_GROUPS = 43
+P2_EXPECTATIONS = {3: 6, 4: 14, 5: 14, 6: 9}  # 14, 33, 33 and 21 % in the report (which adds up to 101)
+P2_ANCHORING = {
+    "eier": {2: 2, 3: 10, 4: 9, 5: 12, 6: 10},
+    "leder": {3: 1, 4: 2, 5: 16, 6: 24},
+    "laerer": {2: 2, 3: 6, 4: 17, 5: 13, 6: 5},
+}
+P2_ROLES = {"eier": Role.OWNER_ADMINISTRATIVE, "leder": Role.LEADER, "laerer": Role.RESOURCE_TEACHER}
 
 # (group, municipality number, members as (e-mail prefix, name, role))
 EXTRA_GROUPS = [
@@ -222,10 +236,11 @@ def seed(*, leader):
     if portfolio is None or Survey.objects.filter(portfolio=portfolio).exists():
         return None
     _extra_groups(portfolio)
-    closes = timezone.make_aware(datetime.combine(portfolio.agreement_end, time(23, 59)))
-    survey = survey_create_from_spec(
-        portfolio=portfolio, opens_at=closes - timedelta(days=28), closes_at=closes, spec=evaluation_spec()
-    )
+    # Portfolio 4's survey is Portfolio 2's, copied: the same question keys make them comparable.
+    survey = survey_copy(survey=_portfolio_2_survey(portfolio.programme), portfolio=portfolio, copied_by=leader)
+    survey.closes_at = timezone.make_aware(datetime.combine(portfolio.agreement_end, time(23, 59)))
+    survey.opens_at = survey.closes_at - timedelta(days=28)
+    survey.save(update_fields=["opens_at", "closes_at"])
     invitations_create(survey=survey, user=leader, notify=False)
     rng = random.Random(4)  # noqa: S311 - demo data, not security
     questions = list(survey.questions.prefetch_related("items"))
@@ -273,3 +288,74 @@ def _copy_to_current(survey, leader):
     copy.closes_at = timezone.make_aware(datetime.combine(current.agreement_end, time(23, 59)))
     copy.opens_at = copy.closes_at - timedelta(days=28)
     copy.save(update_fields=["opens_at", "closes_at"])
+
+
+def _expand(counts):
+    return [value for value, n in sorted(counts.items()) for _ in range(n)]
+
+
+def _portfolio_2_survey(programme):
+    """Portfolio 2 with one group of an owner, a leader and a teacher per municipality, and their submitted
+    answers to the two questions the report gives figures for."""
+    portfolio, _ = Portfolio.objects.get_or_create(
+        programme=programme,
+        name=P2_NAME,
+        defaults={
+            "number": 2,
+            "agreement_start": date(2019, 1, 1),
+            "agreement_end": date(2020, 6, 30),
+            "status": Portfolio.Status.COMPLETED,
+        },
+    )
+    if survey := Survey.objects.filter(portfolio=portfolio).first():
+        return survey
+    closes = timezone.make_aware(datetime.combine(portfolio.agreement_end, time(23, 59)))
+    survey = survey_create_from_spec(
+        portfolio=portfolio, opens_at=closes - timedelta(days=28), closes_at=closes, spec=evaluation_spec()
+    )
+    taken = MunicipalityGroup.objects.exclude(municipalities=None).values("municipalities__number")
+    municipalities = list(Municipality.objects.exclude(number__in=taken).order_by("number")[:P2_GROUPS])
+    groups = MunicipalityGroup.objects.bulk_create(
+        MunicipalityGroup(portfolio=portfolio, name=m.name, status=MunicipalityGroup.Status.COMPLETED)
+        for m in municipalities
+    )
+    MunicipalityGroup.municipalities.through.objects.bulk_create(
+        MunicipalityGroup.municipalities.through(municipalitygroup_id=g.pk, municipality_id=m.pk)
+        for g, m in zip(groups, municipalities, strict=True)
+    )
+    User = get_user_model()
+    unusable = make_password(None)  # they only ever answered through their personal link
+    people = [(level, g, m) for level in P2_ROLES for g, m in zip(groups, municipalities, strict=True)]
+    users = User.objects.bulk_create(
+        User(
+            email=f"{level}.p2.{m.number}@example.org",
+            full_name=f"{P2_ROLES[level].label.split(' (')[0]}, {m.name}",
+            password=unusable,
+        )
+        for level, _, m in people
+    )
+    Membership.objects.bulk_create(
+        Membership(user=u, group=g, role=P2_ROLES[level], municipality=m)
+        for u, (level, g, m) in zip(users, people, strict=True)
+    )
+    invitations = []
+    for u, (level, g, _) in zip(users, people, strict=True):
+        invitation = Invitation(survey=survey, user=u, group=g, role=P2_ROLES[level], level=level)
+        invitation.set_token()
+        invitations.append(invitation)
+    Invitation.objects.bulk_create(invitations)
+    responses = Response.objects.bulk_create(
+        Response(survey=survey, invitation=i, level=i.level, submitted_at=closes - timedelta(days=7))
+        for i in invitations
+    )
+    anchoring = survey.questions.get(key="forankring")
+    expectations = survey.questions.get(key="forventning_samsvar")
+    values = {level: _expand(counts) for level, counts in P2_ANCHORING.items()}
+    leaders = iter(_expand(P2_EXPECTATIONS))
+    rows = []
+    for index, response in enumerate(responses):
+        rows.append(Answer(response=response, question=anchoring, value=values[response.level][index % P2_GROUPS]))
+        if response.level == "leder":
+            rows.append(Answer(response=response, question=expectations, value=next(leaders)))
+    Answer.objects.bulk_create(rows)
+    return survey

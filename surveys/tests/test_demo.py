@@ -29,3 +29,16 @@ def test_seed_demo_creates_portfolio_4s_survey_with_answers_once():
     # The next cohort's copy, for comparing the same questions.
     copy = Survey.objects.get(copied_from=survey)
     assert copy.questions.filter(key="forankring", copied_from__survey=survey).exists()
+
+    # Portfolio 2, the report's own portfolio, gives figure 6 and figure 7 back (percentages by largest
+    # remainder add up to 100, where the report's printed ones add up to 101).
+    p2 = survey.copied_from
+    assert p2.portfolio.name == "Portefølje 2, 2019–20"
+    results = {r.question.key: r.rows[0] for r in survey_results(p2)}
+    assert [b.percent for b in results["forventning_samsvar"].overall.buckets] == [0, 0, 14, 33, 32, 21]
+    by_level = {s.level: [b.percent for b in s.distribution.buckets] for s in results["forankring"].splits}
+    assert by_level == {
+        "eier": [0, 5, 23, 21, 28, 23],
+        "leder": [0, 0, 2, 5, 37, 56],
+        "laerer": [0, 5, 14, 39, 30, 12],
+    }
