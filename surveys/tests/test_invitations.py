@@ -116,3 +116,13 @@ def test_no_reminder_round_after_closing():
     survey.save(update_fields=["closes_at"])
     with pytest.raises(SurveyError):
         reminder_round_start(survey=survey)
+
+
+def test_the_command_sends_what_waits(survey):
+    from django.core.management import call_command
+
+    invitations_create(survey=survey)  # queued; the on-commit task does not run inside the test
+    call_command("send_survey_mail")
+    assert len(mail.outbox) == 6
+    call_command("send_survey_mail")
+    assert len(mail.outbox) == 6
