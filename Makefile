@@ -44,6 +44,7 @@ bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/meetings.py
 	$(PY) benchmarks/contracts.py
 	$(PY) benchmarks/development_plans.py
+	$(PY) benchmarks/surveys.py
 
 # Stock Debian ships the venv module separately (python3-venv); it is installed if missing.
 $(PY):

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "meetings",
     "contracts",
     "development_plans",
+    "surveys",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "veiledning.apps.VeiledningConfig",
 ]
@@ -163,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-top-up-reminders": {"task": "meetings.tasks.top_up_reminders", "schedule": 3600.0},
     # contracts: the one reminder a week after sending, and countersigned contracts whose period has begun.
     "contracts-reminders": {"task": "contracts.tasks.contract_reminders_task", "schedule": 60 * 60},
+    "surveys-send-mail": {"task": "surveys.tasks.send_survey_mail", "schedule": 300.0},
 }
 
 # Meetings: reminders go out these many days before a confirmed meeting, and the adviser is reminded

@@ -17,6 +17,7 @@ urlpatterns = [
     path("kontrakter/", include("contracts.urls")),
     path("moter/", include("meetings.urls")),
     path("utviklingsplaner/", include("development_plans.urls")),
+    path("sporreundersokelse/", include("surveys.urls")),
     path("konto/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,7 @@ from meetings import demo as meetings_demo
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from portfolios.services import portfolio_copy
+from surveys import demo as surveys_demo
 
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
 # Printed for anyone trying the demo; never used outside seed_demo.
@@ -195,6 +196,7 @@ class Command(BaseCommand):
             meetings_demo.seed(portfolio=current, leader=users["programleder@example.org"])
             seed_demo_contracts(data, current, users["programleder@example.org"])
             create_demo_plans(portfolio=current, users=users)
+            surveys_demo.seed(leader=users["programleder@example.org"])
         self._print_logins(users)
 
     def _user(self, email, full_name, phone=""):

@@ -1,0 +1,167 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from municipalities.models import Role
+
+from .forms import CopySurveyForm
+from .models import Category, Delivery, Invitation, Item, Page, Question, Survey
+from .services import SurveyError, invitations_create, reminder_round_start, survey_copy
+
+
+class SurveyAdminForm(forms.ModelForm):
+    roles = forms.MultipleChoiceField(
+        label="Roller som spørres", choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = Survey
+        fields = ["portfolio", "title", "introduction", "opens_at", "closes_at", "anonymous", "roles"]
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+    fields = ["order", "name", "description", "finding"]
+
+
+class PageInline(admin.TabularInline):
+    model = Page
+    extra = 0
+    fields = ["order", "title", "introduction"]
+
+
+class QuestionInline(admin.StackedInline):
+    """The questions on the survey's page; a matrix's items and a choice question's options are edited
+    on the question's own page (the link «Endre»), since the admin cannot nest inlines."""
+
+    model = Question
+    extra = 0
+    show_change_link = True
+    fields = [
+        ("page", "order", "category"),
+        ("key", "kind", "required"),
+        "text",
+        "help_text",
+        ("low_label", "high_label"),
+        ("allow_not_applicable", "elaborate"),
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only the survey's own pages and categories; the survey being edited is in the URL.
+        survey_id = request.resolver_match.kwargs.get("object_id")
+        if db_field.name in ("page", "category"):
+            model = Page if db_field.name == "page" else Category
+            kwargs["queryset"] = model.objects.filter(survey_id=survey_id) if survey_id else model.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    form = SurveyAdminForm
+    list_display = ["title", "portfolio", "opens_at", "closes_at", "anonymous", "links"]
+    list_filter = ["portfolio__programme", "anonymous"]
+    list_select_related = ["portfolio"]
+    search_fields = ["title", "portfolio__name"]
+    inlines = [CategoryInline, PageInline, QuestionInline]
+    actions = ["copy_to_portfolio", "send_invitations", "start_reminder_round"]
+
+    @admin.display(description="Resultater")
+    def links(self, obj):
+        return format_html('<a href="{}">Resultater og rapport</a>', reverse("surveys:results", kwargs={"pk": obj.pk}))
+
+    @admin.action(description="Kopier til en annen portefølje", permissions=["add"])
+    def copy_to_portfolio(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Velg nøyaktig én undersøkelse å kopiere.", messages.WARNING)
+            return None
+        source = queryset.select_related("portfolio").get()
+        form = CopySurveyForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            copy = survey_copy(
+                survey=source, portfolio=form.cleaned_data["portfolio"], copied_by=request.user, request=request
+            )
+            self.message_user(
+                request, f"Undersøkelsen er kopiert til {copy.portfolio}. Sett nye datoer.", messages.SUCCESS
+            )
+            return redirect("admin:surveys_survey_change", copy.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Kopier «{source.title}» til en annen portefølje",
+            "form": form,
+            "source": source,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/surveys/copy_survey.html", context)
+
+    @admin.action(description="Send invitasjoner til deltakerne med de valgte rollene", permissions=["change"])
+    def send_invitations(self, request, queryset):
+        for survey in queryset.select_related("portfolio"):
+            count = invitations_create(survey=survey, user=request.user, request=request)
+            self.message_user(request, f"{survey.title} ({survey.portfolio}): {count} nye invitasjoner sendes.")
+
+    @admin.action(description="Start en påminnelsesrunde til dem som ikke har svart", permissions=["change"])
+    def start_reminder_round(self, request, queryset):
+        for survey in queryset.select_related("portfolio"):
+            try:
+                count = reminder_round_start(survey=survey, user=request.user, request=request)
+            except SurveyError as error:
+                self.message_user(request, f"{survey.title}: {error}", messages.WARNING)
+                continue
+            self.message_user(request, f"{survey.title} ({survey.portfolio}): {count} påminnelser sendes.")
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    extra = 0
+    fields = ["order", "label"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "key", "kind", "survey", "page", "order", "required"]
+    list_filter = ["kind", "survey__portfolio"]
+    list_select_related = ["survey__portfolio", "page"]
+    search_fields = ["text", "key"]
+    raw_id_fields = ["survey", "page", "category", "copied_from"]
+    inlines = [ItemInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read only: invitations are made by the survey's action, and the links are never shown here."""
+
+    list_display = ["user", "group", "role", "level", "survey", "created_at"]
+    list_filter = ["level", "survey__portfolio"]
+    list_select_related = ["user", "group", "survey"]
+    search_fields = ["user__email", "user__full_name"]
+    fields = ["survey", "user", "group", "role", "level", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["invitation", "mailing", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "mailing__kind"]
+    list_select_related = ["invitation__user", "invitation__survey", "mailing"]
+    readonly_fields = ["mailing", "invitation", "attempts", "claimed_at", "sent_at", "last_error"]
+    actions = ["send_again"]
+
+    @admin.action(description="Send valgte e-poster som feilet på nytt", permissions=["change"])
+    def send_again(self, request, queryset):
+        count = queryset.filter(status=Delivery.Status.FAILED).update(
+            status=Delivery.Status.PENDING, attempts=0, due_at=timezone.now()
+        )
+        self.message_user(request, f"{count} e-poster sendes på nytt ved neste kjøring.", messages.SUCCESS)

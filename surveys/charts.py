@@ -1,0 +1,148 @@
+"""Charts as inline SVG, built on the server so that the web page and the PDF show the same drawing and
+no script is needed. Every chart has a <title> and <desc> for screen readers; the numbers are also in a
+table beside it."""
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+BAR = "#1d5f8a"
+SPLIT_COLOURS = ["#1d5f8a", "#4a8a3c", "#a35a00", "#7a3d8f", "#555555"]
+TEXT = "#1a1a1a"
+WIDTH = 560
+
+
+def _number(value):
+    return f"{value:.1f}".replace(".", ",")
+
+
+def describe(distribution):
+    parts = [f"{b.label}: {b.count} ({b.percent} %)" for b in distribution.buckets]
+    text = "; ".join(parts)
+    if distribution.mean is not None:
+        text += f". Gjennomsnitt {_number(distribution.mean)}, median {_number(distribution.median)}"
+    return f"{text}. Antall svar: {distribution.n}."
+
+
+def distribution_svg(chart_id, title, distribution):
+    """Horizontal bars, one per answer option, labelled with count and percentage."""
+    label_width, bar_width, row_height = 170, 280, 26
+    height = row_height * len(distribution.buckets) + 10
+    rows = []
+    for index, bucket in enumerate(distribution.buckets):
+        y = 5 + index * row_height
+        width = round(bar_width * bucket.percent / 100, 1)
+        label = bucket.label if len(bucket.label) <= 28 else bucket.label[:27] + "…"
+        rows.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end" font-size="13" fill="{}">{}</text>'
+                '<rect x="{}" y="{}" width="{}" height="18" fill="{}"></rect>'
+                '<text x="{}" y="{}" font-size="13" fill="{}">{} ({} %)</text>',
+                label_width - 8,
+                y + 14,
+                TEXT,
+                label,
+                label_width,
+                y + 1,
+                width,
+                BAR,
+                label_width + width + 6,
+                y + 14,
+                TEXT,
+                bucket.count,
+                bucket.percent,
+            )
+        )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="survey-chart" role="img" viewBox="0 0 {} {}" '
+        'width="{}" height="{}" aria-labelledby="{}-title {}-desc">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
+        WIDTH,
+        height,
+        WIDTH,
+        height,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        describe(distribution),
+        mark_safe("".join(rows)),  # noqa: S308 - each row was built with format_html
+    )
+
+
+def splits_svg(chart_id, title, splits):
+    """The mean per level as bars on the 1–6 scale (figure 7 of the report shows the split by level);
+    a suppressed level is drawn as a note instead of a bar."""
+    label_width, bar_width, row_height = 120, 320, 26
+    height = row_height * len(splits) + 30
+    rows, desc = [], []
+    for index, split in enumerate(splits):
+        y = 5 + index * row_height
+        d = split.distribution
+        rows.append(
+            format_html(
+                '<text x="{}" y="{}" text-anchor="end" font-size="13" fill="{}">{}</text>',
+                label_width - 8,
+                y + 14,
+                TEXT,
+                split.label,
+            )
+        )
+        if d.suppressed or d.mean is None:
+            note = "færre enn 3 svar" if d.suppressed else "ingen svar"
+            rows.append(
+                format_html('<text x="{}" y="{}" font-size="13" fill="{}">{}</text>', label_width, y + 14, TEXT, note)
+            )
+            desc.append(f"{split.label}: {note}")
+            continue
+        width = round(bar_width * d.mean / 6, 1)
+        colour = SPLIT_COLOURS[index % len(SPLIT_COLOURS)]
+        rows.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="18" fill="{}"></rect>'
+                '<text x="{}" y="{}" font-size="13" fill="{}">{}</text>',
+                label_width,
+                y + 1,
+                width,
+                colour,
+                label_width + width + 6,
+                y + 14,
+                TEXT,
+                _number(d.mean),
+            )
+        )
+        desc.append(f"{split.label}: gjennomsnitt {_number(d.mean)} ({d.n} svar)")
+    axis_y = 5 + len(splits) * row_height + 4
+    ticks = "".join(
+        format_html(
+            '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{}">{}</text>',
+            label_width + bar_width * v / 6,
+            axis_y + 12,
+            TEXT,
+            v,
+        )
+        for v in range(0, 7)
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="survey-chart" role="img" viewBox="0 0 {} {}" '
+        'width="{}" height="{}" aria-labelledby="{}-title {}-desc">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}'
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}"></line>{}</svg>',
+        WIDTH,
+        height,
+        WIDTH,
+        height,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        escape("; ".join(desc) + "."),
+        mark_safe("".join(rows)),  # noqa: S308 - each row was built with format_html
+        label_width,
+        label_width + bar_width,
+        axis_y,
+        axis_y,
+        TEXT,
+        mark_safe(ticks),  # noqa: S308 - built with format_html
+    )

@@ -1,0 +1,130 @@
+from django import forms
+
+from portfolios.models import Portfolio
+
+from .models import Question
+
+REQUIRED_MESSAGE = "Svar på dette spørsmålet før du går videre."
+MATRIX_REQUIRED_MESSAGE = "Svar på alle delspørsmålene før du går videre."
+
+
+def scale_choices(question):
+    choices = [(str(v), str(v)) for v in Question.SCALE_VALUES]
+    if question.allow_not_applicable:
+        choices.append((str(Question.NOT_APPLICABLE), "Ikke deltatt / vet ikke"))
+    return choices
+
+
+class PageForm(forms.Form):
+    """The questions of one page. Fields are named q<question>, q<question>_i<item> for a matrix row and
+    q<question>_utdyp for «Utdyp gjerne». `enforce_required` is off when the respondent saves to come
+    back later: a half-answered page is kept as it is."""
+
+    def __init__(self, *args, page, answers=None, enforce_required=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page = page
+        self.questions = list(page.questions.prefetch_related("items"))
+        initial = _initial(answers or [])
+        for q in self.questions:
+            name = f"q{q.pk}"
+            required = q.required and enforce_required
+            if q.kind == Question.Kind.SCALE:
+                self.fields[name] = forms.ChoiceField(
+                    label=q.text,
+                    choices=scale_choices(q),
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                    required=required,
+                )
+            elif q.kind == Question.Kind.MATRIX:
+                for item in q.items.all():
+                    self.fields[f"{name}_i{item.pk}"] = forms.ChoiceField(
+                        label=item.label,
+                        choices=scale_choices(q),
+                        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                        required=required,
+                    )
+            elif q.kind == Question.Kind.SINGLE:
+                self.fields[name] = forms.ChoiceField(
+                    label=q.text,
+                    choices=[(str(i.pk), i.label) for i in q.items.all()],
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                    required=required,
+                )
+            elif q.kind == Question.Kind.MULTIPLE:
+                self.fields[name] = forms.MultipleChoiceField(
+                    label=q.text,
+                    choices=[(str(i.pk), i.label) for i in q.items.all()],
+                    widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+                    required=required,
+                )
+            else:
+                self.fields[name] = forms.CharField(
+                    label=q.text, widget=forms.Textarea(attrs={"rows": 4}), required=required, max_length=10000
+                )
+            if q.elaborate:
+                self.fields[f"{name}_utdyp"] = forms.CharField(
+                    label="Utdyp gjerne", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10000
+                )
+        for name, field in self.fields.items():
+            field.error_messages["required"] = MATRIX_REQUIRED_MESSAGE if "_i" in name else REQUIRED_MESSAGE
+            field.error_messages["invalid_choice"] = "Velg et av alternativene."
+            if name in initial and not self.is_bound:
+                field.initial = initial[name]
+
+    def blocks(self):
+        """What the template draws, question by question: the question and its bound fields."""
+        out = []
+        for q in self.questions:
+            name = f"q{q.pk}"
+            if q.kind == Question.Kind.MATRIX:
+                fields = [self[f"{name}_i{item.pk}"] for item in q.items.all()]
+                main = None
+            else:
+                fields, main = [], self[name]
+            out.append(
+                {
+                    "question": q,
+                    "field": main,
+                    "rows": fields,
+                    "elaboration": self[f"{name}_utdyp"] if q.elaborate else None,
+                    "has_errors": any(f.errors for f in ([main] if main else []) + fields),
+                }
+            )
+        return out
+
+
+def _initial(answers):
+    initial = {}
+    for a in answers:
+        name = f"q{a.question_id}"
+        q = a.question
+        if a.text:
+            initial[name if q.kind == Question.Kind.TEXT else f"{name}_utdyp"] = a.text
+        elif q.kind == Question.Kind.SCALE:
+            initial[name] = str(a.value)
+        elif q.kind == Question.Kind.MATRIX:
+            initial[f"{name}_i{a.item_id}"] = str(a.value)
+        elif q.kind == Question.Kind.SINGLE:
+            initial[name] = str(a.item_id)
+        elif q.kind == Question.Kind.MULTIPLE:
+            initial.setdefault(name, []).append(str(a.item_id))
+    return initial
+
+
+class CodingForm(forms.Form):
+    categories = forms.ModelMultipleChoiceField(
+        label="Kategorier", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_quote = forms.BooleanField(label="Bruk som sitat i rapporten", required=False)
+
+    def __init__(self, *args, survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].queryset = survey.categories.all()
+
+
+class FindingForm(forms.Form):
+    finding = forms.CharField(label="Funn", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+
+
+class CopySurveyForm(forms.Form):
+    portfolio = forms.ModelChoiceField(label="Til portefølje", queryset=Portfolio.objects.all())

@@ -1,0 +1,371 @@
+"""The evaluation survey: a questionnaire per portfolio, personal invitations, responses and answers,
+the coding of open answers, and the e-mails (invitations and reminder rounds) as claimed rows."""
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
+from portfolios.models import Portfolio
+
+
+class Level(models.TextChoices):
+    """The respondent's level, as the report splits the answers (figure 7)."""
+
+    OWNER = "eier", "Eier"
+    LEADER = "leder", "Leder"
+    TEACHER = "laerer", "Lærer"
+    COORDINATOR = "koordinator", "Koordinator"
+    OTHER = "annen", "Annen deltaker"
+
+
+def level_for_role(role):
+    if role in OWNER_ROLES:
+        return Level.OWNER
+    return {
+        Role.LEADER: Level.LEADER,
+        Role.RESOURCE_TEACHER: Level.TEACHER,
+        Role.COORDINATOR: Level.COORDINATOR,
+    }.get(role, Level.OTHER)
+
+
+class SurveyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The survey's staff pages (results, coding, exports) are the programme leader's alone."""
+        if user.is_authenticated and user.is_programme_leader:
+            return self.all()
+        return self.none()
+
+
+class Survey(models.Model):
+    portfolio = models.ForeignKey(
+        Portfolio, on_delete=models.PROTECT, related_name="surveys", verbose_name="portefølje"
+    )
+    title = models.CharField("tittel", max_length=300)
+    introduction = models.TextField("innledning", blank=True)
+    opens_at = models.DateTimeField("åpner")
+    closes_at = models.DateTimeField("stenger")
+    anonymous = models.BooleanField(
+        "anonym",
+        default=True,
+        help_text="Resultatene viser ingen celle med færre enn tre svar, og ingen navn eller gruppe ved de åpne "
+        "svarene; eksportene er anonymisert.",
+    )
+    roles = models.JSONField(
+        "roller som spørres",
+        default=list,
+        blank=True,
+        help_text="Deltakere med disse rollene i porteføljens kommunegrupper får invitasjon.",
+    )
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies", verbose_name="kopiert fra"
+    )
+    created_at = models.DateTimeField("opprettet", auto_now_add=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "spørreundersøkelse"
+        verbose_name_plural = "spørreundersøkelser"
+        ordering = ["-opens_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="survey_closes_after_opening")
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.portfolio})"
+
+    def get_absolute_url(self):
+        return reverse("surveys:results", kwargs={"pk": self.pk})
+
+    def is_open(self, now=None):
+        now = now or timezone.now()
+        return self.opens_at <= now < self.closes_at
+
+    def has_closed(self, now=None):
+        return (now or timezone.now()) >= self.closes_at
+
+    def roles_display(self):
+        return ", ".join(Role(r).label for r in self.roles if r in Role.values)
+
+
+class Category(models.Model):
+    """A theme the open answers are coded into (Forventninger, Forankring …), with its finding."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="categories", verbose_name="undersøkelse")
+    order = models.PositiveSmallIntegerField("rekkefølge", default=0)
+    name = models.CharField("navn", max_length=200)
+    description = models.TextField("beskrivelse", blank=True)
+    finding = models.TextField("funn", blank=True)
+
+    class Meta:
+        verbose_name = "kategori"
+        verbose_name_plural = "kategorier"
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["survey", "name"], name="survey_category_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Page(models.Model):
+    """One screen of questions; a phone shows one page at a time."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages", verbose_name="undersøkelse")
+    order = models.PositiveSmallIntegerField("rekkefølge", default=0)
+    title = models.CharField("overskrift", max_length=200)
+    introduction = models.TextField("innledning", blank=True)
+
+    class Meta:
+        verbose_name = "side"
+        verbose_name_plural = "sider"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SCALE = "scale", "Skala 1–6"
+        MATRIX = "matrix", "Matrise av skalaspørsmål"
+        SINGLE = "single", "Ett valg"
+        MULTIPLE = "multiple", "Flere valg"
+        TEXT = "text", "Åpent spørsmål"
+
+    CLOSED_KINDS = (Kind.SCALE, Kind.MATRIX, Kind.SINGLE, Kind.MULTIPLE)
+    SCALE_KINDS = (Kind.SCALE, Kind.MATRIX)
+    # 0 stands for «Ikke deltatt / vet ikke»: it is counted in the distribution, never in mean or median.
+    NOT_APPLICABLE = 0
+    SCALE_VALUES = (1, 2, 3, 4, 5, 6)
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions", verbose_name="undersøkelse")
+    page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="questions", verbose_name="side")
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="questions", verbose_name="kategori"
+    )
+    order = models.PositiveSmallIntegerField("rekkefølge", default=0)
+    key = models.SlugField(
+        "nøkkel",
+        max_length=80,
+        help_text="Samme nøkkel i flere undersøkelser betyr samme spørsmål; brukes til å sammenligne porteføljer.",
+    )
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    text = models.TextField("spørsmål")
+    help_text = models.CharField("hjelpetekst", max_length=500, blank=True)
+    low_label = models.CharField("tekst ved 1", max_length=100, blank=True, default="I svært liten grad")
+    high_label = models.CharField("tekst ved 6", max_length=100, blank=True, default="I svært stor grad")
+    allow_not_applicable = models.BooleanField("med «Ikke deltatt / vet ikke»", default=False)
+    elaborate = models.BooleanField("med «Utdyp gjerne»", default=False)
+    required = models.BooleanField("må besvares", default=False)
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies", verbose_name="kopiert fra"
+    )
+
+    class Meta:
+        verbose_name = "spørsmål"
+        verbose_name_plural = "spørsmål"
+        ordering = ["page__order", "order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["survey", "key"], name="survey_question_unique_key")]
+
+    def __str__(self):
+        return self.text[:80]
+
+    @property
+    def is_scale(self):
+        return self.kind in self.SCALE_KINDS
+
+    @property
+    def is_closed(self):
+        return self.kind in self.CLOSED_KINDS
+
+
+class Item(models.Model):
+    """A row of a matrix question, or an option of a single or multiple choice question."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="items", verbose_name="spørsmål")
+    order = models.PositiveSmallIntegerField("rekkefølge", default=0)
+    label = models.CharField("tekst", max_length=300)
+
+    class Meta:
+        verbose_name = "delspørsmål eller svaralternativ"
+        verbose_name_plural = "delspørsmål og svaralternativer"
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+def _token_for(nonce):
+    # The link is derived from a per-invitation nonce and the secret key, so that the reminder sender can
+    # rebuild it without the database ever holding it: only its SHA-256 is stored, like accounts' tokens.
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"surveys.invitation:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """One person's personal link to one survey, for one response. `level` comes from their membership."""
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="invitations", verbose_name="undersøkelse"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="survey_invitations", verbose_name="deltaker"
+    )
+    group = models.ForeignKey(
+        MunicipalityGroup, on_delete=models.CASCADE, related_name="survey_invitations", verbose_name="kommunegruppe"
+    )
+    role = models.CharField("rolle", max_length=30, choices=Role.choices)
+    level = models.CharField("nivå", max_length=20, choices=Level.choices)
+    nonce = models.CharField(max_length=32, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("opprettet", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "invitasjon til spørreundersøkelse"
+        verbose_name_plural = "invitasjoner til spørreundersøkelse"
+        ordering = ["survey", "group", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "user", "group"], name="survey_invitation_once_per_member")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.survey.title}"
+
+    def set_token(self):
+        self.nonce = secrets.token_hex(16)
+        self.token_hash = hash_token(self.token)
+
+    @property
+    def token(self):
+        return _token_for(self.nonce)
+
+    def get_answer_url(self):
+        return reverse("surveys:answer", kwargs={"token": self.token})
+
+
+class Response(models.Model):
+    """The answers of one invitation: a draft while the person is answering, then submitted once."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses", verbose_name="undersøkelse")
+    invitation = models.OneToOneField(
+        Invitation, on_delete=models.CASCADE, related_name="response", verbose_name="invitasjon"
+    )
+    level = models.CharField("nivå", max_length=20, choices=Level.choices)
+    started_at = models.DateTimeField("startet", auto_now_add=True)
+    updated_at = models.DateTimeField("sist lagret", auto_now=True)
+    submitted_at = models.DateTimeField("sendt inn", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "besvarelse"
+        verbose_name_plural = "besvarelser"
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["survey", "submitted_at"])]
+
+    def __str__(self):
+        return f"Besvarelse {self.pk}"
+
+    @property
+    def is_submitted(self):
+        return self.submitted_at is not None
+
+
+class Answer(models.Model):
+    """One value of a response. A scale answer has `value` 1–6 (0 for «Ikke deltatt / vet ikke»), a matrix
+    answer also its `item`; a choice is an `item` (one row per ticked option); an open answer or an
+    elaboration («Utdyp gjerne») is `text` alone. Staff code the texts: categories and quotes."""
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers", verbose_name="besvarelse")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name="spørsmål")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, blank=True, related_name="answers")
+    value = models.PositiveSmallIntegerField(
+        "verdi", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(6)]
+    )
+    text = models.TextField("tekst", blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="answers", verbose_name="kategorier")
+    is_quote = models.BooleanField("sitat", default=False)
+
+    class Meta:
+        verbose_name = "svar"
+        verbose_name_plural = "svar"
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["question", "item", "value"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=6), name="survey_answer_value_in_scale"
+            )
+        ]
+
+    def __str__(self):
+        return self.text[:80] if self.text else str(self.value)
+
+
+class Mailing(models.Model):
+    """One round of e-mails: the invitations, or a reminder to those who have not answered."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitasjon"
+        REMINDER = "reminder", "Påminnelse"
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="mailings", verbose_name="undersøkelse")
+    kind = models.CharField("type", max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField("startet", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "utsending"
+        verbose_name_plural = "utsendinger"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y}"
+
+
+class Delivery(models.Model):
+    """One e-mail of a mailing to one invitation; the unique constraint means a round reaches each person
+    at most once, and the status is claimed like meetings' reminders so a retry never sends twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Venter"
+        SENDING = "sending", "Sendes"
+        SENT = "sent", "Sendt"
+        SKIPPED = "skipped", "Ikke sendt (har svart)"
+        FAILED = "failed", "Feilet"
+
+    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries", verbose_name="utsending")
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, related_name="deliveries", verbose_name="invitasjon"
+    )
+    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PENDING)
+    # Due at once; a failed send waits before the next attempt.
+    due_at = models.DateTimeField("sendes", default=timezone.now)
+    attempts = models.PositiveSmallIntegerField("forsøk", default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField("sendt", null=True, blank=True)
+    last_error = models.TextField("siste feil", blank=True)
+
+    class Meta:
+        verbose_name = "e-post om spørreundersøkelse"
+        verbose_name_plural = "e-poster om spørreundersøkelse"
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["mailing", "invitation"], name="survey_delivery_once_per_round"),
+        ]
+        indexes = [models.Index(fields=["due_at"], condition=Q(status="pending"), name="survey_delivery_pending")]
+
+    def __str__(self):
+        return f"{self.mailing} → {self.invitation.user}"

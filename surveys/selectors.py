@@ -1,0 +1,348 @@
+"""Reads for the survey pages: access, the results computed in the database, the open answers, the report
+and the comparison across portfolios.
+
+The results come from one grouped query over the answers (GROUP BY question, item, value, level); Python
+only turns those few counted rows into percentages, means and medians, so the number of queries and the
+work in Python stay the same however many people answered."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q
+
+from accounts.access import AccessRefused
+from municipalities.models import MunicipalityGroup, Role
+
+from .models import Answer, Category, Invitation, Level, Question, Response, Survey, hash_token
+
+# An anonymous survey shows no split with fewer respondents than this.
+ANONYMITY_THRESHOLD = 3
+NOT_APPLICABLE_LABEL = "Ikke deltatt / vet ikke"
+
+
+def get_survey_for_user(user, pk):
+    survey = Survey.objects.visible_to(user).select_related("portfolio__programme").filter(pk=pk).first()
+    if survey is None:
+        raise AccessRefused("surveys.survey", pk)
+    return survey
+
+
+def get_invitation_by_token(token):
+    """The invitation a personal link belongs to, or None. Looked up by the token's hash only."""
+    return (
+        Invitation.objects.select_related("survey__portfolio", "user", "response")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def largest_remainder_percentages(counts):
+    """Whole percentages for `counts` that add up to exactly 100 (0 for no counts at all): each gets its
+    rounded-down share, and the points left go to the largest remainders (ties to the earlier one)."""
+    total = sum(counts)
+    if not total:
+        return [0] * len(counts)
+    exact = [c * 100 / total for c in counts]
+    floors = [int(c * 100 // total) for c in counts]
+    left = 100 - sum(floors)
+    by_remainder = sorted(range(len(counts)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in by_remainder[:left]:
+        floors[i] += 1
+    return floors
+
+
+def _median(pairs):
+    """The median of values given as (value, count) pairs sorted by value."""
+    n = sum(c for _, c in pairs)
+    if not n:
+        return None
+    lower_pos, upper_pos = (n - 1) // 2, n // 2
+    seen, lower, upper = 0, None, None
+    for value, count in pairs:
+        if lower is None and lower_pos < seen + count:
+            lower = value
+        if upper_pos < seen + count:
+            upper = value
+            break
+        seen += count
+    return (lower + upper) / 2
+
+
+@dataclass
+class Bucket:
+    label: str
+    count: int
+    percent: int
+
+
+@dataclass
+class Distribution:
+    buckets: list
+    n: int
+    mean: float | None = None
+    median: float | None = None
+    suppressed: bool = False
+
+
+@dataclass
+class Split:
+    level: str
+    label: str
+    distribution: Distribution
+
+
+@dataclass
+class ResultRow:
+    """One chart: a scale question, one item of a matrix, or a choice question's options."""
+
+    label: str
+    overall: Distribution
+    splits: list = field(default_factory=list)
+    chart_id: str = ""
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    rows: list
+
+
+def _distribution(question, counts, *, suppress=False):
+    """`counts` maps a value (scale) or item id (choices) to a count."""
+    if question.is_scale:
+        keys = list(Question.SCALE_VALUES) + ([Question.NOT_APPLICABLE] if question.allow_not_applicable else [])
+        labels = [str(v) for v in Question.SCALE_VALUES] + (
+            [NOT_APPLICABLE_LABEL] if question.allow_not_applicable else []
+        )
+    else:
+        items = list(question.items.all())
+        keys, labels = [i.pk for i in items], [i.label for i in items]
+    values = [counts.get(k, 0) for k in keys]
+    # For multiple choice a respondent may tick several options, so the shares are of the ticks.
+    n = sum(values)
+    if suppress:
+        return Distribution(buckets=[], n=n, suppressed=True)
+    percents = largest_remainder_percentages(values)
+    distribution = Distribution(
+        buckets=[Bucket(lb, c, p) for lb, c, p in zip(labels, values, percents, strict=True)], n=n
+    )
+    if question.is_scale:
+        rated = [(v, counts.get(v, 0)) for v in Question.SCALE_VALUES]
+        rated_n = sum(c for _, c in rated)
+        if rated_n:
+            distribution.mean = sum(v * c for v, c in rated) / rated_n
+            distribution.median = _median(rated)
+    return distribution
+
+
+def survey_results(survey, *, levels=None):
+    """Per closed question the distribution overall and by level, from submitted responses only.
+    `levels` is `respondents_by_level(survey)` if the caller has it already.
+
+    Queries, whatever the number of responses: questions, their items, the grouped answer counts,
+    and the respondents per level (4, or 3 with `levels`)."""
+    questions = list(
+        survey.questions.filter(kind__in=Question.CLOSED_KINDS)
+        .select_related("category", "page")
+        .prefetch_related("items")
+    )
+    counted = (
+        Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False, question__survey=survey)
+        .filter(Q(value__isnull=False) | Q(item__isnull=False))
+        .values("question_id", "item_id", "value", "response__level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    # (question, row key) → level → value-or-item → count. A row key is the item for a matrix, else None.
+    table = {}
+    for row in counted:
+        question_id, item_id, value, level, n = (
+            row["question_id"],
+            row["item_id"],
+            row["value"],
+            row["response__level"],
+            row["n"],
+        )
+        if value is not None:
+            key, bucket = (question_id, item_id), value
+        else:
+            key, bucket = (question_id, None), item_id
+        by_level = table.setdefault(key, {})
+        by_level.setdefault(level, {})
+        by_level[level][bucket] = by_level[level].get(bucket, 0) + n
+    if levels is None:
+        levels = respondents_by_level(survey)
+    results = []
+    for question in questions:
+        row_keys = (
+            [(i.pk, i.label) for i in question.items.all()] if question.kind == Question.Kind.MATRIX else [(None, "")]
+        )
+        rows = []
+        for item_id, label in row_keys:
+            by_level = table.get((question.pk, item_id), {})
+            overall = {}
+            for counts in by_level.values():
+                for bucket, n in counts.items():
+                    overall[bucket] = overall.get(bucket, 0) + n
+            splits = []
+            for level, level_label, _ in levels:
+                counts = by_level.get(level, {})
+                answered = _respondents(question, counts)
+                suppress = survey.anonymous and answered < ANONYMITY_THRESHOLD
+                split = Split(level, level_label, _distribution(question, counts, suppress=suppress))
+                split.distribution.n = answered
+                splits.append(split)
+            rows.append(
+                ResultRow(
+                    label=label,
+                    overall=_distribution(question, overall),
+                    splits=splits,
+                    chart_id=f"q{question.pk}" + (f"-i{item_id}" if item_id else ""),
+                )
+            )
+        results.append(QuestionResult(question=question, rows=rows))
+    return results
+
+
+def _respondents(question, counts):
+    # For multiple choice the counts are ticks, not people; the level's respondent count is what protects
+    # anonymity there, and it is at least the largest option's count.
+    if question.kind == Question.Kind.MULTIPLE:
+        return max(counts.values(), default=0)
+    return sum(counts.values())
+
+
+def respondents_by_level(survey):
+    """[(level, label, submitted responses)] for the levels that answered, in Level's order (1 query)."""
+    counts = dict(
+        Response.objects.filter(survey=survey, submitted_at__isnull=False)
+        .values_list("level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(level.value, level.label, counts[level.value]) for level in Level if counts.get(level.value)]
+
+
+@dataclass
+class RateRow:
+    label: str
+    invited: int
+    started: int
+    answered: int
+
+    @property
+    def percent(self):
+        return round(100 * self.answered / self.invited) if self.invited else 0
+
+
+def response_rates(survey):
+    """Response rate per group and per role, and the total (2 queries)."""
+    rows = list(
+        Invitation.objects.filter(survey=survey)
+        .values("group_id", "role")
+        .annotate(
+            invited=Count("pk"),
+            started=Count("pk", filter=Q(response__isnull=False)),
+            answered=Count("pk", filter=Q(response__submitted_at__isnull=False)),
+        )
+        .order_by()
+    )
+    groups = MunicipalityGroup.objects.filter(pk__in={r["group_id"] for r in rows}).prefetch_related("municipalities")
+    names = {g.pk: g.display_name for g in groups}
+
+    def summed(key, label_of):
+        out = {}
+        for r in rows:
+            rate = out.setdefault(r[key], RateRow(label_of(r[key]), 0, 0, 0))
+            rate.invited += r["invited"]
+            rate.started += r["started"]
+            rate.answered += r["answered"]
+        return out
+
+    by_group = sorted(summed("group_id", lambda pk: names.get(pk, "")).values(), key=lambda r: r.label)
+    role_rows = summed("role", lambda role: Role(role).label)
+    by_role = [role_rows[role] for role in Role.values if role in role_rows]
+    total = RateRow("Totalt", *(sum(getattr(r, a) for r in by_group) for a in ("invited", "started", "answered")))
+    return {"by_group": by_group, "by_role": by_role, "total": total}
+
+
+def open_answers(survey):
+    """Every text answer of the submitted responses, with its question, categories and (for a survey
+    that is not anonymous) who wrote it. Fixed number of queries."""
+    return list(
+        Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False)
+        .exclude(text="")
+        .select_related("question", "response__invitation__user", "response__invitation__group")
+        .prefetch_related("categories", "response__invitation__group__municipalities")
+        .order_by("question__page__order", "question__order", "pk")
+    )
+
+
+def report_categories(survey):
+    """The categories in order, each with its finding and its quotes (2 queries)."""
+    quotes = Answer.objects.filter(is_quote=True, response__submitted_at__isnull=False).select_related("question")
+    return list(survey.categories.prefetch_related(Prefetch("answers", quotes, to_attr="quotes")))
+
+
+@dataclass
+class Comparison:
+    survey: Survey
+    question: Question
+    rows: list
+
+
+def question_comparison(key, user):
+    """The question with `key` in every survey the user may see, each with its overall distribution per
+    row (matrix items are matched by their order). Queries: surveys with the question, items, counts (3)."""
+    questions = list(
+        Question.objects.filter(key=key, survey__in=Survey.objects.visible_to(user))
+        .select_related("survey__portfolio")
+        .prefetch_related("items")
+        .order_by("survey__opens_at", "survey__pk")
+    )
+    counted = (
+        Answer.objects.filter(question__in=[q.pk for q in questions], response__submitted_at__isnull=False)
+        .filter(Q(value__isnull=False) | Q(item__isnull=False))
+        .values("question_id", "item_id", "value")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    table = {}
+    for row in counted:
+        if row["value"] is not None:
+            key_, bucket = (row["question_id"], row["item_id"]), row["value"]
+        else:
+            key_, bucket = (row["question_id"], None), row["item_id"]
+        table.setdefault(key_, {})[bucket] = row["n"]
+    comparisons = []
+    for question in questions:
+        if not question.is_closed:
+            continue
+        row_keys = (
+            [(i.pk, i.label) for i in question.items.all()] if question.kind == Question.Kind.MATRIX else [(None, "")]
+        )
+        rows = [
+            ResultRow(
+                label=label,
+                overall=_distribution(question, table.get((question.pk, item_id), {})),
+                chart_id=f"c{question.pk}" + (f"-i{item_id}" if item_id else ""),
+            )
+            for item_id, label in row_keys
+        ]
+        comparisons.append(Comparison(survey=question.survey, question=question, rows=rows))
+    return comparisons
+
+
+def comparable_keys(survey):
+    """The survey's closed questions that also exist (by key) in another survey."""
+    keys = (
+        Question.objects.filter(key__in=survey.questions.filter(kind__in=Question.CLOSED_KINDS).values("key"))
+        .values("key")
+        .annotate(surveys=Count("survey", distinct=True))
+        .filter(surveys__gt=1)
+        .values_list("key", flat=True)
+    )
+    return set(keys)
+
+
+def categories_of(survey):
+    return list(Category.objects.filter(survey=survey))

@@ -1,0 +1,381 @@
+"""Writes for surveys: building one from a specification, copying it to another portfolio, inviting the
+portfolio's members, the e-mail rounds, saving and submitting answers, and coding the open answers."""
+
+import json
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.services import audit_log
+from municipalities.models import Membership
+from veiledning.mail import send_templated_mail
+
+from .models import (
+    Answer,
+    Category,
+    Delivery,
+    Invitation,
+    Item,
+    Mailing,
+    Page,
+    Question,
+    Response,
+    Survey,
+    level_for_role,
+)
+
+logger = logging.getLogger(__name__)
+
+EVALUATION_SPEC = Path(__file__).resolve().parent / "data" / "evaluation_survey.json"
+# A claimed row still "sending" after this long belongs to a worker that died mid-run.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+class SurveyError(Exception):
+    """A step the survey's state does not allow; the message is for the user."""
+
+
+# Building and copying
+
+
+def evaluation_spec():
+    return json.loads(EVALUATION_SPEC.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def survey_create_from_spec(*, portfolio, opens_at, closes_at, spec=None, anonymous=True):
+    """A survey for `portfolio` from a specification (by default the evaluation survey in
+    data/evaluation_survey.json): categories, pages, questions and their items."""
+    spec = spec or evaluation_spec()
+    survey = Survey.objects.create(
+        portfolio=portfolio,
+        title=spec["title"],
+        introduction=spec.get("introduction", ""),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        anonymous=anonymous,
+        roles=list(spec.get("roles", [])),
+    )
+    categories = {
+        c["name"]: Category.objects.create(survey=survey, order=i, name=c["name"], description=c.get("description", ""))
+        for i, c in enumerate(spec.get("categories", []), start=1)
+    }
+    for page_order, page_spec in enumerate(spec["pages"], start=1):
+        page = Page.objects.create(
+            survey=survey, order=page_order, title=page_spec["title"], introduction=page_spec.get("introduction", "")
+        )
+        for order, q in enumerate(page_spec["questions"], start=1):
+            question = Question.objects.create(
+                survey=survey,
+                page=page,
+                category=categories.get(q.get("category")),
+                order=order,
+                key=q["key"],
+                kind=q["kind"],
+                text=q["text"],
+                help_text=q.get("help_text", ""),
+                low_label=q.get("low_label", "I svært liten grad"),
+                high_label=q.get("high_label", "I svært stor grad"),
+                allow_not_applicable=q.get("not_applicable", False),
+                elaborate=q.get("elaborate", False),
+                required=q.get("required", False),
+            )
+            Item.objects.bulk_create(
+                Item(question=question, order=i, label=label) for i, label in enumerate(q.get("items", []), start=1)
+            )
+    return survey
+
+
+@transaction.atomic
+def survey_copy(*, survey, portfolio, copied_by=None, request=None):
+    """A copy of `survey` for `portfolio`: categories (without findings), pages, questions with their items,
+    same question keys and a link to the question each was copied from, so results can be compared.
+    The dates are kept; the programme leader sets the new ones in the admin."""
+    copy = Survey.objects.create(
+        portfolio=portfolio,
+        title=survey.title,
+        introduction=survey.introduction,
+        opens_at=survey.opens_at,
+        closes_at=survey.closes_at,
+        anonymous=survey.anonymous,
+        roles=list(survey.roles),
+        copied_from=survey,
+    )
+    categories = {
+        c.pk: Category.objects.create(survey=copy, order=c.order, name=c.name, description=c.description)
+        for c in survey.categories.all()
+    }
+    pages = {
+        p.pk: Page.objects.create(survey=copy, order=p.order, title=p.title, introduction=p.introduction)
+        for p in survey.pages.all()
+    }
+    for question in survey.questions.prefetch_related("items"):
+        new = Question.objects.create(
+            survey=copy,
+            page=pages[question.page_id],
+            category=categories.get(question.category_id),
+            order=question.order,
+            key=question.key,
+            kind=question.kind,
+            text=question.text,
+            help_text=question.help_text,
+            low_label=question.low_label,
+            high_label=question.high_label,
+            allow_not_applicable=question.allow_not_applicable,
+            elaborate=question.elaborate,
+            required=question.required,
+            copied_from=question,
+        )
+        Item.objects.bulk_create(Item(question=new, order=i.order, label=i.label) for i in question.items.all())
+    audit_log(action="survey.copied", actor=copied_by, obj=copy, request=request, payload={"from": survey.pk})
+    return copy
+
+
+# Invitations and e-mail rounds
+
+
+@transaction.atomic
+def invitations_create(*, survey, user=None, request=None, notify=True):
+    """Invite every member of the portfolio's groups whose role the survey asks, and queue their e-mails
+    (not with `notify=False`, which the demo uses). Safe to run again: members invited before are left
+    alone, so members added later can be invited by running it once more. Returns the number of new
+    invitations."""
+    have = set(survey.invitations.values_list("user_id", "group_id"))
+    memberships = Membership.objects.filter(group__portfolio=survey.portfolio_id, role__in=survey.roles).exclude(
+        user__is_active=False
+    )
+    new = []
+    for membership in memberships:
+        if (membership.user_id, membership.group_id) in have:
+            continue
+        invitation = Invitation(
+            survey=survey,
+            user_id=membership.user_id,
+            group_id=membership.group_id,
+            role=membership.role,
+            level=level_for_role(membership.role),
+        )
+        invitation.set_token()
+        new.append(invitation)
+    Invitation.objects.bulk_create(new, ignore_conflicts=True)
+    if new and notify:
+        mailing = Mailing.objects.create(survey=survey, kind=Mailing.Kind.INVITATION, created_by=user)
+        invited = survey.invitations.filter(token_hash__in=[i.token_hash for i in new])
+        Delivery.objects.bulk_create([Delivery(mailing=mailing, invitation=i) for i in invited], ignore_conflicts=True)
+        _queue_send()
+    audit_log(action="survey.invited", actor=user, obj=survey, request=request, payload={"new": len(new)})
+    return len(new)
+
+
+@transaction.atomic
+def reminder_round_start(*, survey, user=None, request=None):
+    """A reminder round: one e-mail to each invited person who has not submitted. Returns the number queued.
+    Each round is its own mailing, and (mailing, invitation) is unique, so nobody gets a round twice."""
+    if survey.has_closed():
+        raise SurveyError("Undersøkelsen er stengt; det sendes ikke flere påminnelser.")
+    mailing = Mailing.objects.create(survey=survey, kind=Mailing.Kind.REMINDER, created_by=user)
+    waiting = survey.invitations.exclude(response__submitted_at__isnull=False)
+    rows = Delivery.objects.bulk_create(
+        [Delivery(mailing=mailing, invitation=i) for i in waiting], ignore_conflicts=True
+    )
+    _queue_send()
+    audit_log(action="survey.reminder_round", actor=user, obj=survey, request=request, payload={"queued": len(rows)})
+    return len(rows)
+
+
+def _queue_send():
+    from .tasks import send_survey_mail  # tasks imports this module
+
+    transaction.on_commit(send_survey_mail.delay)
+
+
+def deliveries_recover_stuck(*, now=None):
+    """Rows a dead worker left "sending" are marked failed, never sent again: the e-mail may have gone."""
+    now = now or timezone.now()
+    return Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
+        status=Delivery.Status.FAILED, last_error="Sendingen ble avbrutt underveis; det er uvisst om e-posten kom fram."
+    )
+
+
+def _claim(now, batch_size):
+    """Claim pending rows for this worker; the claim commits before anything is sent (see meetings)."""
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(status=Delivery.Status.PENDING, due_at__lte=now)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return ids
+
+
+def deliveries_send_due(*, now=None, batch_size=100):
+    """Send every queued survey e-mail, each at most once. Returns the number sent."""
+    now = now or timezone.now()
+    deliveries_recover_stuck(now=now)
+    sent = 0
+    while ids := _claim(now, batch_size):
+        claimed = Delivery.objects.filter(pk__in=ids).select_related(
+            "mailing", "invitation__user", "invitation__survey__portfolio", "invitation__response"
+        )
+        for delivery in claimed:
+            sent += _send_one(delivery, now)
+    return sent
+
+
+def _send_one(delivery, now):
+    invitation = delivery.invitation
+    response = getattr(invitation, "response", None)
+    if (
+        not invitation.user.is_active
+        or invitation.survey.has_closed()
+        or (delivery.mailing.kind == Mailing.Kind.REMINDER and response is not None and response.is_submitted)
+    ):
+        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SKIPPED)
+        return 0
+    try:
+        send_templated_mail(
+            to=[invitation.user.email],
+            template=f"surveys/email/{delivery.mailing.kind}",
+            context={
+                "survey": invitation.survey,
+                "recipient": invitation.user,
+                "url": f"{settings.SITE_URL}{invitation.get_answer_url()}",
+                "started": response is not None,
+            },
+        )
+    except Exception as error:  # any failure to send is recorded and retried by the next run
+        logger.warning("Survey e-mail %s could not be sent: %s", delivery.pk, error)
+        if delivery.attempts >= settings.REMINDER_MAX_ATTEMPTS:
+            update = {"status": Delivery.Status.FAILED}
+        else:
+            # The same back-off as the meeting reminders: 5, 10, 20 … minutes.
+            backoff = timedelta(minutes=settings.REMINDER_RETRY_MINUTES * 2 ** (delivery.attempts - 1))
+            update = {"status": Delivery.Status.PENDING, "due_at": now + backoff}
+        Delivery.objects.filter(pk=delivery.pk).update(last_error=str(error)[:1000], **update)
+        return 0
+    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT, sent_at=timezone.now())
+    return 1
+
+
+# Answering
+
+
+def response_for(invitation):
+    """The invitation's response, started now if it has none (a draft until submitted)."""
+    response, _ = Response.objects.get_or_create(
+        invitation=invitation, defaults={"survey_id": invitation.survey_id, "level": invitation.level}
+    )
+    return response
+
+
+def _answers_from(question, data):
+    """Answer rows (unsaved) for one question from a page form's cleaned data."""
+    name = f"q{question.pk}"
+    rows = []
+    if question.kind == Question.Kind.SCALE:
+        if data.get(name) not in (None, ""):
+            rows.append(Answer(question=question, value=int(data[name])))
+    elif question.kind == Question.Kind.MATRIX:
+        for item in question.items.all():
+            value = data.get(f"{name}_i{item.pk}")
+            if value not in (None, ""):
+                rows.append(Answer(question=question, item=item, value=int(value)))
+    elif question.kind == Question.Kind.SINGLE:
+        if data.get(name):
+            rows.append(Answer(question=question, item_id=int(data[name])))
+    elif question.kind == Question.Kind.MULTIPLE:
+        rows.extend(Answer(question=question, item_id=int(pk)) for pk in data.get(name) or [])
+    elif question.kind == Question.Kind.TEXT and (data.get(name) or "").strip():
+        rows.append(Answer(question=question, text=data[name].strip()))
+    if question.elaborate and (data.get(f"{name}_utdyp") or "").strip():
+        rows.append(Answer(question=question, text=data[f"{name}_utdyp"].strip()))
+    return rows
+
+
+@transaction.atomic
+def response_save_page(*, response, page, data):
+    """Replace the response's answers to `page`'s questions with what the form holds. A submitted
+    response is locked: the row lock makes a double post wait and then see it submitted."""
+    response = Response.objects.select_for_update().get(pk=response.pk)
+    if response.is_submitted:
+        raise SurveyError("Du har allerede svart på denne undersøkelsen.")
+    questions = list(page.questions.prefetch_related("items"))
+    Answer.objects.filter(response=response, question__in=questions).delete()
+    rows = [row for q in questions for row in _answers_from(q, data)]
+    for row in rows:
+        row.response = response
+    Answer.objects.bulk_create(rows)
+    response.save(update_fields=["updated_at"])
+    return response
+
+
+def missing_required(response):
+    """The required questions the response has not answered, in order (a matrix needs every item)."""
+    questions = list(response.survey.questions.filter(required=True).select_related("page").prefetch_related("items"))
+    answered = {}
+    for question_id, item_id in (
+        Answer.objects.filter(response=response, question__required=True)
+        .exclude(value__isnull=True, item__isnull=True)
+        .values_list("question_id", "item_id")
+    ):
+        answered.setdefault(question_id, set()).add(item_id)
+    missing = []
+    for q in questions:
+        got = answered.get(q.pk, set())
+        if q.kind == Question.Kind.MATRIX:
+            if {i.pk for i in q.items.all()} - got:
+                missing.append(q)
+        elif not got:
+            missing.append(q)
+    return missing
+
+
+@transaction.atomic
+def response_submit(*, response, request=None):
+    """Submit the response once. Raises SurveyError if it was submitted before or lacks required answers."""
+    response = Response.objects.select_for_update().get(pk=response.pk)
+    if response.is_submitted:
+        raise SurveyError("Du har allerede svart på denne undersøkelsen.")
+    if missing_required(response):
+        raise SurveyError("Noen obligatoriske spørsmål er ikke besvart.")
+    response.submitted_at = timezone.now()
+    response.save(update_fields=["submitted_at", "updated_at"])
+    # No actor: the respondent answers without logging in, and an anonymous survey must not log who it was.
+    audit_log(action="survey.response_submitted", obj=response.survey, request=None)
+    return response
+
+
+# Coding of open answers
+
+
+@transaction.atomic
+def answer_code(*, answer, categories, is_quote, user, request=None):
+    """Tag an open answer with categories (of its own survey) and mark it as a quote or not."""
+    categories = [c for c in categories if c.survey_id == answer.question.survey_id]
+    answer.categories.set(categories)
+    answer.is_quote = is_quote
+    answer.save(update_fields=["is_quote"])
+    audit_log(
+        action="survey.answer_coded",
+        actor=user,
+        obj=answer,
+        request=request,
+        payload={"categories": [c.pk for c in categories], "quote": is_quote},
+    )
+    return answer
+
+
+def category_set_finding(*, category, finding, user, request=None):
+    category.finding = finding
+    category.save(update_fields=["finding"])
+    audit_log(action="survey.finding_written", actor=user, obj=category, request=request)
+    return category

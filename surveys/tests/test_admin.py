@@ -1,0 +1,64 @@
+"""The survey builder in the admin: the pages open, and the actions copy, invite and remind."""
+
+import pytest
+from django.core import mail
+
+from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory
+from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
+from portfolios.tests.factories import PortfolioFactory
+from surveys.models import Delivery, Invitation, Survey
+from surveys.tests.factories import evaluation_survey
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/surveys/survey/"
+
+
+@pytest.fixture
+def survey():
+    portfolio = PortfolioFactory()
+    group = MunicipalityGroupFactory(portfolio=portfolio)
+    for role in ("owner_political", "leader", "resource_teacher"):
+        MembershipFactory(group=group, role=role)
+    return evaluation_survey(portfolio)
+
+
+def test_the_programme_leader_builds_surveys_in_the_admin(client, survey):
+    client.force_login(ProgrammeLeaderFactory())
+    assert client.get(CHANGELIST).status_code == 200
+    html = client.get(f"{CHANGELIST}{survey.pk}/change/").content.decode()
+    assert "I hvilken grad har veiledningsarbeidet vært forankret i kommunen?" in html
+    assert "Roller som spørres" in html
+    question = survey.questions.get(key="organisering")
+    assert "Digitale mellommøter" in client.get(f"/admin/surveys/question/{question.pk}/change/").content.decode()
+    assert client.get(f"{CHANGELIST}add/").status_code == 200
+
+
+def test_an_adviser_cannot_open_the_survey_admin(client, survey):
+    client.force_login(AdviserFactory())
+    assert client.get(f"{CHANGELIST}{survey.pk}/change/").status_code in (302, 403)
+
+
+def test_the_copy_action_copies_to_the_chosen_portfolio(client, survey):
+    client.force_login(ProgrammeLeaderFactory())
+    target = PortfolioFactory(name="Portefølje 5, 2025–26")
+    data = {"action": "copy_to_portfolio", "_selected_action": [survey.pk]}
+    assert "Til portefølje" in client.post(CHANGELIST, data).content.decode()
+    response = client.post(CHANGELIST, {**data, "apply": "1", "portfolio": target.pk})
+    assert response.status_code == 302
+    copy = Survey.objects.get(portfolio=target)
+    assert copy.copied_from == survey
+    assert copy.questions.count() == survey.questions.count() == 16
+
+
+def test_the_invite_and_reminder_actions(client, survey, django_capture_on_commit_callbacks):
+    client.force_login(ProgrammeLeaderFactory())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CHANGELIST, {"action": "send_invitations", "_selected_action": [survey.pk]})
+    assert Invitation.objects.filter(survey=survey).count() == 3
+    assert len(mail.outbox) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CHANGELIST, {"action": "start_reminder_round", "_selected_action": [survey.pk]})
+    assert len(mail.outbox) == 6
+    assert mail.outbox[-1].subject.startswith("Påminnelse:")
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 6

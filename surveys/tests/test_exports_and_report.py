@@ -1,0 +1,154 @@
+"""Exports (CSV, XLSX, PDF), the coding of open answers and the report, copying and comparing."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from accounts.tests.factories import ProgrammeLeaderFactory
+from municipalities.tests.factories import MunicipalityGroupFactory
+from portfolios.tests.factories import PortfolioFactory
+from surveys.models import Category, Question, Survey
+from surveys.services import survey_copy
+from surveys.tests.factories import answer, evaluation_survey, invite
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill(survey, *, anonymous_names=("Åse Rudstad", "Jovnna Ánte Balto", "Kåre Lyngmo")):
+    group = MunicipalityGroupFactory(portfolio=survey.portfolio, name="Kárášjohka")
+    scale = survey.questions.get(key="forankring")
+    text = survey.questions.get(key="mest_nyttig")
+    responses = []
+    for i, (name, role) in enumerate(
+        zip(anonymous_names, ["leader", "resource_teacher", "owner_political"], strict=True)
+    ):
+        invitation, _ = invite(survey, group=group, role=role, user=None)
+        invitation.user.full_name = name
+        invitation.user.save(update_fields=["full_name"])
+        responses.append(
+            answer(invitation, {scale: (str(4 + i % 3), f"Utdyping {i}"), text: f"Dialogkonferansene ga mest {i}"})
+        )
+    return responses
+
+
+@pytest.fixture
+def leader_client(client):
+    client.force_login(ProgrammeLeaderFactory())
+    return client
+
+
+def test_csv_of_an_anonymous_survey_has_no_names_or_groups(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    _fill(survey)
+    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/svar.csv")
+    assert response.status_code == 200
+    body = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    assert rows[0][:2] == ["nr", "nivå"]
+    assert "forankring" in rows[0]
+    assert "forankring: utdyping" in rows[0]
+    assert len(rows) == 4
+    for secret in ("Åse Rudstad", "Kárášjohka", "@example.org"):
+        assert secret not in body
+    assert sorted(r[rows[0].index("forankring")] for r in rows[1:]) == ["4", "5", "6"]
+
+
+def test_xlsx_of_a_named_survey_has_names_groups_and_answers(leader_client):
+    survey = evaluation_survey(PortfolioFactory(), anonymous=False)
+    _fill(survey)
+    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/svar.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("nr", "nivå", "navn", "e-post", "kommunegruppe")
+    assert {r[2] for r in rows[1:]} == {"Åse Rudstad", "Jovnna Ánte Balto", "Kåre Lyngmo"}
+    assert {r[4] for r in rows[1:]} == {"Kárášjohka"}
+    assert "Dialogkonferansene ga mest 0" in {c for r in rows for c in r}
+
+
+def test_coding_an_answer_and_writing_a_finding_shows_them_together_in_the_report(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    _fill(survey)
+    category = survey.categories.get(name="Erfaringer")
+    open_answer = survey.questions.get(key="mest_nyttig").answers.first()
+    url = f"/sporreundersokelse/{survey.pk}/koding/svar/{open_answer.pk}/"
+    prefix = f"a{open_answer.pk}"
+    assert (
+        leader_client.post(url, {f"{prefix}-categories": [category.pk], f"{prefix}-is_quote": "on"}).status_code == 302
+    )
+    finding = "Dialogkonferansene er en svært hensiktsmessig arena."
+    response = leader_client.post(
+        f"/sporreundersokelse/{survey.pk}/koding/funn/{category.pk}/", {f"c{category.pk}-finding": finding}
+    )
+    assert response.status_code == 302
+    open_answer.refresh_from_db()
+    assert open_answer.is_quote
+    assert list(open_answer.categories.all()) == [category]
+    html = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport/").content.decode()
+    section = html[html.index("Kategori 5: Erfaringer") :]
+    assert finding in section
+    assert f"«{open_answer.text}»" in section
+
+
+def test_the_coding_page_of_an_anonymous_survey_shows_no_names_or_groups(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    _fill(survey)
+    html = leader_client.get(f"/sporreundersokelse/{survey.pk}/koding/").content.decode()
+    assert "Dialogkonferansene ga mest 0" in html
+    assert "Åse Rudstad" not in html
+    assert "Kárášjohka" not in html
+
+
+def test_a_category_from_another_survey_cannot_be_tagged(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    _fill(survey)
+    other = Category.objects.create(survey=evaluation_survey(PortfolioFactory()), name="Fremmed")
+    open_answer = survey.questions.get(key="mest_nyttig").answers.first()
+    leader_client.post(
+        f"/sporreundersokelse/{survey.pk}/koding/svar/{open_answer.pk}/", {f"a{open_answer.pk}-categories": [other.pk]}
+    )
+    assert open_answer.categories.count() == 0
+
+
+def test_the_report_pdf_has_charts_findings_and_quotes(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    _fill(survey)
+    category = survey.categories.get(name="Forankring")
+    category.finding = "Kommunegruppas sammensetning er en styrke."
+    category.save(update_fields=["finding"])
+    quote = survey.questions.get(key="forankring").answers.exclude(text="").first()
+    quote.is_quote = True
+    quote.save(update_fields=["is_quote"])
+    quote.categories.add(category)
+    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Kommunegruppas sammensetning er en styrke." in text
+    assert quote.text in text
+    assert "I hvilken grad har veiledningsarbeidet vært forankret i kommunen?" in text
+    # The chart's labels are drawn from the SVG: «1 (33 %)»-style bars are text in the PDF.
+    assert "(33 %)" in text
+
+
+def test_a_copied_survey_keeps_its_questions_keys_and_can_be_compared(leader_client):
+    p2 = evaluation_survey(PortfolioFactory(name="Portefølje 2, 2019–20"))
+    _fill(p2)
+    p4 = survey_copy(survey=p2, portfolio=PortfolioFactory(name="Portefølje 4, 2023–24"))
+    assert p4.questions.count() == p2.questions.count()
+    copied = p4.questions.get(key="forankring")
+    assert copied.copied_from == p2.questions.get(key="forankring")
+    assert copied.category.name == "Forankring"
+    assert p4.categories.get(name="Forankring").finding == ""
+    invitation, _ = invite(p4)
+    answer(invitation, {copied: "2"})
+    results_html = leader_client.get(f"/sporreundersokelse/{p4.pk}/").content.decode()
+    assert "/sporreundersokelse/sammenlign/forankring/" in results_html
+    html = leader_client.get("/sporreundersokelse/sammenlign/forankring/").content.decode()
+    assert html.index("Portefølje 2, 2019–20") < html.index("Portefølje 4, 2023–24")
+    assert '<th scope="row">2</th><td>1</td><td>100 %</td>' in html
+    assert Survey.objects.count() == 2
+    assert Question.objects.filter(key="forankring").count() == 2

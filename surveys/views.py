@@ -1,0 +1,325 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import AccessRefused
+from accounts.services import audit_log
+from veiledning.pdf import render_pdf
+
+from . import charts, exports
+from .forms import CodingForm, FindingForm, PageForm
+from .models import Answer, Category, Survey
+from .permissions import can_manage_surveys
+from .selectors import (
+    comparable_keys,
+    get_invitation_by_token,
+    get_survey_for_user,
+    open_answers,
+    question_comparison,
+    report_categories,
+    respondents_by_level,
+    response_rates,
+    survey_results,
+)
+from .services import (
+    SurveyError,
+    answer_code,
+    category_set_finding,
+    missing_required,
+    response_for,
+    response_save_page,
+    response_submit,
+)
+
+# Answering through the personal link (no login)
+
+
+def _invitation_or_404(token):
+    invitation = get_invitation_by_token(token)
+    if invitation is None:
+        raise Http404("Ukjent lenke.")
+    return invitation
+
+
+def _refusal(request, invitation):
+    """The page for a link that can no longer be used, or None if it can."""
+    survey = invitation.survey
+    response = getattr(invitation, "response", None)
+    if response is not None and response.is_submitted:
+        return render(
+            request,
+            "surveys/answer_refused.html",
+            {"survey": survey, "reason": "submitted", "response": response},
+            status=410,
+        )
+    if survey.has_closed():
+        return render(request, "surveys/answer_refused.html", {"survey": survey, "reason": "closed"}, status=410)
+    if not survey.is_open():
+        return render(request, "surveys/answer_refused.html", {"survey": survey, "reason": "not_open"})
+    return None
+
+
+def answer_start(request, token):
+    invitation = _invitation_or_404(token)
+    if refusal := _refusal(request, invitation):
+        return refusal
+    survey = invitation.survey
+    pages = list(survey.pages.all())
+    return render(
+        request,
+        "surveys/answer_start.html",
+        {
+            "survey": survey,
+            "invitation": invitation,
+            "pages": pages,
+            "started": hasattr(invitation, "response"),
+            "token": token,
+        },
+    )
+
+
+def answer_page(request, token, number):
+    invitation = _invitation_or_404(token)
+    if refusal := _refusal(request, invitation):
+        return refusal
+    survey = invitation.survey
+    pages = list(survey.pages.all())
+    if not 1 <= number <= len(pages):
+        raise Http404("Siden finnes ikke.")
+    page = pages[number - 1]
+    is_last = number == len(pages)
+    response = getattr(invitation, "response", None)
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        lenient = action in ("save", "previous")
+        form = PageForm(request.POST, page=page, enforce_required=not lenient)
+        if form.is_valid():
+            response = response or response_for(invitation)
+            try:
+                response_save_page(response=response, page=page, data=form.cleaned_data)
+                if action == "save":
+                    messages.success(
+                        request, "Svarene dine er lagret. Du kan lukke siden og fortsette senere med den samme lenken."
+                    )
+                    return redirect("surveys:answer_page", token=token, number=number)
+                if action == "previous":
+                    return redirect("surveys:answer_page", token=token, number=max(1, number - 1))
+                if action == "submit" and is_last:
+                    missing = missing_required(response)
+                    if missing:
+                        first = missing[0]
+                        messages.error(
+                            request,
+                            f"Du må svare på «{first.text}» før du kan sende inn.",
+                        )
+                        return redirect("surveys:answer_page", token=token, number=pages.index(first.page) + 1)
+                    response_submit(response=response, request=request)
+                    return redirect("surveys:answer_thanks", token=token)
+            except SurveyError as error:
+                messages.error(request, str(error))
+                return redirect("surveys:answer", token=token)
+            return redirect("surveys:answer_page", token=token, number=min(len(pages), number + 1))
+    else:
+        answers = list(response.answers.filter(question__page=page).select_related("question")) if response else []
+        form = PageForm(page=page, answers=answers)
+    return render(
+        request,
+        "surveys/answer_page.html",
+        {
+            "survey": survey,
+            "form": form,
+            "blocks": form.blocks(),
+            "page": page,
+            "number": number,
+            "count": len(pages),
+            "is_last": is_last,
+            "token": token,
+        },
+    )
+
+
+def answer_thanks(request, token):
+    invitation = _invitation_or_404(token)
+    response = getattr(invitation, "response", None)
+    if response is None or not response.is_submitted:
+        return redirect("surveys:answer", token=token)
+    return render(request, "surveys/answer_thanks.html", {"survey": invitation.survey})
+
+
+# Staff pages: the programme leader's alone
+
+
+def _leader_only(request):
+    if not can_manage_surveys(request.user):
+        raise AccessRefused()
+
+
+@login_required
+def survey_list(request):
+    _leader_only(request)
+    surveys = Survey.objects.visible_to(request.user).select_related("portfolio__programme")
+    return render(request, "surveys/survey_list.html", {"surveys": surveys, "now": timezone.now()})
+
+
+def _results_context(survey, user):
+    levels = respondents_by_level(survey)
+    results = survey_results(survey, levels=levels)
+    for result in results:
+        for row in result.rows:
+            title = result.question.text + (f" – {row.label}" if row.label else "")
+            row.svg = charts.distribution_svg(row.chart_id, title, row.overall)
+            if result.question.is_scale and row.splits:
+                row.splits_svg = charts.splits_svg(
+                    f"{row.chart_id}-niva", f"Gjennomsnitt per nivå: {title}", row.splits
+                )
+    return {
+        "survey": survey,
+        "results": results,
+        "levels": levels,
+        "comparable": comparable_keys(survey),
+    }
+
+
+@login_required
+def results(request, pk):
+    survey = get_survey_for_user(request.user, pk)
+    context = _results_context(survey, request.user)
+    context["rates"] = response_rates(survey)
+    return render(request, "surveys/results.html", context)
+
+
+@login_required
+def coding(request, pk):
+    survey = get_survey_for_user(request.user, pk)
+    answers = open_answers(survey)
+    categories = list(survey.categories.all())
+    for answer in answers:
+        answer.form = CodingForm(
+            survey=survey,
+            initial={"categories": list(answer.categories.all()), "is_quote": answer.is_quote},
+            prefix=f"a{answer.pk}",
+        )
+    for category in categories:
+        category.form = FindingForm(initial={"finding": category.finding}, prefix=f"c{category.pk}")
+    return render(request, "surveys/coding.html", {"survey": survey, "answers": answers, "categories": categories})
+
+
+@login_required
+@require_POST
+def code_answer(request, pk, answer_pk):
+    survey = get_survey_for_user(request.user, pk)
+    answer = get_object_or_404(
+        Answer.objects.select_related("question"),
+        pk=answer_pk,
+        question__survey=survey,
+        response__submitted_at__isnull=False,
+    )
+    form = CodingForm(request.POST, survey=survey, prefix=f"a{answer.pk}")
+    if form.is_valid():
+        answer_code(
+            answer=answer,
+            categories=list(form.cleaned_data["categories"]),
+            is_quote=form.cleaned_data["is_quote"],
+            user=request.user,
+            request=request,
+        )
+        messages.success(request, "Kodingen er lagret.")
+    else:
+        messages.error(request, "Kodingen ble ikke lagret: velg blant kategoriene i listen.")
+    return redirect(reverse("surveys:coding", kwargs={"pk": survey.pk}) + f"#svar-{answer.pk}")
+
+
+@login_required
+@require_POST
+def write_finding(request, pk, category_pk):
+    survey = get_survey_for_user(request.user, pk)
+    category = get_object_or_404(Category, pk=category_pk, survey=survey)
+    form = FindingForm(request.POST, prefix=f"c{category.pk}")
+    if form.is_valid():
+        category_set_finding(
+            category=category, finding=form.cleaned_data["finding"], user=request.user, request=request
+        )
+        messages.success(request, f"Funnet for «{category.name}» er lagret.")
+    else:
+        messages.error(request, "Funnet ble ikke lagret: teksten er for lang.")
+    return redirect(reverse("surveys:coding", kwargs={"pk": survey.pk}) + f"#kategori-{category.pk}")
+
+
+def _report_context(survey, user):
+    context = _results_context(survey, user)
+    categories = report_categories(survey)
+    by_category = {}
+    for result in context["results"]:
+        by_category.setdefault(result.question.category_id, []).append(result)
+    for category in categories:
+        category.results = by_category.get(category.pk, [])
+    context["categories"] = categories
+    context["uncategorised"] = by_category.get(None, [])
+    context["respondents"] = sum(n for _, _, n in context["levels"])
+    return context
+
+
+@login_required
+def report(request, pk):
+    survey = get_survey_for_user(request.user, pk)
+    return render(request, "surveys/report.html", _report_context(survey, request.user))
+
+
+def _download(content, content_type, filename):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _filename(survey, extension):
+    return f"sporreundersokelse-{survey.pk}.{extension}"
+
+
+@login_required
+def report_pdf(request, pk):
+    survey = get_survey_for_user(request.user, pk)
+    pdf = render_pdf("surveys/report_pdf.html", _report_context(survey, request.user))
+    audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "pdf"})
+    return _download(pdf, "application/pdf", _filename(survey, "pdf").replace("sporreundersokelse", "rapport"))
+
+
+@login_required
+def export_csv(request, pk):
+    survey = get_survey_for_user(request.user, pk)
+    header, rows = exports.answer_table(survey)
+    audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "csv"})
+    return _download(exports.to_csv(header, rows), "text/csv; charset=utf-8", _filename(survey, "csv"))
+
+
+@login_required
+def export_xlsx(request, pk):
+    survey = get_survey_for_user(request.user, pk)
+    header, rows = exports.answer_table(survey)
+    audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "xlsx"})
+    content = exports.to_xlsx(header, rows, title="Svar")
+    return _download(
+        content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _filename(survey, "xlsx")
+    )
+
+
+@login_required
+def compare(request, key):
+    _leader_only(request)
+    comparisons = question_comparison(key, request.user)
+    if not comparisons:
+        raise AccessRefused("surveys.question", key)
+    for comparison in comparisons:
+        for row in comparison.rows:
+            title = f"{comparison.survey.portfolio}: {comparison.question.text}" + (
+                f" – {row.label}" if row.label else ""
+            )
+            row.svg = charts.distribution_svg(row.chart_id, title, row.overall)
+    return render(
+        request,
+        "surveys/compare.html",
+        {"key": key, "question": comparisons[-1].question, "comparisons": comparisons},
+    )
