@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -324,6 +325,16 @@ def test_the_reminder_goes_once_a_week_after_sending_and_only_to_those_who_have_
     assert [m.to for m in mail.outbox] == [[parties["leader"].email]]
     assert "Påminnelse" in mail.outbox[0].subject
     assert Contract.objects.get().reminded_at is not None
+
+
+def test_without_redis_the_command_sends_the_reminder_once(parties, django_capture_on_commit_callbacks):
+    Contract.objects.filter(pk=parties["contract"].pk).update(reminder_due_at=timezone.now() - timedelta(minutes=1))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_due_reminders")
+        call_command("send_due_reminders")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([parties["owner"].email, parties["leader"].email])
+    assert all("Påminnelse" in m.subject for m in mail.outbox)
 
 
 def test_the_scheduled_task_is_in_the_beat_schedule(settings):

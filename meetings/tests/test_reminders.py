@@ -223,7 +223,9 @@ def test_a_row_being_sent_by_another_worker_right_now_is_left_alone(meeting):
 def test_the_management_command_sends_the_same_reminders(meeting, capsys):
     Reminder.objects.filter(meeting=meeting, offset=timedelta(days=1)).update(due_at=timezone.now())
     call_command("send_due_reminders")
-    assert "Sendte 3 e-poster." in capsys.readouterr().out
+    assert "Sendte 3 e-poster om møter, 0 om spørreundersøkelser og 0 påminnelser om kontrakter." in (
+        capsys.readouterr().out
+    )
     assert len(mail.outbox) == 3
     assert all("I morgen er det" in m.body for m in mail.outbox)
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
@@ -118,11 +119,9 @@ def test_no_reminder_round_after_closing():
         reminder_round_start(survey=survey)
 
 
-def test_the_command_sends_what_waits(survey):
-    from django.core.management import call_command
-
+def test_the_command_for_set_ups_without_redis_sends_what_waits_once(survey):
     invitations_create(survey=survey)  # queued; the on-commit task does not run inside the test
-    call_command("send_survey_mail")
+    call_command("send_due_reminders")
     assert len(mail.outbox) == 6
-    call_command("send_survey_mail")
+    call_command("send_due_reminders")
     assert len(mail.outbox) == 6
