@@ -298,24 +298,29 @@ def _sign(*, contract, user, full_name, place, document_sha256, ip, user_agent, 
     return signature
 
 
-def _finalise(contract, *, user, request, notify):
-    """Renders the final PDF once, with every signature, and stores it; the contract is countersigned, and
-    in force at once if its period has begun."""
-    signatures = list(contract.signatures.all())
-    content = contract_render(contract, signatures=signatures, signing_document=contract.signing_document)
+def _save_countersigned(contract, document):
+    """Records `document` as the contract's signed one; the contract (already moved to countersigned) comes
+    into force at once if its period has begun."""
     now = timezone.now()
-    _move(contract, Status.COUNTERSIGNED)
-    contract.final_document = _store(
-        contract=contract, kind=ContractDocument.Kind.SIGNED, content=content, created_by=user
-    )
+    contract.final_document = document
     contract.countersigned_at = now
-    fields = ["status", "final_document", "countersigned_at", "reminder_due_at"]
     contract.reminder_due_at = None
+    fields = ["status", "final_document", "countersigned_at", "reminder_due_at"]
     if contract.group.portfolio.agreement_start <= timezone.localdate(now):
         _move(contract, Status.IN_FORCE)
         contract.in_force_at = now
         fields.append("in_force_at")
     contract.save(update_fields=fields)
+
+
+def _finalise(contract, *, user, request, notify):
+    """Renders the final PDF once, with every signature, and stores it; the contract is countersigned, and
+    in force at once if its period has begun."""
+    signatures = list(contract.signatures.all())
+    content = contract_render(contract, signatures=signatures, signing_document=contract.signing_document)
+    _move(contract, Status.COUNTERSIGNED)
+    document = _store(contract=contract, kind=ContractDocument.Kind.SIGNED, content=content, created_by=user)
+    _save_countersigned(contract, document)
     audit_log(
         action="contract.countersigned",
         actor=user,
@@ -350,18 +355,8 @@ def contract_upload_signed(*, contract, content, actor, request=None):
     with transaction.atomic():
         contract = _locked(contract)
         _move(contract, Status.COUNTERSIGNED)
-        now = timezone.now()
-        contract.final_document = _store(
-            contract=contract, kind=ContractDocument.Kind.UPLOADED, content=content, created_by=actor
-        )
-        contract.countersigned_at = now
-        contract.reminder_due_at = None
-        fields = ["status", "final_document", "countersigned_at", "reminder_due_at"]
-        if contract.group.portfolio.agreement_start <= timezone.localdate(now):
-            _move(contract, Status.IN_FORCE)
-            contract.in_force_at = now
-            fields.append("in_force_at")
-        contract.save(update_fields=fields)
+        document = _store(contract=contract, kind=ContractDocument.Kind.UPLOADED, content=content, created_by=actor)
+        _save_countersigned(contract, document)
         audit_log(
             action="contract.uploaded",
             actor=actor,
