@@ -27,20 +27,12 @@ from django.template.loader import render_to_string  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 RENDER_RUNS = 15
 DOWNLOAD_RUNS = 50
 PAGE_RUNS = 20
 SEND_SAMPLE = 20
-
-
-def median_ms(function, runs):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def build(count):

@@ -6,9 +6,7 @@ real data. Usage: `make bench` or `.venv/bin/python benchmarks/development_plans
 
 import logging
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -21,8 +19,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from timing import page, queries_and_median_ms  # noqa: E402
 
 RUNS = 20
 PDF_RUNS = 3
@@ -69,19 +68,6 @@ def build(goals, measures):
     return plan, leader
 
 
-def measure(client, url, runs):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    # Counted now: later requests reset the connection's query log that `queries` reads from.
-    count = len(queries)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    return count, statistics.median(times)
-
-
 def main():
     from django.test.runner import DiscoverRunner
 
@@ -106,7 +92,7 @@ def main():
                 ("PDF", reverse("development_plans:plan_pdf", args=[plan.pk]), PDF_RUNS),
             ]
             for label, url, runs in pages:
-                queries, ms = measure(client, url, runs)
+                queries, ms = queries_and_median_ms(page(client, url), runs)
                 print(f"| {goals} / {measures} | {label} | {queries} | {ms:.1f} |")
     finally:
         runner.teardown_databases(old_config)

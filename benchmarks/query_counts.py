@@ -5,9 +5,7 @@ never touches real data. Usage: `make bench` or `.venv/bin/python benchmarks/que
 """
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -20,8 +18,9 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from timing import page, queries_and_median_ms  # noqa: E402
 
 RUNS = 20
 
@@ -52,19 +51,6 @@ def build(count):
     return ProgrammeLeaderFactory(), adviser, groups[0]
 
 
-def measure(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    # Counted now: later requests reset the connection's query log that `queries` reads from.
-    count = len(queries)
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-    return count, statistics.median(times)
-
-
 def main():
     from django.test.runner import DiscoverRunner
 
@@ -91,7 +77,7 @@ def main():
             ]
             for label, user, url in pages:
                 client.force_login(user)
-                queries, ms = measure(client, url)
+                queries, ms = queries_and_median_ms(page(client, url), RUNS)
                 print(f"| {count} | {label} | {queries} | {ms:.1f} |")
     finally:
         runner.teardown_databases(old_config)

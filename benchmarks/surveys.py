@@ -8,9 +8,7 @@ Runs against a throwaway test database, like query_counts.py. Usage: `make bench
 
 import os
 import random
-import statistics
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,9 +22,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from timing import queries_and_median_ms  # noqa: E402
 
 RUNS = 5
 ROLES = ["owner_political", "leader", "resource_teacher", "resource_teacher", "coordinator"]
@@ -111,18 +110,6 @@ def build(responses):
     return ProgrammeLeaderFactory(), survey, len(answers)
 
 
-def measure(call):
-    with CaptureQueriesContext(connection) as queries:
-        call()
-    count = len(queries)
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return count, statistics.median(times)
-
-
 def main():
     from django.test.runner import DiscoverRunner
 
@@ -151,7 +138,7 @@ def main():
                 ("raw answers CSV", get(reverse("surveys:export_csv", kwargs={"pk": survey.pk}))),
             ]
             for label, call in cases:
-                queries, ms = measure(call)
+                queries, ms = queries_and_median_ms(call, RUNS)
                 print(f"| {responses} | {answer_rows} | {label} | {queries} | {ms:.1f} |")
     finally:
         runner.teardown_databases(old_config)
