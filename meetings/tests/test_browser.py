@@ -1,6 +1,8 @@
 """Meetings in a real browser: the adviser confirms a meeting and publishes a note with tasks, the group
 reads it and ticks a task, an outsider gets a 404; axe-core on every page."""
 
+import re
+
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
@@ -77,3 +79,57 @@ def test_adviser_confirms_and_writes_the_note_the_group_ticks_a_task_an_outsider
     response = outsider_page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     assert response.status == 404
     expect(outsider_page.get_by_text("Vi gikk gjennom elevtallene")).to_have_count(0)
+
+
+def test_the_other_meeting_pages_pass_axe_on_a_phone_and_keep_what_was_typed(live_server, make_page):
+    adviser = AdviserFactory(full_name="Ingrid Solbakken")
+    group = MunicipalityGroupFactory(adviser=adviser, name="Bodø")
+    leader = MembershipFactory(group=group, role=Role.LEADER, user=UserFactory(full_name="Lena Ødegård")).user
+    meeting = MeetingFactory(group=group, title="Veiledningsmøte 3", starts_at=in_days(5))
+    MeetingFactory(group=group, title="Veiledningsmøte 4", starts_at=in_days(40))
+
+    page = make_page(viewport=PHONE_VIEWPORT)
+    login(page, live_server, leader.email, PASSWORD)
+    page.goto(f"{live_server.url}/moter/gruppe/{group.pk}/")
+    expect(page.get_by_text("Mellomperiode uten lokalt møte")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Legg til kommunegruppemøte eller personalmøte").click()
+    page.get_by_label("Type møte").select_option("staff_meeting")
+    page.get_by_label("Dato").fill(in_days(20).date().isoformat())
+    page.get_by_label("Fra kl.").fill("14:00")
+    page.get_by_label("Til kl.").fill("15:00")
+    page.get_by_label("Form").select_option("physical")
+    page.get_by_label("Saksliste").fill("Delmålene for lærerne i utviklingsplanen")
+    page.get_by_role("button", name="Legg inn møtet").click()
+    expect(page.get_by_text("Skriv hvor møtet holdes.")).to_be_visible()
+    expect(page.get_by_label("Saksliste")).to_have_value("Delmålene for lærerne i utviklingsplanen")
+    assert_accessible(page)
+    page.get_by_label("Sted").fill("Stormen kulturhus")
+    page.get_by_role("button", name="Legg inn møtet").click()
+    expect(page.get_by_text("Personalmøte er lagt inn")).to_be_visible()
+    expect(page.get_by_text("Mellomperiode uten lokalt møte")).to_have_count(0)
+
+    page.get_by_role("button", name="Vis eller skjul menyen").click()  # the phone's collapsed menu
+    page.get_by_role("link", name="Kalender").click()
+    page.get_by_role("button", name="Lag kalenderadresse").click()
+    expect(page.get_by_label("Din kalenderadresse")).to_have_value(re.compile(r"/moter/kalender/[\w-]+\.ics$"))
+    assert_accessible(page)
+
+    adviser_page = make_page()
+    login(adviser_page, live_server, adviser.email, PASSWORD)
+    expect(adviser_page.get_by_role("table", name=re.compile("Neste møte, møtedatoer"))).to_contain_text(
+        "Veiledningsmøte 3"
+    )
+    assert_accessible(adviser_page)
+    adviser_page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    adviser_page.get_by_role("link", name="Avlys møtet").click()
+    adviser_page.get_by_role("button", name="Avlys møtet").click()
+    expect(
+        adviser_page.get_by_text("Dette feltet er påkrevd.").or_(adviser_page.get_by_text("Feltet er påkrevet."))
+    ).to_be_visible()
+    assert_accessible(adviser_page)
+    adviser_page.get_by_label("Hvorfor avlyses møtet?").fill("Kulturskolelederen er syk")
+    adviser_page.get_by_role("button", name="Avlys møtet").click()
+    expect(adviser_page.get_by_text("Møtet er avlyst, og deltakerne får beskjed.")).to_be_visible()
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.cancelled_reason) == ("cancelled", "Kulturskolelederen er syk")
