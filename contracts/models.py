@@ -115,6 +115,9 @@ class Contract(models.Model):
     in_force_at = models.DateTimeField("i kraft fra", null=True, blank=True)
     terminated_on = models.DateField("avsluttet dato", null=True, blank=True)
     termination_reason = models.TextField("årsak til avslutning", blank=True)
+    # The wording, the period and the signatories as they were when the contract was sent (see
+    # selectors.contract_terms): later edits of the template or the portfolio cannot change what was signed.
+    terms = models.JSONField("vilkår slik de ble sendt", default=dict, blank=True, editable=False)
     # The document the signatories saw (rendered once when sent) and the one kept as signed.
     signing_document = models.ForeignKey(
         "ContractDocument",

@@ -8,6 +8,7 @@ from accounts.roles import PROGRAMME_LEADER
 from municipalities.models import MunicipalityGroup
 
 from .models import SLOT_LABELS, SLOT_ORGANISATION, SLOT_ROLES, Contract, ContractDocument, Signature
+from .texts import contract_texts
 
 
 def get_contract_for_user(user, pk):
@@ -45,9 +46,30 @@ def template_of(contract):
     return getattr(programme, "contract_template", None)
 
 
-def municipal_slots(contract):
+def contract_terms(contract):
+    """The contract's wording, period and signatories: frozen on the contract when it was sent, so that
+    what is signed and countersigned is what was sent; for a draft, the programme's template as it is now
+    (None without a template)."""
+    if contract.terms:
+        return contract.terms
     template = template_of(contract)
-    return template.municipal_slots if template else []
+    if template is None:
+        return None
+    return {
+        "texts": contract_texts(
+            template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.name
+        ),
+        "slots": template.municipal_slots,
+        "organisation": template.organisation,
+        "signatory_name": template.signatory_name,
+        "signatory_title": template.signatory_title,
+        "signatory_place": template.signatory_place,
+    }
+
+
+def municipal_slots(contract):
+    terms = contract_terms(contract)
+    return terms["slots"] if terms else []
 
 
 def slot_candidates(contract, slot, memberships, *, single_municipality):
@@ -120,6 +142,9 @@ def programme_leaders():
 
 def documents_with_hash(sha256):
     return list(ContractDocument.objects.filter(sha256=sha256).select_related("contract__municipality"))
+
+
+SIGNED_KINDS = (ContractDocument.Kind.SIGNED, ContractDocument.Kind.UPLOADED)
 
 
 def fee_parts(total, parts):

@@ -22,8 +22,8 @@ from veiledning.pdf import render_pdf
 
 from . import storage
 from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract, ContractDocument, Signature
-from .selectors import pending_signatories, programme_leaders, signing_state, slot_for_user, template_of
-from .texts import contract_texts, oslo_date
+from .selectors import contract_terms, pending_signatories, programme_leaders, signing_state, slot_for_user
+from .texts import oslo_date
 
 logger = logging.getLogger(__name__)
 
@@ -92,20 +92,18 @@ def _store(*, contract, kind, content, created_by=None):
 def contract_pdf_context(contract, *, signatures=(), signing_document=None):
     """What the contract's print template needs. With `signatures`, the signature block is filled in and a
     last page lists them with the hash of the document they signed."""
-    template = template_of(contract)
+    terms = contract_terms(contract)
     portfolio = contract.group.portfolio
     by_slot = {s.slot: s for s in signatures}
-    municipal = [
-        {"label": SLOT_LABELS[slot], "signature": by_slot.get(slot)}
-        for slot in (template.municipal_slots if template else [])
-    ]
+    municipal = [{"label": SLOT_LABELS[slot], "signature": by_slot.get(slot)} for slot in terms["slots"]]
     organisation = by_slot.get(SLOT_ORGANISATION)
     return {
         "contract": contract,
-        "template": template,
+        # The organisation's signatory as sent; the print template reads it like the template's fields.
+        "template": terms,
         "portfolio": portfolio,
         "municipality": contract.municipality,
-        "texts": contract_texts(template, portfolio=portfolio, municipality_name=contract.municipality.name),
+        "texts": terms["texts"],
         "municipal_slots": municipal,
         "organisation_signature": organisation,
         "organisation_date": oslo_date(organisation.signed_at) if organisation else "",
@@ -116,7 +114,7 @@ def contract_pdf_context(contract, *, signatures=(), signing_document=None):
 
 def contract_render(contract, *, signatures=(), signing_document=None):
     """The contract as PDF/A bytes; see contract_pdf_context."""
-    if template_of(contract) is None:
+    if contract_terms(contract) is None:
         raise ValidationError(f"{contract.group.portfolio.programme} har ingen kontraktmal ennå.")
     context = contract_pdf_context(contract, signatures=signatures, signing_document=signing_document)
     return render_pdf(CONTRACT_PDF_TEMPLATE, context, pdf_variant=PDF_VARIANT)
@@ -168,19 +166,25 @@ def contract_send(*, contract, actor=None, request=None, notify=True):
         return False
     # Rendered before the lock is taken: it is the slow part, and a draft does not change meanwhile in any
     # way that shows in the document.
+    # The terms are frozen with the document: what is signed later is what is sent now.
+    terms = contract_terms(contract)
+    if terms is None:
+        raise ValidationError(f"{contract.group.portfolio.programme} har ingen kontraktmal ennå.")
+    contract.terms = terms
     content = contract_render(contract)
     with transaction.atomic():
         contract = _locked(contract)
         if contract.status != Status.DRAFT:
             return False
         _move(contract, Status.SENT)
+        contract.terms = terms
         now = timezone.now()
         contract.signing_document = _store(
             contract=contract, kind=ContractDocument.Kind.SIGNING, content=content, created_by=actor
         )
         contract.sent_at = now
         contract.reminder_due_at = now + timedelta(days=settings.CONTRACT_REMINDER_AFTER_DAYS)
-        contract.save(update_fields=["status", "signing_document", "sent_at", "reminder_due_at"])
+        contract.save(update_fields=["status", "terms", "signing_document", "sent_at", "reminder_due_at"])
         audit_log(action="contract.sent", actor=actor, obj=contract, request=request)
         if notify:
             recipients = [row["candidates"] for row in signing_state(contract) if row["slot"] != SLOT_ORGANISATION]

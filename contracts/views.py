@@ -22,7 +22,14 @@ from veiledning.pdf import render_pdf
 from . import storage
 from .forms import PdfUploadForm, SignForm, TerminateForm, VerifyForm
 from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract
-from .selectors import documents_with_hash, fee_rows, get_contract_for_user, signing_state, slot_for_user
+from .selectors import (
+    SIGNED_KINDS,
+    documents_with_hash,
+    fee_rows,
+    get_contract_for_user,
+    signing_state,
+    slot_for_user,
+)
 from .services import contract_confirmation_text, contract_sign, contract_terminate, contract_upload_signed
 from .texts import contract_texts
 
@@ -213,12 +220,20 @@ def verify(request):
             .filter(pk__in=[d.contract_id for d in documents])
             .values_list("pk", flat=True)
         )
+        signed = [d for d in documents if d.kind in SIGNED_KINDS]
+        # A copy sent for signing is on record too, but it is not a signed contract, and must not pass for one.
+        shown = signed or documents
         result = {
             "sha256": sha,
-            "found": bool(documents),
-            "documents": [d for d in documents if d.contract_id in visible],
+            "found": bool(signed),
+            "signing_copy_only": bool(documents) and not signed,
+            "documents": [d for d in shown if d.contract_id in visible],
         }
-        audit_log(action="contract.verified", request=request, payload={"sha256": sha, "found": bool(documents)})
+        audit_log(
+            action="contract.verified",
+            request=request,
+            payload={"sha256": sha, "found": bool(signed), "signing_copy_only": result["signing_copy_only"]},
+        )
     return render(request, "contracts/verify.html", {"form": form, "result": result})
 
 

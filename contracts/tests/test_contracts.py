@@ -484,17 +484,54 @@ def test_the_verify_page_recognises_an_unaltered_contract_and_names_it_to_those_
     content = stored(contract.final_document)
     client.force_login(signed_contract["owner"])
     page = _verify(client, content)
-    assert "Ja, dette er en uendret kontrakt fra arkivet." in page
+    assert "Ja, dette er en uendret, signert kontrakt fra arkivet." in page
     assert contract.get_absolute_url() in page
 
     client.force_login(MembershipFactory().user)  # a member of another group
     page = _verify(client, content)
-    assert "Ja, dette er en uendret kontrakt fra arkivet." in page
+    assert "Ja, dette er en uendret, signert kontrakt fra arkivet." in page
     assert contract.get_absolute_url() not in page
     assert "Du har ikke tilgang til å se hvilken kontrakt det er." in page
 
     page = _verify(client, content + b"\n")
     assert "Nei, filen finnes ikke blant kontraktene i arkivet." in page
+
+
+def test_the_copy_sent_for_signing_is_not_taken_for_a_signed_contract(client, signed_contract):
+    contract = signed_contract["contract"]
+    client.force_login(MembershipFactory().user)  # a member of another group
+    page = _verify(client, stored(contract.signing_document))
+    assert "ikke en signert kontrakt" in page
+    assert "Ja, dette er" not in page
+    assert contract.get_absolute_url() not in page
+
+
+# What is signed is what was sent
+
+
+def test_later_edits_of_the_template_or_the_period_do_not_change_the_contract_that_was_sent(
+    parties, django_capture_on_commit_callbacks
+):
+    contract = parties["contract"]
+    template = contract.group.portfolio.programme.contract_template
+    template.body = "Partene har IKKE inngått noen avtale."
+    template.signatories = template.Signatories.DIRECTOR_AND_LEADER
+    template.save()
+    portfolio = contract.group.portfolio
+    sent_period_end = portfolio.agreement_end.year
+    portfolio.agreement_end = portfolio.agreement_end.replace(year=sent_period_end + 5)
+    portfolio.save(update_fields=["agreement_end"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(contract, parties["owner"], "Guovdageaidnu")  # the kulturskoleeier's slot, as sent
+        sign(contract, parties["leader"], "Guovdageaidnu")
+        sign(contract, parties["programme_leader"], "Trondheim")
+    contract.refresh_from_db()
+    final = pdf_text(stored(contract.final_document))
+    assert "IKKE" not in final
+    assert "Guovdageaidnu kommune" in final
+    assert str(sent_period_end) in final
+    assert str(sent_period_end + 5) not in final
 
 
 # Foundation document and fees
