@@ -1,6 +1,8 @@
 """Who may change what in meetings. Seeing a meeting is `Meeting.objects.visible_to`; these rules come
 on top, and a view refuses with a 404 like anything else out of reach."""
 
+from django.utils import timezone
+
 from municipalities.models import Role
 
 from .models import Meeting
@@ -32,12 +34,20 @@ def can_schedule(user, meeting):
 
 
 def can_write_note(user, meeting):
-    """The adviser writes the note of a guidance meeting."""
-    return meeting.kind == Meeting.Kind.GUIDANCE and meeting.group.adviser_id == user.pk
+    """The group's adviser writes the note of a guidance meeting once it has started (confirmed or held)."""
+    return (
+        meeting.kind == Meeting.Kind.GUIDANCE
+        and meeting.group.adviser_id == user.pk
+        and meeting.status in (Meeting.Status.CONFIRMED, Meeting.Status.HELD)
+        and meeting.starts_at is not None
+        and meeting.starts_at <= timezone.now()
+    )
 
 
-def can_see_staff_note(user):
-    return user.is_programme_leader or user.is_adviser
+def can_see_staff_note(user, meeting):
+    """The internal note is for the programme leader and the group's own adviser, whatever else they are
+    (an adviser may also be a member of another group)."""
+    return user.is_programme_leader or (meeting.group_id is not None and meeting.group.adviser_id == user.pk)
 
 
 def can_tick_tasks(user, meeting):

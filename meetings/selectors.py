@@ -62,7 +62,7 @@ class MeetingPlan:
 
 
 def _sort_key(meeting):
-    day = meeting.starts_at.date() if meeting.starts_at else meeting.window_start
+    day = _day(meeting)  # the Norwegian date: a meeting at 00.30 belongs to its own day, not the UTC one
     return (day is None, day or timezone.localdate(), meeting.starts_at or timezone.now(), meeting.pk)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.services import audit_log
 from municipalities.models import Membership, Role
 from portfolios.models import PlanItem
+from veiledning.background import send_soon
 from veiledning.mail import send_templated_mail
 
 from . import ics
@@ -120,22 +121,26 @@ def meeting_schedule(*, meeting, starts_at, ends_at, format, place, link, agenda
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status == Meeting.Status.CANCELLED:
         raise MeetingError("Møtet er avlyst og kan ikke endres.")
-    before = {field: getattr(meeting, field) for field in SCHEDULE_FIELDS}
+    fields = [*SCHEDULE_FIELDS, "agenda"]
+    before = {field: getattr(meeting, field) for field in fields}
+    was_planned = meeting.status == Meeting.Status.PLANNED
     was_confirmed = meeting.status == Meeting.Status.CONFIRMED
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.format, meeting.place, meeting.link, meeting.agenda = format, place, link, agenda
-    changed = [field for field in SCHEDULE_FIELDS if getattr(meeting, field) != before[field]]
-    fields = [*SCHEDULE_FIELDS, "agenda"]
-    if meeting.status == Meeting.Status.PLANNED:
+    changed = [field for field in fields if getattr(meeting, field) != before[field]]
+    if was_planned:
         meeting.status = Meeting.Status.CONFIRMED
         fields.append("status")
-    if changed and was_confirmed:
+    elif changed:
+        # Every change of what the calendar entry holds (the agenda is its description) is a new SEQUENCE,
+        # so calendars replace the entry instead of keeping the old one.
         meeting.sequence += 1
         fields.append("sequence")
     meeting.save(update_fields=fields)
-    if changed and was_confirmed:
+    if changed and not was_planned:
         _reminders_move(meeting)
-        if meeting.ends_at > timezone.now():
+        # Participants are told of a new time or place; an edited agenda comes with the next reminder.
+        if was_confirmed and set(changed) - {"agenda"} and meeting.ends_at > timezone.now():
             _notices_add(meeting, Reminder.Kind.CHANGED)
     reminders_schedule(meeting=meeting)
     audit_log(
@@ -246,14 +251,23 @@ def _due(meeting, kind, offset):
 
 
 def reminders_schedule(*, meeting):
-    """Create the reminders a confirmed meeting should have: one per participant and offset before it
-    (none already past), and for a guidance meeting the adviser's reminder of a missing note.
+    """Create the reminders a confirmed meeting should have: one per participant and offset before its
+    current time (none already past), and for a guidance meeting the adviser's reminder of a missing note.
     Idempotent: existing rows stay as they are."""
     if meeting.status != Meeting.Status.CONFIRMED or meeting.starts_at is None:
         return
     now = timezone.now()
+    # The meeting's SEQUENCE is part of a reminder's identity: after a move, the reminders for the new time
+    # are new rows, even where the one for the old time was already sent.
     rows = [
-        Reminder(meeting=meeting, recipient=user, kind=Reminder.Kind.BEFORE_MEETING, offset=offset, due_at=due)
+        Reminder(
+            meeting=meeting,
+            recipient=user,
+            kind=Reminder.Kind.BEFORE_MEETING,
+            offset=offset,
+            sequence=meeting.sequence,
+            due_at=due,
+        )
         for user in meeting_participants(meeting)
         for offset in _before_offsets()
         if (due := meeting.starts_at - offset) > now
@@ -287,16 +301,19 @@ def reminders_top_up(*, now=None):
 
 
 def _reminders_move(meeting):
-    """Move unsent reminders with their meeting; those whose time has passed are dropped, since the
-    change notice already carries the new time."""
+    """Move unsent reminders with their meeting (to its new time and SEQUENCE); those whose time has passed
+    are dropped, since the change notice already carries the new time. reminders_schedule then adds the
+    reminders for the new time whose rows for the old time were already sent."""
     now = timezone.now()
     for reminder in meeting.reminders.filter(
         status=Reminder.Status.PENDING, kind__in=[Reminder.Kind.BEFORE_MEETING, Reminder.Kind.NOTE_MISSING]
     ):
         reminder.due_at = _due(meeting, reminder.kind, reminder.offset)
-        if reminder.kind == Reminder.Kind.BEFORE_MEETING and reminder.due_at <= now:
-            reminder.status = Reminder.Status.SKIPPED
-        reminder.save(update_fields=["due_at", "status"])
+        if reminder.kind == Reminder.Kind.BEFORE_MEETING:
+            reminder.sequence = meeting.sequence
+            if reminder.due_at <= now:
+                reminder.status = Reminder.Status.SKIPPED
+        reminder.save(update_fields=["due_at", "status", "sequence"])
 
 
 def _notices_add(meeting, kind):
@@ -314,7 +331,7 @@ def _notices_add(meeting, kind):
     )
     from .tasks import send_due_reminders  # tasks imports this module
 
-    transaction.on_commit(send_due_reminders.delay)
+    send_soon(send_due_reminders)
 
 
 def reminders_recover_stuck(*, now=None):
@@ -344,24 +361,38 @@ def _claim(now, batch_size):
     return ids
 
 
-def reminders_send_due(*, now=None, batch_size=100):
-    """Send every reminder that is due, each at most once. Returns the number sent."""
+def reminders_send_due(*, now=None, batch_size=20):
+    """Send every reminder that is due, each at most once. Returns the number sent.
+
+    Small batches: with EMAIL_TIMEOUT at 30 s, a batch is sent well within STUCK_AFTER even when the mail
+    server is slow, so no row another worker would take for stuck is still being sent."""
     now = now or timezone.now()
     reminders_recover_stuck(now=now)
     sent = 0
     while ids := _claim(now, batch_size):
-        claimed = (
+        claimed = list(
             Reminder.objects.filter(pk__in=ids)
             .select_related("recipient", "meeting__group__adviser", "meeting__portfolio__programme", "meeting__note")
             .prefetch_related("meeting__group__municipalities")
         )
+        # Who each meeting concerns now: someone who has left the group gets no more reminders.
+        participants = {
+            meeting.pk: set(meeting_participants(meeting).values_list("pk", flat=True))
+            for meeting in {reminder.meeting for reminder in claimed}
+        }
         for reminder in claimed:
-            sent += _send_one(reminder, now)
+            sent += _send_one(reminder, now, participants[reminder.meeting_id])
     return sent
 
 
-def _still_relevant(reminder):
+def _still_relevant(reminder, participants):
     meeting = reminder.meeting
+    if reminder.kind == Reminder.Kind.NOTE_MISSING:
+        # Only the group's adviser now writes the note.
+        if meeting.group is None or meeting.group.adviser_id != reminder.recipient_id:
+            return False
+    elif reminder.recipient_id not in participants:
+        return False
     if reminder.kind == Reminder.Kind.BEFORE_MEETING:
         return meeting.status == Meeting.Status.CONFIRMED and meeting.starts_at > timezone.now()
     if reminder.kind == Reminder.Kind.NOTE_MISSING:
@@ -373,12 +404,12 @@ def _still_relevant(reminder):
     return True
 
 
-def _send_one(reminder, now):
+def _send_one(reminder, now, participants):
     """Send one claimed reminder and record the outcome; returns 1 if an e-mail went out. Every update
     is conditional on the row still being ours ("sending"), so nothing here can undo another outcome."""
     mine = Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING)
     try:
-        if not reminder.recipient.is_active or not _still_relevant(reminder):
+        if not reminder.recipient.is_active or not _still_relevant(reminder, participants):
             mine.update(status=Reminder.Status.SKIPPED)
             return 0
         _deliver(reminder)

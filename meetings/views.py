@@ -97,9 +97,9 @@ def local_meeting_new(request, group_pk):
 def meeting_detail(request, pk):
     meeting = get_meeting_for_user(request.user, pk)
     note = getattr(meeting, "note", None)
-    show_note = note is not None and (
-        note.is_published or can_write_note(request.user, meeting) or request.user.is_staff
-    )
+    # Drafts are for the group's own adviser and the programme leader; the group sees published notes.
+    is_own_adviser = meeting.group_id is not None and meeting.group.adviser_id == request.user.pk
+    show_note = note is not None and (note.is_published or is_own_adviser or request.user.is_programme_leader)
     tasks = list(note.tasks.select_related("responsible_user")) if show_note else []
     return render(
         request,
@@ -109,7 +109,7 @@ def meeting_detail(request, pk):
             "note": note if show_note else None,
             "tasks": tasks,
             "earlier_tasks": open_tasks_before(meeting),
-            "show_staff_note": can_see_staff_note(request.user),
+            "show_staff_note": can_see_staff_note(request.user, meeting),
             "can_schedule": can_schedule(request.user, meeting),
             "can_write_note": can_write_note(request.user, meeting),
             "can_tick": can_tick_tasks(request.user, meeting),

@@ -146,6 +146,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A mail server that does not answer must not hold a worker: the reminder batches are sized to this.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Norsk kulturskoleråd <veiledning@kulturskoleradet.no>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -6,6 +6,7 @@ from django.core import mail
 from meetings.models import Meeting
 from meetings.services import calendar_feed_renew
 from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
+from municipalities.tests.factories import MembershipFactory
 from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
 
 
@@ -38,7 +39,8 @@ MATRIX = [
     ("meetings:meeting_edit", {"pk": "meeting_a.pk"}, A_STAFF),
     ("meetings:meeting_edit", {"pk": "gathering_a.pk"}, LEADER),
     ("meetings:meeting_cancel", {"pk": "meeting_a.pk"}, A_STAFF),
-    ("meetings:note_edit", {"pk": "meeting_a.pk"}, A_ADVISER),
+    # A note is written once the meeting has started: the note's meeting was five days ago.
+    ("meetings:note_edit", {"pk": "task_a.note.meeting.pk"}, A_ADVISER),
     ("meetings:calendar", {}, ALL),
     ("meetings:calendar_feed", {"token": "ukjent"}, [404] * 6),
     # The admin is Django's: staff without the permission get its 403, everyone else its login page.
@@ -111,3 +113,22 @@ def test_a_member_cannot_move_a_guidance_meeting(client, world):
     assert response.status_code == 404
     world["meeting_a"].refresh_from_db()
     assert world["meeting_a"].starts_at != in_days(3)
+
+
+def test_an_adviser_who_is_also_a_member_of_another_group_sees_neither_its_staff_note_nor_its_drafts(client, world):
+    published = world["task_a"].note
+    draft = MeetingNoteFactory(meeting__group=world["group_a"], status="draft", published_at=None)
+    MembershipFactory(group=world["group_a"], user=world["adviser_b"])
+    client.force_login(world["adviser_b"])
+    html = client.get(published.meeting.get_absolute_url()).content.decode()
+    assert published.summary in html
+    assert published.staff_note not in html
+    assert draft.summary not in client.get(draft.meeting.get_absolute_url()).content.decode()
+
+
+def test_no_note_for_a_meeting_that_has_not_taken_place(client, world):
+    client.force_login(world["adviser_a"])
+    assert client.get(f"/moter/{world['meeting_a'].pk}/referat/").status_code == 404
+    planned = MeetingFactory(group=world["group_a"], status=Meeting.Status.PLANNED, starts_at=None, ends_at=None)
+    response = client.post(f"/moter/{planned.pk}/referat/", {"summary": "x", "publish": ""})
+    assert response.status_code == 404

@@ -277,7 +277,53 @@ def test_sending_due_reminders_costs_one_query_per_reminder_plus_a_fixed_few(mee
     meeting.group.save(update_fields=["name"])
     Reminder.objects.filter(meeting=meeting, kind="before_meeting").update(due_at=timezone.now())
     # recover stuck rows; the claim (savepoint, select for update, update, release); the claimed rows with
-    # their meetings; the groups' municipalities; one update per reminder; the empty second claim
-    # (savepoint, select, release). The savepoints are the test's transaction; in production BEGIN/COMMIT.
-    with django_assert_num_queries(10 + 6):
+    # their meetings; the groups' municipalities; the meeting's participants now; one update per reminder;
+    # the empty second claim (savepoint, select, release). The savepoints are the test's transaction; in
+    # production BEGIN/COMMIT.
+    with django_assert_num_queries(11 + 6):
         assert reminders_send_due() == 6
+
+
+def test_a_meeting_moved_after_its_first_reminder_gets_the_reminders_for_its_new_time(meeting):
+    Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).update(due_at=timezone.now())
+    assert reminders_send_due() == 3
+    mail.outbox.clear()
+    new_start = in_days(24)
+    _move(meeting, new_start)
+    meeting.refresh_from_db()
+    week_before = meeting.reminders.filter(kind="before_meeting", offset=timedelta(days=7), status="pending")
+    assert week_before.count() == 3
+    assert {r.due_at for r in week_before} == {new_start - timedelta(days=7)}
+    assert {r.sequence for r in week_before} == {meeting.sequence}
+
+
+def test_someone_who_left_the_group_and_a_former_adviser_get_nothing(meeting):
+    leaver = meeting.group.memberships.get(user__email="eier@example.org")
+    leaver.delete()
+    old_adviser = meeting.group.adviser
+    meeting.group.adviser = MembershipFactory(group=meeting.group, role=Role.LEADER).user  # any other user
+    meeting.group.save(update_fields=["adviser"])
+    Reminder.objects.filter(meeting=meeting).update(due_at=timezone.now())
+    reminders_send_due()
+    recipients = {m.to[0] for m in mail.outbox}
+    assert "eier@example.org" not in recipients
+    assert old_adviser.email not in recipients
+    assert "leder@example.org" in recipients
+    assert Reminder.objects.get(recipient=old_adviser, kind="note_missing").status == Reminder.Status.SKIPPED
+
+
+def test_a_new_agenda_raises_the_sequence_without_a_notice(meeting):
+    meeting_schedule(
+        meeting=meeting,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        format=meeting.format,
+        place=meeting.place,
+        link=meeting.link,
+        agenda="1. Ny sak",
+        user=meeting.group.adviser,
+    )
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    assert not meeting.reminders.filter(kind="changed").exists()
+    assert meeting.reminders.filter(kind="before_meeting", status="pending", sequence=1).count() == 6
