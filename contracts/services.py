@@ -310,11 +310,14 @@ def _save_countersigned(contract, document):
     contract.countersigned_at = now
     contract.reminder_due_at = None
     fields = ["status", "final_document", "countersigned_at", "reminder_due_at"]
-    if contract.group.portfolio.agreement_start <= timezone.localdate(now):
+    in_force = contract.group.portfolio.agreement_start <= timezone.localdate(now)
+    if in_force:
         _move(contract, Status.IN_FORCE)
         contract.in_force_at = now
         fields.append("in_force_at")
     contract.save(update_fields=fields)
+    if in_force:
+        audit_log(action="contract.in_force", obj=contract)
 
 
 def _finalise(contract, *, user, request, notify):
@@ -396,9 +399,16 @@ def contracts_put_in_force(*, today=None):
     """Countersigned contracts whose agreement period has begun come into force. Returns how many."""
     today = today or timezone.localdate()
     now = timezone.now()
-    return Contract.objects.filter(status=Status.COUNTERSIGNED, group__portfolio__agreement_start__lte=today).update(
-        status=Status.IN_FORCE, in_force_at=now
-    )
+    due = Contract.objects.filter(status=Status.COUNTERSIGNED, group__portfolio__agreement_start__lte=today)
+    count = 0
+    for contract in due.select_related("municipality"):
+        # Conditional: a contract terminated meanwhile stays terminated.
+        if Contract.objects.filter(pk=contract.pk, status=Status.COUNTERSIGNED).update(
+            status=Status.IN_FORCE, in_force_at=now
+        ):
+            audit_log(action="contract.in_force", obj=contract)
+            count += 1
+    return count
 
 
 def contract_reminders_send(*, now=None, batch=200):
@@ -438,6 +448,12 @@ def contract_mail_send(*, contract, user, kind):
     send_templated_mail(
         to=[user.email],
         template=MAIL_TEMPLATES[kind],
-        context={"contract": contract, "user": user, "link": link, "portfolio": contract.group.portfolio},
+        context={
+            "contract": contract,
+            "user": user,
+            "link": link,
+            "portfolio": contract.group.portfolio,
+            "days_ago": settings.CONTRACT_REMINDER_AFTER_DAYS,
+        },
     )
     audit_log(action=f"contract.mail.{kind}", obj=contract, payload={"to": user.email})

@@ -32,7 +32,9 @@ def write_bytes(folder, content):
     target = _root() / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(".tmp")
-    with open(temporary, "wb") as file:
+    # Readable by the portal's own user alone: the folder may sit on a machine other accounts use.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as file:
         file.write(content)
         file.flush()
         os.fsync(file.fileno())

@@ -55,7 +55,7 @@ def test_the_municipality_signs_the_programme_leader_countersigns_and_the_munici
     contracts = page.get_by_role("table", name="Kontrakter for Guovdageaidnu")
     expect(contracts.get_by_role("row", name=re.compile("Guovdageaidnu"))).to_contain_text("Sendt til signering")
     assert_accessible(page)
-    contracts.get_by_role("link", name="Les og signer kontrakten for Guovdageaidnu").click()
+    contracts.get_by_role("link", name="Se kontrakten og hvem som har signert for Guovdageaidnu").click()
     expect(page.get_by_role("heading", name="Kontrakt for Guovdageaidnu kommune", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Signer kontrakten", level=2)).to_be_visible()
     assert_accessible(page)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -190,7 +191,11 @@ def test_the_full_signing_puts_the_contract_in_force_with_the_final_pdf_stored(s
     content = stored(final)
     assert storage.sha256_hex(content) == final.sha256
     assert final.kind == ContractDocument.Kind.SIGNED
-    assert Path(storage.full_path(final.path)).is_relative_to(Path(storage.full_path(final.path)).parents[2])
+    path = Path(storage.full_path(final.path))
+    # Kept in the private folder, never where static or media files are served from.
+    assert path.is_relative_to(Path(settings.PRIVATE_STORAGE_ROOT).resolve())
+    assert not path.is_relative_to(Path(settings.STATIC_ROOT).resolve())
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)
 
     reader = PdfReader(io.BytesIO(content))
     # PDF/A: WeasyPrint writes the PDF/A identification into the XMP metadata.
@@ -289,6 +294,7 @@ def test_a_countersigned_contract_waits_for_its_period_before_it_is_in_force(par
     assert contracts_put_in_force(today=portfolio.agreement_start - timedelta(days=1)) == 0
     assert contracts_put_in_force(today=portfolio.agreement_start) == 1
     assert Contract.objects.get().status == Contract.Status.IN_FORCE
+    assert AuditEvent.objects.filter(action="contract.in_force", object_id=str(parties["contract"].pk)).count() == 1
 
 
 def test_a_terminated_contract_cannot_be_sent_or_signed(parties):
@@ -347,8 +353,8 @@ def test_the_scheduled_task_is_in_the_beat_schedule(settings):
 
 def test_the_municipality_downloads_the_stored_pdf_without_a_new_render(client, signed_contract, monkeypatch):
     contract = signed_contract["contract"]
-    monkeypatch.setattr("contracts.services.render_pdf", lambda *a, **k: pytest.fail("downloads never render"))
-    monkeypatch.setattr("veiledning.pdf.render_pdf", lambda *a, **k: pytest.fail("downloads never render"))
+    # WeasyPrint itself, whichever module imported render_pdf.
+    monkeypatch.setattr("weasyprint.HTML.write_pdf", lambda *a, **k: pytest.fail("downloads never render"))
     client.force_login(signed_contract["owner"])
 
     response = client.get(reverse("contracts:signed_pdf", args=[contract.pk]))
