@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from accounts.access import AccessRefused
 from accounts.roles import PROGRAMME_LEADER
 from municipalities.models import MunicipalityGroup
+from portfolios.models import PlanItem
 
 from .models import SLOT_LABELS, SLOT_ORGANISATION, SLOT_ROLES, Contract, ContractDocument, Signature
 from .texts import contract_texts
@@ -157,7 +158,8 @@ def fee_parts(total, parts):
 
 def fee_rows(portfolio):
     """One row per municipality and instalment for the finance office. Every admitted, active or completed
-    group's municipalities are invoiced; the contract's status is given beside them."""
+    group's municipalities are invoiced; the contract's status is given beside them, and the gathering
+    each instalment follows."""
     programme = portfolio.programme
     contracts = {(c.group_id, c.municipality_id): c for c in Contract.objects.filter(group__portfolio=portfolio)}
     groups = (
@@ -173,6 +175,11 @@ def fee_rows(portfolio):
         .order_by("name", "pk")
     )
     parts = fee_parts(programme.participation_fee, programme.fee_instalments)
+    # The instalments are invoiced after each physical gathering (Fremtidens kulturskole's foundation
+    # document): the first after the first physical gathering of the plan, and so on.
+    gatherings = list(
+        portfolio.plan_items.filter(kind=PlanItem.Kind.GATHERING, format=PlanItem.Format.PHYSICAL).order_by("order")
+    )
     rows = []
     for group in groups:
         for municipality in sorted(group.municipalities.all(), key=lambda m: m.name):
@@ -183,6 +190,7 @@ def fee_rows(portfolio):
                         "municipality": municipality,
                         "group": group,
                         "instalment": number,
+                        "after": gatherings[number - 1] if number <= len(gatherings) else None,
                         "instalments": len(parts),
                         "amount": amount,
                         "contract_status": contract.get_status_display() if contract else "Ikke opprettet",

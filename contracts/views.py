@@ -260,6 +260,13 @@ def _slot_labels(template):
     return [SLOT_LABELS[slot] for slot in template.municipal_slots] if template else []
 
 
+def _gathering_label(item):
+    if item is None:
+        return ""
+    when = item.starts_on.strftime("%d.%m.%Y") if item.starts_on else item.when_text
+    return f"{item.title} ({when})" if when else item.title
+
+
 @login_required
 def fee_export(request, pk):
     """Fee rows for the finance office as CSV (semicolons and a BOM, so that Excel opens it in Norwegian)."""
@@ -273,7 +280,18 @@ def fee_export(request, pk):
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerow(["Kommunenummer", "Kommune", "Kommunegruppe", "Faktura", "Av", "Beløp (kr)", "Kontraktstatus"])
+    writer.writerow(
+        [
+            "Kommunenummer",
+            "Kommune",
+            "Kommunegruppe",
+            "Faktura",
+            "Av",
+            "Beløp (kr)",
+            "Faktureres etter",
+            "Kontraktstatus",
+        ]
+    )
     for row in rows:
         writer.writerow(
             [
@@ -283,6 +301,7 @@ def fee_export(request, pk):
                 row["instalment"],
                 row["instalments"],
                 row["amount"],
+                _gathering_label(row["after"]),
                 row["contract_status"],
             ]
         )

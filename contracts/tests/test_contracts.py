@@ -578,19 +578,33 @@ def test_the_fee_export_has_one_row_per_municipality_and_instalment(client):
     MunicipalityGroupFactory(
         portfolio=portfolio, municipalities=[municipality("5612")], status=MunicipalityGroup.Status.APPLIED
     )
+    for order, (title, form, day) in enumerate(
+        [
+            ("Fellessamling 1", "physical", date(2024, 9, 24)),
+            ("Fellessamling 2", "digital", date(2024, 11, 26)),
+            ("Fellessamling 3", "physical", date(2025, 2, 12)),
+            ("Fellessamling 5", "physical", date(2025, 9, 11)),
+        ]
+    ):
+        PlanItemFactory(portfolio=portfolio, order=order, title=title, kind="gathering", format=form, starts_on=day)
     contracts_generate(portfolio=portfolio)
     client.force_login(ProgrammeLeaderFactory())
 
     response = client.get(reverse("contracts:fee_export", args=[portfolio.pk]))
 
     lines = response.content.decode("utf-8-sig").strip().splitlines()
-    assert lines[0] == "Kommunenummer;Kommune;Kommunegruppe;Faktura;Av;Beløp (kr);Kontraktstatus"
+    assert lines[0] == "Kommunenummer;Kommune;Kommunegruppe;Faktura;Av;Beløp (kr);Faktureres etter;Kontraktstatus"
     rows = [line.split(";") for line in lines[1:]]
     assert len(rows) == 6
     for number in ("5006", "5041"):
         amounts = [int(r[5]) for r in rows if r[0] == number]
         assert amounts == [6667, 6667, 6666] and sum(amounts) == 20000
-    assert rows[0][6] == "Utkast"
+        assert [r[6] for r in rows if r[0] == number] == [
+            "Fellessamling 1 (24.09.2024)",
+            "Fellessamling 3 (12.02.2025)",
+            "Fellessamling 5 (11.09.2025)",
+        ]
+    assert rows[0][7] == "Utkast"
     assert response["Content-Disposition"].startswith('attachment; filename="deltakeravgift-fremtidens-kulturskole')
 
 
