@@ -43,7 +43,10 @@ class Quality(models.TextChoices):
 
 class DevelopmentPlanQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Plans a user may read: all for the programme leader, else their groups' (as adviser or member)."""
+        """Plans a user may read: all for the programme leader, else their groups' (as adviser or member);
+        none for an anonymous user, as in `selectors.plan_access`."""
+        if not user.is_authenticated:
+            return self.none()
         if user.is_programme_leader:
             return self.all()
         return self.filter(Q(group__adviser=user) | Q(group__memberships__user=user)).distinct()

@@ -4,6 +4,8 @@ Rules (issue 5): the kulturskoleleder and the koordinator edit; every other memb
 the group's adviser reads and comments; an owner (kulturskoleeier or kommunedirektør) also approves;
 the programme leader reads every plan. Everyone else gets a 404."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -130,20 +132,26 @@ def goals_with_measures(plan):
 
 
 def plan_page_data(plan):
-    """Everything the plan page shows besides the plan itself, in a fixed number of queries."""
+    """Everything the plan page shows besides the plan itself, in a fixed number of queries; with
+    `content_token`, which the owner's approve form posts back (see `plan_content_token`)."""
+    goals = goals_with_measures(plan)
     return {
-        "goals": goals_with_measures(plan),
+        "goals": goals,
+        "content_token": plan_content_token(plan, goals=goals),
         "comments": list(plan.comments.select_related("author")),
         "versions": list(plan.versions.select_related("approved_by").defer("snapshot")),
     }
 
 
-def plan_snapshot(plan):
+def plan_snapshot(plan, *, goals=None):
     """The plan's content as JSON, with the screen words of every choice, so that an approved version reads
-    the same whatever later happens to the live plan or to the choices in the code."""
-    goals = []
-    for goal in goals_with_measures(plan):
-        goals.append(
+    the same whatever later happens to the live plan or to the choices in the code. `goals`, if given, are
+    the plan's `goals_with_measures(plan)` already fetched."""
+    if goals is None:
+        goals = goals_with_measures(plan)
+    content = []
+    for goal in goals:
+        content.append(
             {
                 "level": goal.get_level_display(),
                 "title": goal.title,
@@ -168,7 +176,17 @@ def plan_snapshot(plan):
                 ],
             }
         )
-    return {"plan": {f: getattr(plan, f) for f in PLAN_FIELDS}, "goals": goals}
+    return {"plan": {f: getattr(plan, f) for f in PLAN_FIELDS}, "goals": content}
+
+
+def plan_content_token(plan, *, goals=None):
+    """A digest of the plan's content (its snapshot: the plan's fields, goals and measures in order, and the
+    measures' tasks), which the owner's approve form carries so that an approval is refused if the content
+    changed after the owner opened the page. The plan's `updated_at` would not do: editing a goal or a
+    measure does not touch the plan's row. `goals` as for `plan_snapshot`."""
+    snapshot = plan_snapshot(plan, goals=goals)
+    encoded = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 def snapshot_for_display(snapshot):

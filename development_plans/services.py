@@ -2,7 +2,9 @@
 plan, with who, when and what (the fields changed, old and new), which is the plan's change log.
 
 Versioning: `plan_approve` freezes the plan in a PlanVersion; the first change after an approval starts the
-next version as a draft (`_begin_change`)."""
+next version as a draft (`_start_version`). A save or a move that changes nothing starts nothing, so that
+pressing «Lagre» on an unchanged form does not throw the owner's approval away: the services that may change
+nothing lock the plan (`_lock`), work out the change, and start the version only when there is one."""
 
 from datetime import date
 
@@ -13,7 +15,7 @@ from django.utils import timezone
 from accounts.services import audit_log
 
 from .models import Comment, DevelopmentPlan, Goal, Measure, PlanVersion
-from .selectors import PLAN_FIELDS, plan_snapshot
+from .selectors import PLAN_FIELDS, goals_with_measures, plan_content_token, plan_snapshot
 
 
 class PlanStateError(Exception):
@@ -43,10 +45,16 @@ def _log(action, *, plan, user, request=None, **payload):
     audit_log(action=action, actor=user, obj=plan, request=request, payload={"version": plan.version, **payload})
 
 
-def _begin_change(plan, *, user, request=None):
-    """Locks the plan for a change. If the plan is approved, the change starts a new version as a draft, so
-    the approved version stays as the owner approved it (in its PlanVersion). Returns the locked plan."""
-    locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
+def _lock(plan):
+    """Locks the plan's row until the end of the transaction, so that a change and an approval (which reads
+    the content under the same lock) never interleave. Returns the locked plan, freshly read."""
+    return DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
+
+
+def _start_version(locked, plan, *, user, request=None):
+    """Call before writing a change to the `locked` plan (from `_lock`), and only when something does change.
+    If the plan is approved, the change starts a new version as a draft, so the approved version stays as
+    the owner approved it (in its PlanVersion). `plan`, the caller's copy, gets the new version and status."""
     if locked.status == DevelopmentPlan.Status.APPROVED:
         locked.version += 1
         locked.status = DevelopmentPlan.Status.DRAFT
@@ -54,6 +62,13 @@ def _begin_change(plan, *, user, request=None):
         locked.save(update_fields=["version", "status", "shared_at", "approved_at", "approved_by", "updated_at"])
         _log("development_plan.version_started", plan=locked, user=user, request=request)
     plan.version, plan.status = locked.version, locked.status
+
+
+def _begin_change(plan, *, user, request=None):
+    """Locks the plan for a change that always changes something (an addition or a deletion) and starts
+    the next version if the plan is approved. Returns the locked plan."""
+    locked = _lock(plan)
+    _start_version(locked, plan, user=user, request=request)
     return locked
 
 
@@ -72,9 +87,10 @@ def plan_create(*, group, user, request=None):
 @transaction.atomic
 def plan_update(*, plan, user, data, request=None):
     """Change the plan's own fields (needs, knowledge base, opportunities, focus area, overall goal)."""
-    locked = _begin_change(plan, user=user, request=request)
+    locked = _lock(plan)
     changes = _apply(locked, {f: data[f] for f in PLAN_FIELDS if f in data})
     if changes:
+        _start_version(locked, plan, user=user, request=request)
         locked.save(update_fields=[*changes, "updated_at"])
         _log("development_plan.updated", plan=locked, user=user, request=request, changes=changes)
     return locked
@@ -96,10 +112,11 @@ def goal_create(*, plan, user, data, request=None):
 
 @transaction.atomic
 def goal_update(*, goal, user, data, request=None):
-    locked = _begin_change(goal.plan, user=user, request=request)
+    locked = _lock(goal.plan)
     current = Goal.objects.get(pk=goal.pk)
     changes = _apply(current, data)
     if changes:
+        _start_version(locked, goal.plan, user=user, request=request)
         current.save(update_fields=list(changes))
         _log(
             "development_plan.goal_changed",
@@ -130,25 +147,35 @@ def goal_delete(*, goal, user, request=None):
     goal.delete()
 
 
-def _move(item, siblings, direction):
-    """Swaps `item` with its neighbour in `direction` ("up" or "down") and renumbers the siblings 1, 2, 3….
-    Returns False when it is already first or last."""
+def _reordered(item, siblings, direction):
+    """The siblings (`item` among them) with `item` swapped with its neighbour in `direction` ("up" or
+    "down") and renumbered 1, 2, 3…, not yet saved; None when `item` is already first or last."""
     items = list(siblings.order_by("order", "pk"))
     index = next(i for i, s in enumerate(items) if s.pk == item.pk)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(items):
-        return False
+        return None
     items[index], items[other] = items[other], items[index]
     for order, sibling in enumerate(items, start=1):
         sibling.order = order
+    return items
+
+
+def _move(item, siblings, direction, *, locked, plan, user, request):
+    """Moves `item` among `siblings` on the `locked` plan; returns False, changing nothing, when it is
+    already first or last."""
+    items = _reordered(item, siblings, direction)
+    if items is None:
+        return False
+    _start_version(locked, plan, user=user, request=request)
     type(item).objects.bulk_update(items, ["order"])
     return True
 
 
 @transaction.atomic
 def goal_move(*, goal, user, direction, request=None):
-    locked = _begin_change(goal.plan, user=user, request=request)
-    if _move(goal, locked.goals.all(), direction):
+    locked = _lock(goal.plan)
+    if _move(goal, locked.goals.all(), direction, locked=locked, plan=goal.plan, user=user, request=request):
         _log(
             "development_plan.goal_moved",
             plan=locked,
@@ -160,14 +187,13 @@ def goal_move(*, goal, user, direction, request=None):
         )
 
 
-def _set_tasks(measure, tasks):
-    """Links the measure to `tasks` (from meeting notes); returns {"tasks": [old, new]} if that changed."""
-    old = sorted(task.text for task in measure.tasks.all())
-    new = sorted(task.text for task in tasks)
-    if {t.pk for t in measure.tasks.all()} == {t.pk for t in tasks}:
+def _task_changes(measure, tasks):
+    """{"tasks": [old, new]} if linking the measure to `tasks` (from meeting notes) changes its links, else {}.
+    Writes nothing; the caller sets the tasks."""
+    linked = list(measure.tasks.all())
+    if {t.pk for t in linked} == {t.pk for t in tasks}:
         return {}
-    measure.tasks.set(tasks)
-    return {"tasks": [old, new]}
+    return {"tasks": [sorted(task.text for task in linked), sorted(task.text for task in tasks)]}
 
 
 @transaction.atomic
@@ -194,16 +220,21 @@ def measure_create(*, goal, user, data, request=None):
 
 @transaction.atomic
 def measure_update(*, measure, user, data, request=None):
-    locked = _begin_change(measure.goal.plan, user=user, request=request)
+    """`data` holds the measure's fields and, under "tasks" if the form had them, the meeting tasks it is
+    linked to."""
+    locked = _lock(measure.goal.plan)
     current = Measure.objects.get(pk=measure.pk)
     data = dict(data)
     tasks = data.pop("tasks", None)
-    changes = _apply(current, data)
+    fields = _apply(current, data)
+    task_changes = _task_changes(current, tasks) if tasks is not None else {}
+    changes = fields | task_changes
     if changes:
-        current.save(update_fields=list(changes))
-    if tasks is not None:
-        changes |= _set_tasks(current, tasks)
-    if changes:
+        _start_version(locked, measure.goal.plan, user=user, request=request)
+        if fields:
+            current.save(update_fields=list(fields))
+        if task_changes:
+            current.tasks.set(tasks)
         _log(
             "development_plan.measure_changed",
             plan=locked,
@@ -232,8 +263,9 @@ def measure_delete(*, measure, user, request=None):
 
 @transaction.atomic
 def measure_move(*, measure, user, direction, request=None):
-    locked = _begin_change(measure.goal.plan, user=user, request=request)
-    if _move(measure, measure.goal.measures.all(), direction):
+    locked = _lock(measure.goal.plan)
+    siblings = measure.goal.measures.all()
+    if _move(measure, siblings, direction, locked=locked, plan=measure.goal.plan, user=user, request=request):
         _log(
             "development_plan.measure_moved",
             plan=locked,
@@ -261,20 +293,33 @@ def plan_share(*, plan, user, request=None):
 
 
 @transaction.atomic
-def plan_approve(*, plan, user, request=None):
+def plan_approve(*, plan, user, content_token=None, request=None):
     """Shared → approved by the owner: freezes the plan as version `plan.version`.
+
+    A shared plan can still be edited, so the owner approves the content they read: `content_token` is
+    `selectors.plan_content_token` of the plan as their page showed it, and the approval is refused if the
+    content has changed since. The approve view always passes what the form posted; None (the demo seed,
+    tests) approves the content as it is.
 
     Preconditions: `user` is an owner of the group (selectors.plan_access)."""
     locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
     if locked.status != DevelopmentPlan.Status.SHARED:
         raise PlanStateError("Planen må være delt med veilederen før den kan godkjennes.")
+    # Read under the lock: every edit takes the same lock, so nothing changes between this check and the freeze.
+    goals = goals_with_measures(locked)
+    if content_token is not None and content_token != plan_content_token(locked, goals=goals):
+        raise PlanStateError("Planen er endret siden du åpnet den. Les den igjen før du godkjenner.")
     now = timezone.now()
     locked.status = DevelopmentPlan.Status.APPROVED
     locked.approved_at = now
     locked.approved_by = user
     locked.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
     version = PlanVersion.objects.create(
-        plan=locked, number=locked.version, approved_by=user, approved_at=now, snapshot=plan_snapshot(locked)
+        plan=locked,
+        number=locked.version,
+        approved_by=user,
+        approved_at=now,
+        snapshot=plan_snapshot(locked, goals=goals),
     )
     _log("development_plan.approved", plan=locked, user=user, request=request)
     return version

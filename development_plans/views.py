@@ -76,10 +76,10 @@ def plan_edit(request, pk):
     )
 
 
-def _transition(request, pk, need, service, success):
+def _transition(request, pk, need, service, success, **kwargs):
     plan = get_plan_for_user(request.user, pk, need=need)
     try:
-        service(plan=plan, user=request.user, request=request)
+        service(plan=plan, user=request.user, request=request, **kwargs)
     except services.PlanStateError as error:
         messages.error(request, str(error))
     else:
@@ -96,7 +96,16 @@ def plan_share(request, pk):
 @login_required
 @require_POST
 def plan_approve(request, pk):
-    return _transition(request, pk, "can_approve", services.plan_approve, "Du har godkjent planen.")
+    # The form carries a digest of the content the owner read; a form without one (an old page) is refused
+    # like a changed plan, so an approval always covers what was on the owner's screen.
+    return _transition(
+        request,
+        pk,
+        "can_approve",
+        services.plan_approve,
+        "Du har godkjent planen.",
+        content_token=request.POST.get("content_token", ""),
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@ In the shared world, member_a and member_b are their groups' kulturskoleleder (t
 edit; the rules for the other roles (reader, owner) are tested below the matrix."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from municipalities.tests.factories import MembershipFactory
 from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
 
 from ..models import DevelopmentPlan, PlanVersion
-from ..selectors import plan_access
+from ..selectors import plan_access, plan_content_token
 from .factories import DevelopmentPlanFactory, GoalFactory, MeasureFactory
 
 
@@ -153,7 +154,9 @@ def test_only_an_owner_approves(client, world, role, approves):
     plan.status = DevelopmentPlan.Status.SHARED
     plan.save(update_fields=["status"])
     client.force_login(MembershipFactory(group=plan.group, role=role).user)
-    response = client.post(reverse("development_plans:plan_approve", args=[plan.pk]))
+    response = client.post(
+        reverse("development_plans:plan_approve", args=[plan.pk]), {"content_token": plan_content_token(plan)}
+    )
     plan.refresh_from_db()
     assert response.status_code == (302 if approves else 404)
     assert (plan.status == DevelopmentPlan.Status.APPROVED) is approves
@@ -183,3 +186,7 @@ def test_visible_to_agrees_with_the_access_rules(world, persona):
     readable = {p for p in DevelopmentPlan.objects.all() if plan_access(user, p.group).can_read}
     assert visible == readable
     assert visible
+
+
+def test_visible_to_shows_an_anonymous_user_no_plan(world):
+    assert list(DevelopmentPlan.objects.visible_to(AnonymousUser())) == []

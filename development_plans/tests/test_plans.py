@@ -2,6 +2,7 @@
 the progress data, the PDF and the programme leader's overview."""
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -104,6 +105,81 @@ def test_a_draft_cannot_be_approved_and_a_shared_plan_not_shared_again(client, p
     assert not PlanVersion.objects.exists()
 
 
+def _content_token(client, plan):
+    """The content token in the approve form of the plan page, as the logged-in owner sees it."""
+    html = client.get(plan.get_absolute_url()).content.decode()
+    return re.search(r'name="content_token" value="([0-9a-f]{64})"', html).group(1)
+
+
+CHANGED = "Planen er endret siden du åpnet den. Les den igjen før du godkjenner."
+
+# Edits made by the leader while the owner has the shared plan open; each must invalidate the owner's page.
+EDITS = {
+    "plan field": lambda plan, goal, measure, task, user: services.plan_update(
+        plan=plan, user=user, data={"needs": "Nye behov"}
+    ),
+    "goal": lambda plan, goal, measure, task, user: services.goal_update(
+        goal=goal, user=user, data={"title": "Et annet mål"}
+    ),
+    "measure": lambda plan, goal, measure, task, user: services.measure_update(
+        measure=measure, user=user, data={"status": "in_progress"}
+    ),
+    "order": lambda plan, goal, measure, task, user: services.goal_move(goal=goal, user=user, direction="down"),
+    "task link": lambda plan, goal, measure, task, user: services.measure_update(
+        measure=measure, user=user, data={"tasks": [task]}
+    ),
+    "new measure": lambda plan, goal, measure, task, user: services.measure_create(
+        goal=goal, user=user, data={"title": "Nytt tiltak", "status": "planned"}
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_the_owner_cannot_approve_a_plan_changed_after_they_opened_it(client, plan, leader, owner, edit):
+    goal = GoalFactory(plan=plan, title="Eier forankrer kulturskolen")
+    GoalFactory(plan=plan)
+    measure = MeasureFactory(goal=goal)
+    task = TaskFactory(note__meeting__group=plan.group)
+    services.plan_share(plan=plan, user=leader)
+    client.force_login(owner)
+    token = _content_token(client, plan)
+
+    edit(plan, goal, measure, task, leader)
+    response = client.post(_url("plan_approve", plan.pk), {"content_token": token}, follow=True)
+
+    assert CHANGED in response.content.decode()
+    plan.refresh_from_db()
+    assert (plan.status, plan.approved_by) == ("shared", None)
+    assert not PlanVersion.objects.exists()
+    assert "development_plan.approved" not in _events(plan)
+
+    # Having read the plan again, the owner approves what they read.
+    response = client.post(_url("plan_approve", plan.pk), {"content_token": _content_token(client, plan)}, follow=True)
+    assert "Du har godkjent planen." in response.content.decode()
+    plan.refresh_from_db()
+    assert (plan.status, plan.approved_by) == ("approved", owner)
+    assert plan.versions.get().snapshot == services.plan_snapshot(plan)
+
+
+def test_an_unchanged_plan_is_approved_and_a_form_without_a_token_is_refused(client, plan, leader, owner):
+    GoalFactory(plan=plan)
+    services.plan_share(plan=plan, user=leader)
+    client.force_login(owner)
+    token = _content_token(client, plan)
+    # Comments are not content: the adviser may comment while the owner reads.
+    services.comment_add(plan=plan, user=plan.group.adviser, text="Ser bra ut")
+
+    response = client.post(_url("plan_approve", plan.pk), follow=True)
+    assert CHANGED in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == "shared"
+
+    response = client.post(_url("plan_approve", plan.pk), {"content_token": token}, follow=True)
+    assert "Du har godkjent planen." in response.content.decode()
+    plan.refresh_from_db()
+    assert (plan.status, plan.version, plan.approved_by) == ("approved", 1, owner)
+
+
 def test_a_change_after_approval_starts_a_new_version_and_the_old_one_stays_readable(client, plan, leader, owner):
     goal = GoalFactory(plan=plan, title="Eier forankrer kulturskolen i kommuneplanen")
     MeasureFactory(goal=goal, title="Sak til kommunestyret")
@@ -170,7 +246,7 @@ def test_every_change_is_in_the_audit_log_with_who_and_what(client, plan, leader
     client.post(_url("plan_share", plan.pk))
     client.post(_url("comment_add", plan.pk), {"text": "Se over datoene"})
     client.force_login(owner)
-    client.post(_url("plan_approve", plan.pk))
+    client.post(_url("plan_approve", plan.pk), {"content_token": _content_token(client, plan)})
     client.force_login(leader)
     client.post(_url("measure_delete", plan.pk, measure.pk))
 
@@ -205,6 +281,71 @@ def test_saving_a_form_without_changes_writes_no_event(client, plan, leader):
     client.force_login(leader)
     client.post(_url("goal_edit", plan.pk, goal.pk), {"level": "owner", "title": "Uendret"})
     assert "development_plan.goal_changed" not in _events(plan)
+
+
+def _approve(plan, leader, owner):
+    services.plan_share(plan=plan, user=leader)
+    services.plan_approve(plan=plan, user=owner)
+
+
+def test_saving_or_moving_without_changes_keeps_an_approved_plan_approved(client, plan, leader, owner):
+    """Pressing «Lagre» on an unchanged form, or «Flytt opp» on the first goal, must not throw the owner's
+    approval away by starting a new version."""
+    first = GoalFactory(plan=plan, level=Level.OWNER, title="Først", success_criteria="")
+    last = GoalFactory(plan=plan, level=Level.TEACHERS, title="Sist", success_criteria="")
+    measure = MeasureFactory(goal=first, title="Eneste tiltak")
+    task = TaskFactory(note__meeting__group=plan.group, text="Avtale med grunnskolen")
+    measure.tasks.add(task)
+    _approve(plan, leader, owner)
+    client.force_login(leader)
+
+    posts = [
+        (
+            _url("plan_edit", plan.pk),
+            {f: getattr(plan, f) for f in ("needs", "knowledge_base", "opportunities", "focus_area", "overall_goal")},
+        ),
+        (_url("goal_edit", plan.pk, first.pk), {"level": "owner", "title": "Først"}),
+        (
+            _url("measure_edit", plan.pk, measure.pk),
+            {
+                "title": "Eneste tiltak",
+                "status": "planned",
+                "starts_on": measure.starts_on.isoformat(),
+                "ends_on": measure.ends_on.isoformat(),
+                "tasks": [task.pk],  # the same task, linked again
+            },
+        ),
+        (_url("goal_move", plan.pk, first.pk), {"direction": "up"}),
+        (_url("goal_move", plan.pk, last.pk), {"direction": "down"}),
+        (_url("measure_move", plan.pk, measure.pk), {"direction": "up"}),
+        (_url("measure_move", plan.pk, measure.pk), {"direction": "down"}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 302, url
+
+    plan.refresh_from_db()
+    assert (plan.status, plan.version, plan.approved_by) == ("approved", 1, owner)
+    assert _events(plan) == ["development_plan.shared", "development_plan.approved"]
+    assert "Planen er godkjent." in client.get(plan.get_absolute_url()).content.decode()
+
+    # A move that does move something starts version 2, as any other change.
+    client.post(_url("goal_move", plan.pk, first.pk), {"direction": "down"})
+    plan.refresh_from_db()
+    assert (plan.status, plan.version) == ("draft", 2)
+    assert _events(plan)[-2:] == ["development_plan.version_started", "development_plan.goal_moved"]
+
+
+def test_linking_the_same_tasks_again_keeps_an_approved_plan_approved(plan, leader, owner):
+    measure = MeasureFactory(goal=GoalFactory(plan=plan))
+    task = TaskFactory(note__meeting__group=plan.group)
+    measure.tasks.add(task)
+    _approve(plan, leader, owner)
+
+    services.measure_update(measure=measure, user=leader, data={"tasks": [task]})
+
+    plan.refresh_from_db()
+    assert (plan.status, plan.version) == ("approved", 1)
+    assert "development_plan.version_started" not in _events(plan)
 
 
 # Forms keep what was typed
