@@ -89,7 +89,7 @@ def splits_svg(chart_id, title, splits):
             )
         )
         if d.suppressed or d.mean is None:
-            note = "færre enn 3 svar" if d.suppressed else "ingen svar"
+            note = d.note if d.suppressed else "ingen svar"
             rows.append(
                 format_html('<text x="{}" y="{}" font-size="13" fill="{}">{}</text>', label_width, y + 14, TEXT, note)
             )

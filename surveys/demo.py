@@ -45,7 +45,8 @@ EXTRA_GROUPS = [
             ("Øystein Hov", Role.LEADER),
             ("Marte Lien", Role.RESOURCE_TEACHER),
             ("Per Åge Brenna", Role.RESOURCE_TEACHER),
-            # The only coordinator: the results show «færre enn 3» for that level.
+            # The only coordinator: the results show «færre enn 3» for that level, and «skjult» for the
+            # smallest other level, which would otherwise give the coordinator's answers away.
             ("Mari Kollerud", Role.COORDINATOR),
         ],
     ),

@@ -1,12 +1,38 @@
 """The raw answers as rows: one row per submitted response, one column per closed question (a column per
-matrix item) and per text. An anonymous survey's rows carry no name, e-mail or group and come in a
-shuffled order, so a row cannot be matched with the invitation list."""
+matrix item) and per text. An anonymous survey's rows carry no name, e-mail or group, levels with fewer
+than 3 respondents are merged, and the rows come in an order nobody without the secret key can
+reproduce, so a row cannot be matched with the invitation list.
+
+Respondents write the texts, so no cell is written as something a spreadsheet would run: the CSV
+prefixes a formula-like text with an apostrophe (`safe_cell`), the XLSX stores every text as text."""
 
 import csv
+import hashlib
+import hmac
 import io
-import random
+
+from django.conf import settings
 
 from .models import Answer, Question, Response
+from .selectors import hidden_levels
+
+MERGED_LEVEL_LABEL = "Annet (færre enn 3)"
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """`value`, with a text that a spreadsheet would take for a formula prefixed by an apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _shuffle_key(response):
+    # Keyed with the secret key: a public seed (like the survey's id) would let anyone who has the
+    # export and the list of submission times put the rows back in order.
+    message = f"surveys.export:{response.survey_id}:{response.pk}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
 
 
 def answer_table(survey):
@@ -49,15 +75,22 @@ def answer_table(survey):
         else:
             key = (response_id, question_id, None, "value")
             cells[key] = f"{cells[key]}; {items[item_id]}" if key in cells else items[item_id]
+    level_label = {}
     if survey.anonymous:
         head = ["nr", "nivå"]
-        # A fixed seed per survey keeps the file the same from one download to the next.
-        random.Random(f"survey-{survey.pk}").shuffle(responses)  # noqa: S311 - not for security
+        # The order depends only on the key and the ids, so the file is the same from one download to the next.
+        responses.sort(key=_shuffle_key)
+        # A level with 1 or 2 respondents would name them (there is often one owner or one coordinator per
+        # portfolio); such levels, and if needed the next smallest, go together under one label.
+        per_level = {}
+        for r in responses:
+            per_level[r.level] = per_level.get(r.level, 0) + 1
+        level_label = dict.fromkeys(hidden_levels(per_level), MERGED_LEVEL_LABEL)
     else:
         head = ["nr", "nivå", "navn", "e-post", "kommunegruppe", "rolle", "sendt inn"]
     rows = []
     for number, r in enumerate(responses, start=1):
-        row = [number, r.get_level_display()]
+        row = [number, level_label.get(r.level) or r.get_level_display()]
         if not survey.anonymous:
             invitation = r.invitation
             row += [
@@ -77,19 +110,31 @@ def to_csv(header, rows):
     # A byte-order mark and semicolons: what Excel in Norwegian expects when the file is opened directly.
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([safe_cell(value) for value in header])
+    writer.writerows([safe_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
 def to_xlsx(header, rows, *, title):
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(header)
+
+    def cells(values):
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                # openpyxl stores a text starting with "=" as a formula; every text is stored as text.
+                cell.data_type = "s"
+            out.append(cell)
+        return out
+
+    sheet.append(cells(header))
     for row in rows:
-        sheet.append(row)
+        sheet.append(cells(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -343,7 +343,8 @@ class Delivery(models.Model):
         PENDING = "pending", "Venter"
         SENDING = "sending", "Sendes"
         SENT = "sent", "Sendt"
-        SKIPPED = "skipped", "Ikke sendt (har svart)"
+        # Why is in `last_error`: has answered, the survey had closed, or the person was deactivated.
+        SKIPPED = "skipped", "Ikke sendt"
         FAILED = "failed", "Feilet"
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries", verbose_name="utsending")
@@ -356,7 +357,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField("forsøk", default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField("sendt", null=True, blank=True)
-    last_error = models.TextField("siste feil", blank=True)
+    last_error = models.TextField("siste feil eller grunn", blank=True)
 
     class Meta:
         verbose_name = "e-post om spørreundersøkelse"

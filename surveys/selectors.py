@@ -7,7 +7,7 @@ work in Python stay the same however many people answered."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, IntegerField, Prefetch, Q, Value
 
 from accounts.access import AccessRefused
 from municipalities.models import MunicipalityGroup, Role
@@ -17,6 +17,8 @@ from .models import Answer, Category, Invitation, Level, Question, Response, Sur
 # An anonymous survey shows no split with fewer respondents than this.
 ANONYMITY_THRESHOLD = 3
 NOT_APPLICABLE_LABEL = "Ikke deltatt / vet ikke"
+# Marks the multiple-choice respondent counts in the grouped answer query; no answer has a negative value.
+RESPONDENTS_MARKER = -1
 
 
 def get_survey_for_user(user, pk):
@@ -81,6 +83,9 @@ class Distribution:
     mean: float | None = None
     median: float | None = None
     suppressed: bool = False
+    # What a suppressed cell says instead of its numbers: «færre enn 3», or «skjult» for a level that has
+    # enough respondents but is hidden so that a small one cannot be worked out by subtraction.
+    note: str = ""
 
 
 @dataclass
@@ -106,8 +111,29 @@ class QuestionResult:
     rows: list
 
 
-def _distribution(question, counts, *, suppress=False):
-    """`counts` maps a value (scale) or item id (choices) to a count."""
+SMALL_NOTE = "færre enn 3"
+COMPLEMENTARY_NOTE = "skjult"
+
+
+def hidden_levels(respondents):
+    """The levels an anonymous survey must hide, given {level: respondents} in display order.
+
+    Every level with fewer than ANONYMITY_THRESHOLD respondents is hidden. Since the total is shown, one
+    hidden level alone could be worked out as the total minus the levels shown; so, while the hidden
+    levels together have 1 or 2 respondents, the smallest level still shown is hidden as well
+    (complementary suppression). Ties go to the earlier level."""
+    hidden = {level for level, n in respondents.items() if n < ANONYMITY_THRESHOLD}
+    while 0 < sum(respondents[level] for level in hidden) < ANONYMITY_THRESHOLD:
+        shown = [(n, i, level) for i, (level, n) in enumerate(respondents.items()) if level not in hidden]
+        if not shown:
+            break
+        hidden.add(min(shown)[2])
+    return hidden
+
+
+def _distribution(question, counts, *, suppress=False, note=SMALL_NOTE):
+    """`counts` maps a value (scale) or item id (choices) to a count. A suppressed distribution carries
+    no numbers at all, so that no template or chart can show them by mistake."""
     if question.is_scale:
         keys = list(Question.SCALE_VALUES) + ([Question.NOT_APPLICABLE] if question.allow_not_applicable else [])
         labels = [str(v) for v in Question.SCALE_VALUES] + (
@@ -120,7 +146,7 @@ def _distribution(question, counts, *, suppress=False):
     # For multiple choice a respondent may tick several options, so the shares are of the ticks.
     n = sum(values)
     if suppress:
-        return Distribution(buckets=[], n=n, suppressed=True)
+        return Distribution(buckets=[], n=None, suppressed=True, note=note)
     percents = largest_remainder_percentages(values)
     distribution = Distribution(
         buckets=[Bucket(lb, c, p) for lb, c, p in zip(labels, values, percents, strict=True)], n=n
@@ -138,23 +164,42 @@ def survey_results(survey, *, levels=None):
     """Per closed question the distribution overall and by level, from submitted responses only.
     `levels` is `respondents_by_level(survey)` if the caller has it already.
 
-    Queries, whatever the number of responses: questions, their items, the grouped answer counts,
-    and the respondents per level (4, or 3 with `levels`)."""
+    In an anonymous survey each row hides the levels `hidden_levels` names, and the total as well when
+    fewer than 3 answered (none at all is shown as none).
+
+    Queries, whatever the number of responses: questions, their items, the grouped answer counts
+    (with the multiple-choice respondents in the same query), and the respondents per level (4, or 3
+    with `levels`)."""
     questions = list(
         survey.questions.filter(kind__in=Question.CLOSED_KINDS)
         .select_related("category", "page")
         .prefetch_related("items")
     )
-    counted = (
-        Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False, question__survey=survey)
-        .filter(Q(value__isnull=False) | Q(item__isnull=False))
-        .values("question_id", "item_id", "value", "response__level")
-        .annotate(n=Count("pk"))
+    answers = Answer.objects.filter(
+        response__survey=survey, response__submitted_at__isnull=False, question__survey=survey
+    ).filter(Q(value__isnull=False) | Q(item__isnull=False))
+    counted = answers.values("question_id", "item_id", "value", "response__level").annotate(n=Count("pk")).order_by()
+    # A multiple-choice answer is one row per tick, so the people who answered per level are counted
+    # apart (distinct responses) and joined to the same query, marked by a value no answer can have.
+    ticked_by = (
+        answers.filter(question__kind=Question.Kind.MULTIPLE, item__isnull=False)
+        .values("question_id", "response__level")
+        .annotate(
+            n=Count("response", distinct=True),
+            no_item=Value(None, output_field=IntegerField()),
+            marker=Value(RESPONDENTS_MARKER, output_field=IntegerField()),
+        )
+        .values_list("question_id", "no_item", "marker", "response__level", "n")
         .order_by()
     )
     # (question, row key) → level → value-or-item → count. A row key is the item for a matrix, else None.
     table = {}
-    for row in counted:
+    # (question, level) → respondents, for multiple choice.
+    ticked = {}
+    for row in counted.union(ticked_by, all=True):
+        if row["value"] == RESPONDENTS_MARKER:
+            ticked[(row["question_id"], row["response__level"])] = row["n"]
+            continue
         question_id, item_id, value, level, n = (
             row["question_id"],
             row["item_id"],
@@ -183,18 +228,26 @@ def survey_results(survey, *, levels=None):
             for counts in by_level.values():
                 for bucket, n in counts.items():
                     overall[bucket] = overall.get(bucket, 0) + n
+            answered = {
+                level: _respondents(question, by_level.get(level, {}), ticked.get((question.pk, level), 0))
+                for level, _, _ in levels
+            }
+            hidden = hidden_levels(answered) if survey.anonymous else set()
             splits = []
             for level, level_label, _ in levels:
                 counts = by_level.get(level, {})
-                answered = _respondents(question, counts)
-                suppress = survey.anonymous and answered < ANONYMITY_THRESHOLD
-                split = Split(level, level_label, _distribution(question, counts, suppress=suppress))
-                split.distribution.n = answered
+                note = SMALL_NOTE if answered[level] < ANONYMITY_THRESHOLD else COMPLEMENTARY_NOTE
+                split = Split(level, level_label, _distribution(question, counts, suppress=level in hidden, note=note))
+                if level not in hidden:
+                    split.distribution.n = answered[level]
                 splits.append(split)
+            total = sum(answered.values())
             rows.append(
                 ResultRow(
                     label=label,
-                    overall=_distribution(question, overall),
+                    overall=_distribution(
+                        question, overall, suppress=survey.anonymous and 0 < total < ANONYMITY_THRESHOLD
+                    ),
                     splits=splits,
                     chart_id=f"q{question.pk}" + (f"-i{item_id}" if item_id else ""),
                 )
@@ -203,11 +256,11 @@ def survey_results(survey, *, levels=None):
     return results
 
 
-def _respondents(question, counts):
-    # For multiple choice the counts are ticks, not people; the level's respondent count is what protects
-    # anonymity there, and it is at least the largest option's count.
+def _respondents(question, counts, ticked):
+    # For multiple choice the counts are ticks, not people: there it is the distinct responses, counted
+    # in the database (`ticked`).
     if question.kind == Question.Kind.MULTIPLE:
-        return max(counts.values(), default=0)
+        return ticked
     return sum(counts.values())
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.services import audit_log
 from municipalities.models import Membership
+from veiledning.background import send_soon
 from veiledning.mail import send_templated_mail
 
 from .models import (
@@ -34,6 +35,11 @@ logger = logging.getLogger(__name__)
 EVALUATION_SPEC = Path(__file__).resolve().parent / "data" / "evaluation_survey.json"
 # A claimed row still "sending" after this long belongs to a worker that died mid-run.
 STUCK_AFTER = timedelta(minutes=15)
+# A claim is at most this many e-mails: with EMAIL_TIMEOUT at 30 s a batch is sent well within STUCK_AFTER
+# even when the mail server is slow, so no row is taken for stuck while it is still being sent.
+BATCH_SIZE = 20
+# The least time between two reminder rounds of one survey.
+REMINDER_ROUND_GAP = timedelta(hours=1)
 
 
 class SurveyError(Exception):
@@ -178,6 +184,15 @@ def reminder_round_start(*, survey, user=None, request=None):
     Each round is its own mailing, and (mailing, invitation) is unique, so nobody gets a round twice."""
     if survey.has_closed():
         raise SurveyError("Undersøkelsen er stengt; det sendes ikke flere påminnelser.")
+    # The survey's row lock makes a second start (a double click, two admins at once) wait for the first
+    # and then see its round, so nobody gets two reminders back to back.
+    Survey.objects.select_for_update().filter(pk=survey.pk).first()
+    last = Mailing.objects.filter(survey=survey, kind=Mailing.Kind.REMINDER).order_by("-created_at").first()
+    if last is not None and last.created_at > timezone.now() - REMINDER_ROUND_GAP:
+        local = timezone.localtime(last.created_at)
+        raise SurveyError(
+            f"En påminnelsesrunde ble startet kl. {local:%H:%M}; vent minst en time før du starter en ny."
+        )
     mailing = Mailing.objects.create(survey=survey, kind=Mailing.Kind.REMINDER, created_by=user)
     waiting = survey.invitations.exclude(response__submitted_at__isnull=False)
     rows = Delivery.objects.bulk_create(
@@ -191,7 +206,7 @@ def reminder_round_start(*, survey, user=None, request=None):
 def _queue_send():
     from .tasks import send_survey_mail  # tasks imports this module
 
-    transaction.on_commit(send_survey_mail.delay)
+    send_soon(send_survey_mail)
 
 
 def deliveries_recover_stuck(*, now=None):
@@ -211,13 +226,14 @@ def _claim(now, batch_size):
             .order_by("due_at", "pk")
             .values_list("pk", flat=True)[:batch_size]
         )
+        # The claim's own time, not the run's: a long run must not make later batches look stuck.
         Delivery.objects.filter(pk__in=ids).update(
-            status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=Delivery.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
         )
     return ids
 
 
-def deliveries_send_due(*, now=None, batch_size=100):
+def deliveries_send_due(*, now=None, batch_size=BATCH_SIZE):
     """Send every queued survey e-mail, each at most once. Returns the number sent."""
     now = now or timezone.now()
     deliveries_recover_stuck(now=now)
@@ -231,15 +247,25 @@ def deliveries_send_due(*, now=None, batch_size=100):
     return sent
 
 
+def _skip_reason(delivery, response):
+    invitation = delivery.invitation
+    if not invitation.user.is_active:
+        return "Deltakeren er deaktivert."
+    if invitation.survey.has_closed():
+        return "Undersøkelsen var stengt."
+    if delivery.mailing.kind == Mailing.Kind.REMINDER and response is not None and response.is_submitted:
+        return "Har allerede svart."
+    return ""
+
+
 def _send_one(delivery, now):
+    """Send one claimed e-mail and record the outcome; returns 1 if it went out. Every update is
+    conditional on the row still being ours ("sending"), so nothing here can undo another outcome."""
+    mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
     invitation = delivery.invitation
     response = getattr(invitation, "response", None)
-    if (
-        not invitation.user.is_active
-        or invitation.survey.has_closed()
-        or (delivery.mailing.kind == Mailing.Kind.REMINDER and response is not None and response.is_submitted)
-    ):
-        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SKIPPED)
+    if reason := _skip_reason(delivery, response):
+        mine.update(status=Delivery.Status.SKIPPED, last_error=reason)
         return 0
     try:
         send_templated_mail(
@@ -250,6 +276,8 @@ def _send_one(delivery, now):
                 "recipient": invitation.user,
                 "url": f"{settings.SITE_URL}{invitation.get_answer_url()}",
                 "started": response is not None,
+                # An invitation may go out before the survey opens; the e-mail then says when it does.
+                "now": now,
             },
         )
     except Exception as error:  # any failure to send is recorded and retried by the next run
@@ -260,9 +288,9 @@ def _send_one(delivery, now):
             # The same back-off as the meeting reminders: 5, 10, 20 … minutes.
             backoff = timedelta(minutes=settings.REMINDER_RETRY_MINUTES * 2 ** (delivery.attempts - 1))
             update = {"status": Delivery.Status.PENDING, "due_at": now + backoff}
-        Delivery.objects.filter(pk=delivery.pk).update(last_error=str(error)[:1000], **update)
+        mine.update(last_error=str(error)[:1000], **update)
         return 0
-    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT, sent_at=timezone.now())
+    mine.update(status=Delivery.Status.SENT, sent_at=timezone.now())
     return 1
 
 

@@ -171,6 +171,10 @@ def _results_context(survey, user):
     for result in results:
         for row in result.rows:
             title = result.question.text + (f" – {row.label}" if row.label else "")
+            if row.overall.suppressed:
+                # Fewer than 3 answered an anonymous survey's question: no chart, whose text would tell.
+                row.svg = row.splits_svg = ""
+                continue
             row.svg = charts.distribution_svg(row.chart_id, title, row.overall)
             if result.question.is_scale and row.splits:
                 row.splits_svg = charts.splits_svg(

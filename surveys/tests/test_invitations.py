@@ -1,5 +1,7 @@
 """Invitations to the portfolio's members with the chosen roles, and e-mail rounds sent exactly once."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -7,6 +9,7 @@ from django.utils import timezone
 
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
 from portfolios.tests.factories import PortfolioFactory
+from surveys import services
 from surveys.models import Delivery, Invitation, Mailing
 from surveys.services import (
     SurveyError,
@@ -31,9 +34,9 @@ def survey(django_capture_on_commit_callbacks):
     return evaluation_survey(portfolio)
 
 
-def test_invitations_go_to_members_with_the_chosen_roles_with_their_level(survey, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        assert invitations_create(survey=survey) == 6
+def test_invitations_go_to_members_with_the_chosen_roles_with_their_level(survey):
+    assert invitations_create(survey=survey) == 6
+    deliveries_send_due()
     invitations = Invitation.objects.filter(survey=survey)
     assert sorted(invitations.values_list("level", flat=True)) == ["eier", "eier", "laerer", "laerer", "leder", "leder"]
     assert len(mail.outbox) == 6
@@ -43,26 +46,24 @@ def test_invitations_go_to_members_with_the_chosen_roles_with_their_level(survey
     assert invitation.get_answer_url() in message.body
 
 
-def test_inviting_again_invites_only_new_members(survey, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        invitations_create(survey=survey)
-        group = survey.portfolio.groups.first()
-        MembershipFactory(group=group, role="leader")
-        assert invitations_create(survey=survey) == 1
+def test_inviting_again_invites_only_new_members(survey):
+    invitations_create(survey=survey)
+    group = survey.portfolio.groups.first()
+    MembershipFactory(group=group, role="leader")
+    assert invitations_create(survey=survey) == 1
+    deliveries_send_due()
     assert len(mail.outbox) == 7
 
 
-def test_a_reminder_round_reaches_only_those_who_have_not_submitted_and_never_twice(
-    survey, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        invitations_create(survey=survey)
+def test_a_reminder_round_reaches_only_those_who_have_not_submitted_and_never_twice(survey):
+    invitations_create(survey=survey)
+    deliveries_send_due()
     invitations = list(Invitation.objects.filter(survey=survey))
     answer(invitations[0], {})
     answer(invitations[1], {}, submit=False)
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert reminder_round_start(survey=survey) == 5
+    assert reminder_round_start(survey=survey) == 5
+    deliveries_send_due()
     assert len(mail.outbox) == 5
     assert invitations[0].user.email not in {m.to[0] for m in mail.outbox}
     started = next(m for m in mail.outbox if m.to[0] == invitations[1].user.email)
@@ -76,15 +77,17 @@ def test_a_reminder_round_reaches_only_those_who_have_not_submitted_and_never_tw
     assert Delivery.objects.filter(mailing=mailing, invitation=invitations[2]).count() == 1
 
 
-def test_someone_who_submits_before_the_reminder_goes_out_is_skipped(survey, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        invitations_create(survey=survey)
+def test_someone_who_submits_before_the_reminder_goes_out_is_skipped_with_the_reason(survey):
+    invitations_create(survey=survey)
+    deliveries_send_due()
     mail.outbox.clear()
-    reminder_round_start(survey=survey)  # queued, not yet sent (on_commit not run)
+    reminder_round_start(survey=survey)  # queued, not yet sent
     first = Invitation.objects.filter(survey=survey).first()
     answer(first, {})
     assert deliveries_send_due() == 5
-    assert Delivery.objects.get(invitation=first, mailing__kind="reminder").status == Delivery.Status.SKIPPED
+    skipped = Delivery.objects.get(invitation=first, mailing__kind="reminder")
+    assert skipped.status == Delivery.Status.SKIPPED
+    assert skipped.last_error == "Har allerede svart."
 
 
 def test_a_failed_send_is_retried_and_a_stuck_one_is_never_sent_again(survey, monkeypatch):
@@ -125,3 +128,70 @@ def test_the_command_for_set_ups_without_redis_sends_what_waits_once(survey):
     assert len(mail.outbox) == 6
     call_command("send_due_reminders")
     assert len(mail.outbox) == 6
+
+
+def test_a_second_reminder_round_within_an_hour_is_refused(survey):
+    invitations_create(survey=survey)
+    assert reminder_round_start(survey=survey) == 6
+    with pytest.raises(SurveyError, match="vent minst en time"):
+        reminder_round_start(survey=survey)
+    assert Mailing.objects.filter(kind=Mailing.Kind.REMINDER).count() == 1
+    # An hour later a new round may start.
+    Mailing.objects.filter(kind=Mailing.Kind.REMINDER).update(created_at=timezone.now() - timedelta(minutes=61))
+    assert reminder_round_start(survey=survey) == 6
+    deliveries_send_due()
+    assert len(mail.outbox) == 6 + 2 * 6
+
+
+def test_a_claim_records_its_own_time_and_takes_at_most_20(survey, monkeypatch):
+    for _ in range(20):
+        MembershipFactory(group=survey.portfolio.groups.first(), role="leader")
+    assert invitations_create(survey=survey) == 26
+    start = timezone.now() - timedelta(minutes=30)  # a run that started long ago
+    Delivery.objects.update(due_at=start)
+    claims = []
+    real_claim = services._claim
+
+    def spy(now, batch_size):
+        ids = real_claim(now, batch_size)
+        claims.append(ids)
+        return ids
+
+    monkeypatch.setattr(services, "_claim", spy)
+    assert deliveries_send_due(now=start) == 26
+    assert [len(ids) for ids in claims] == [20, 6, 0]
+    # Claimed now, not at the run's start: a later batch of a long run must not look stuck.
+    assert not Delivery.objects.filter(claimed_at__lt=timezone.now() - timedelta(minutes=1)).exists()
+
+
+def test_an_outcome_never_overwrites_a_row_that_is_no_longer_ours(survey, monkeypatch):
+    """A row recovered as failed while its send was under way keeps "failed": the update is conditional."""
+    invitations_create(survey=survey)
+
+    def slow_send(**kwargs):
+        # Another worker declares every row stuck while this one is sending.
+        Delivery.objects.filter(status=Delivery.Status.SENDING).update(status=Delivery.Status.FAILED)
+
+    monkeypatch.setattr("surveys.services.send_templated_mail", slow_send)
+    deliveries_send_due()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.FAILED}
+
+
+def test_an_invitation_sent_before_opening_says_when_the_survey_opens(survey):
+    opens = timezone.now() + timedelta(days=3)
+    survey.opens_at, survey.closes_at = opens, opens + timedelta(days=14)
+    survey.save(update_fields=["opens_at", "closes_at"])
+    invitations_create(survey=survey)
+    deliveries_send_due()
+    body = mail.outbox[0].body
+    assert f"Undersøkelsen åpner {timezone.localtime(opens):%d.%m.%Y kl. %H:%M}" in body
+
+
+def test_a_deactivated_person_is_skipped_with_the_reason(survey):
+    invitations_create(survey=survey)
+    invitation = Invitation.objects.filter(survey=survey).first()
+    invitation.user.is_active = False
+    invitation.user.save(update_fields=["is_active"])
+    assert deliveries_send_due() == 5
+    skipped = Delivery.objects.get(invitation=invitation)
+    assert (skipped.status, skipped.last_error) == (Delivery.Status.SKIPPED, "Deltakeren er deaktivert.")

@@ -71,12 +71,99 @@ def test_distribution_mean_and_median_overall_and_by_level():
     assert row.overall.mean == pytest.approx(29 / 7)
     assert row.overall.median == 4
     splits = {s.level: s.distribution for s in row.splits}
-    assert splits["leder"].mean == pytest.approx(16 / 3)
-    assert splits["leder"].median == 5
+    assert splits["laerer"].mean == 3
     assert splits["laerer"].median == 3
+    assert splits["laerer"].n == 3
     # One owner answered: in an anonymous survey that cell is hidden.
     assert splits["eier"].suppressed
     assert splits["eier"].buckets == []
+    assert splits["eier"].note == "færre enn 3"
+    # The total minus leaders and teachers would give the owner's answer, so the smallest other level
+    # (leaders and teachers have 3 each; the earlier level goes) is hidden too.
+    assert splits["leder"].suppressed
+    assert splits["leder"].note == "skjult"
+    assert splits["leder"].mean is None
+    assert splits["leder"].n is None
+
+
+def test_a_survey_that_is_not_anonymous_shows_every_level():
+    survey = evaluation_survey(PortfolioFactory(), anonymous=False)
+    question = _scale(survey, "forankring")
+    for role, value in [("leader", "6"), ("leader", "5"), ("leader", "5"), ("owner_political", "4")]:
+        invitation, _ = invite(survey, role=role)
+        answer(invitation, {question: value})
+    splits = {s.level: s.distribution for s in _result(survey_results(survey), "forankring").rows[0].splits}
+    assert splits["leder"].mean == pytest.approx(16 / 3)
+    assert splits["leder"].median == 5
+    assert splits["eier"].n == 1
+
+
+def _answer_as(survey, question, answers):
+    for role, value in answers:
+        invitation, _ = invite(survey, role=role)
+        answer(invitation, {question: value})
+
+
+def test_a_hidden_level_cannot_be_worked_out_from_the_total(client):
+    from accounts.tests.factories import ProgrammeLeaderFactory
+
+    survey = evaluation_survey(PortfolioFactory())
+    question = _scale(survey, "forankring")
+    _answer_as(survey, question, [("leader", "5"), ("leader", "5"), ("leader", "6"), ("coordinator", "1")])
+    row = _result(survey_results(survey), "forankring").rows[0]
+    splits = {s.level: s.distribution for s in row.splits}
+    # Shown, the leaders' 5, 5, 6 subtracted from the total's 1, 5, 5, 6 would give the coordinator's 1.
+    assert splits["koordinator"].suppressed
+    assert splits["leder"].suppressed
+    assert row.overall.n == 4
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get(f"/sporreundersokelse/{survey.pk}/").content.decode()
+    assert "Leder 3, Koordinator færre enn 3." in html
+    assert "Koordinator 1" not in html
+    table = html[html.index('id="h-' + str(question.pk) + '"') :]
+    table = table[: table.index("</table>")]
+    assert "(100 %)</td>" not in table  # the coordinator's «1» column would be 1 (100 %)
+    assert table.count("skjult") >= 6 and table.count("færre enn 3") >= 6
+
+
+def test_a_total_under_3_is_hidden_too(client):
+    from accounts.tests.factories import ProgrammeLeaderFactory
+
+    survey = evaluation_survey(PortfolioFactory())
+    question = _scale(survey, "forankring")
+    _answer_as(survey, question, [("leader", "5"), ("resource_teacher", "2")])
+    row = _result(survey_results(survey), "forankring").rows[0]
+    assert row.overall.suppressed
+    assert row.overall.buckets == []
+    assert row.overall.n is None
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get(f"/sporreundersokelse/{survey.pk}/").content.decode()
+    assert "Færre enn 3 har svart" in html
+    assert f'id="q{question.pk}-title"' not in html  # no chart
+
+
+def test_a_multiple_choice_split_counts_people_not_ticks():
+    survey = evaluation_survey(PortfolioFactory())
+    multiple = _scale(survey, "arbeidsmater_videre")
+    options = list(multiple.items.all())
+    for option in options[:3]:
+        invitation, _ = invite(survey, role="coordinator")
+        answer(invitation, {multiple: [option]})
+    split = _result(survey_results(survey), "arbeidsmater_videre").rows[0].splits[0]
+    assert split.level == "koordinator"
+    assert not split.distribution.suppressed
+    assert split.distribution.n == 3
+    assert [b.count for b in split.distribution.buckets] == [1, 1, 1, 0, 0]
+
+
+def test_one_person_ticking_many_options_stays_hidden():
+    survey = evaluation_survey(PortfolioFactory())
+    multiple = _scale(survey, "arbeidsmater_videre")
+    invitation, _ = invite(survey, role="coordinator")
+    answer(invitation, {multiple: list(multiple.items.all())})
+    row = _result(survey_results(survey), "arbeidsmater_videre").rows[0]
+    assert row.splits[0].distribution.suppressed
+    assert row.overall.suppressed
 
 
 def test_a_survey_that_is_not_anonymous_shows_small_splits(client):
@@ -117,8 +204,8 @@ def test_drafts_do_not_count():
 
 
 def test_choice_questions_count_options():
-
-    survey = evaluation_survey(PortfolioFactory())
+    # Not anonymous: only 2 people tick the multiple-choice options, which an anonymous survey would hide.
+    survey = evaluation_survey(PortfolioFactory(), anonymous=False)
     single = _scale(survey, "organisering_varighet")
     multiple = _scale(survey, "arbeidsmater_videre")
     short, right, _long = single.items.all()
