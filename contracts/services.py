@@ -357,7 +357,8 @@ def pdf_check_upload(content):
 
 def contract_upload_signed(*, contract, content, actor, request=None):
     """Stores a contract signed outside the portal as the contract's signed document; the contract is then
-    countersigned, and in force if its period has begun."""
+    countersigned, and in force if its period has begun. Signatures already given in the portal are kept
+    and named in the audit event; the uploaded copy is the contract from then on."""
     pdf_check_upload(content)
     with transaction.atomic():
         contract = _locked(contract)
@@ -369,7 +370,13 @@ def contract_upload_signed(*, contract, content, actor, request=None):
             actor=actor,
             obj=contract,
             request=request,
-            payload={"sha256": contract.final_document.sha256, "size": len(content)},
+            # Signatures given in the portal before the paper copy came stay on record, and the log says the
+            # paper copy took their place.
+            payload={
+                "sha256": contract.final_document.sha256,
+                "size": len(content),
+                "portal_signatures_replaced": sorted(contract.signatures.values_list("slot", flat=True)),
+            },
         )
     return contract
 

@@ -383,6 +383,7 @@ def test_a_tampered_stored_pdf_is_refused_and_logged(client, signed_contract):
 
 def test_the_programme_leader_uploads_a_contract_signed_on_paper(client, parties):
     contract = parties["contract"]
+    sign(contract, parties["owner"])  # one signature came through the portal before the paper copy
     client.force_login(parties["programme_leader"])
     pdf = blank_pdf()
     upload = io.BytesIO(pdf)
@@ -395,7 +396,8 @@ def test_the_programme_leader_uploads_a_contract_signed_on_paper(client, parties
     assert contract.status == Contract.Status.IN_FORCE
     assert contract.final_document.kind == ContractDocument.Kind.UPLOADED
     assert stored(contract.final_document) == pdf
-    assert AuditEvent.objects.filter(action="contract.uploaded").exists()
+    event = AuditEvent.objects.get(action="contract.uploaded")
+    assert event.payload["portal_signatures_replaced"] == ["owner"]
 
 
 @pytest.mark.parametrize(
