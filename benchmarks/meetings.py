@@ -60,7 +60,8 @@ def _database(action):
 
 def build(first, last, people, groups):
     """Meetings first..last-1 spread over three years back and one ahead (held before today, confirmed
-    after), each with five reminders a week before: sent if that has passed, else pending."""
+    after), each with five reminders a week before, to five members of its group: sent if that has
+    passed, else pending."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -86,15 +87,18 @@ def build(first, last, people, groups):
             """
             INSERT INTO meetings_reminder (meeting_id, recipient_id, kind, "offset", sequence, due_at, status,
                 attempts, sent_at, last_error)
-            SELECT m.id, %s + (m.id * 5 + k) %% %s, 'before_meeting', interval '7 days', 0, d,
+            SELECT m.id, %s + (g.n - 1) + %s * ((m.id * 5 + k) %% %s), 'before_meeting', interval '7 days', 0, d,
                 CASE WHEN d <= now() THEN 'sent' ELSE 'pending' END,
                 CASE WHEN d <= now() THEN 1 ELSE 0 END,
                 CASE WHEN d <= now() THEN d END, ''
-            FROM meetings_meeting AS m, generate_series(0, 4) AS k,
+            FROM meetings_meeting AS m
+            JOIN unnest(%s::bigint[]) WITH ORDINALITY AS g (group_id, n) ON g.group_id = m.group_id,
+                generate_series(0, 4) AS k,
                 LATERAL (SELECT m.starts_at - interval '7 days' AS d) AS t
             WHERE m.id > (SELECT coalesce(max(meeting_id), 0) FROM meetings_reminder)
             """,
-            [people[0], len(people)],
+            # Five of the meeting's own group's members: person j belongs to group j mod len(groups).
+            [people[0], len(groups), len(people) // len(groups), [g for g, _ in groups]],
         )
         cursor.execute("VACUUM ANALYZE meetings_meeting")
         cursor.execute("VACUUM ANALYZE meetings_reminder")
@@ -181,6 +185,7 @@ def main():
 
         from accounts.models import User
         from meetings.services import reminders_send_due
+        from municipalities.models import Membership, Role
         from municipalities.tests.factories import MunicipalityGroupFactory
 
         groups = [(g.pk, g.portfolio_id) for g in MunicipalityGroupFactory.create_batch(GROUPS)]
@@ -191,6 +196,10 @@ def main():
             )
         ]
         assert people == list(range(people[0], people[0] + PEOPLE))
+        # Reminders go only to the people a meeting concerns, so each person is a member of one group.
+        Membership.objects.bulk_create(
+            Membership(user_id=pk, group_id=groups[j % len(groups)][0], role=Role.LEADER) for j, pk in enumerate(people)
+        )
 
         print(
             f"PostgreSQL {connection.pg_version // 10000}; median of {RUNS} runs (1 for 1 000 due); e-mail to locmem\n"
