@@ -35,6 +35,7 @@ from django.utils import timezone
 from accounts.models import User
 from meetings.models import Reminder
 from meetings.tests.factories import MeetingFactory
+from municipalities.models import Membership, Role
 
 # transaction=True: the workers are other processes and see only committed rows. The test ends by emptying the
 # database; serialized_rollback restores what the migrations loaded (municipalities, staff roles) for the tests
@@ -241,7 +242,7 @@ def workers(tmp_path, smtp):
 
 
 def _due_reminders():
-    """MEETINGS meetings in a week, each with a reminder due now for each of RECIPIENTS people."""
+    """MEETINGS meetings in a week, each with a reminder due now for each of RECIPIENTS people in its group."""
     people = User.objects.bulk_create(
         User(email=f"deltaker{n}@example.org", full_name=f"Deltaker {n}") for n in range(RECIPIENTS)
     )
@@ -249,6 +250,10 @@ def _due_reminders():
         MeetingFactory(title=f"Veiledningsmøte {n}", starts_at=timezone.now() + timedelta(days=7))
         for n in range(MEETINGS)
     ]
+    # Reminders go only to the people a meeting concerns: everyone is a member of every meeting's group.
+    Membership.objects.bulk_create(
+        Membership(user=p, group=m.group, role=Role.RESOURCE_TEACHER) for m in meetings for p in people
+    )
     due = timezone.now() - timedelta(minutes=1)
     return Reminder.objects.bulk_create(
         Reminder(meeting=m, recipient=p, kind=Reminder.Kind.BEFORE_MEETING, offset=timedelta(days=7), due_at=due)
