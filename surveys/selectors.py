@@ -345,7 +345,9 @@ class Comparison:
 
 def question_comparison(key, user):
     """The question with `key` in every survey the user may see, each with its overall distribution per
-    row (matrix items are matched by their order). Queries: surveys with the question, items, counts (3)."""
+    row (matrix items are matched by their order). In an anonymous survey a question that fewer than
+    ANONYMITY_THRESHOLD people answered shows no numbers, as on the results page. Queries: surveys with
+    the question, items, counts, respondents per question (4)."""
     questions = list(
         Question.objects.filter(key=key, survey__in=Survey.objects.visible_to(user))
         .select_related("survey__portfolio")
@@ -358,6 +360,15 @@ def question_comparison(key, user):
         .values("question_id", "item_id", "value")
         .annotate(n=Count("pk"))
         .order_by()
+    )
+    # People, not ticks: one respondent may tick several options of a multiple-choice question.
+    respondents = dict(
+        Answer.objects.filter(question__in=[q.pk for q in questions], response__submitted_at__isnull=False)
+        .filter(Q(value__isnull=False) | Q(item__isnull=False))
+        .values("question_id")
+        .annotate(n=Count("response_id", distinct=True))
+        .order_by()
+        .values_list("question_id", "n")
     )
     table = {}
     for row in counted:
@@ -376,7 +387,11 @@ def question_comparison(key, user):
         rows = [
             ResultRow(
                 label=label,
-                overall=_distribution(question, table.get((question.pk, item_id), {})),
+                overall=_distribution(
+                    question,
+                    table.get((question.pk, item_id), {}),
+                    suppress=question.survey.anonymous and 0 < respondents.get(question.pk, 0) < ANONYMITY_THRESHOLD,
+                ),
                 chart_id=f"c{question.pk}" + (f"-i{item_id}" if item_id else ""),
             )
             for item_id, label in row_keys

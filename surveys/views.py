@@ -321,7 +321,8 @@ def compare(request, key):
             title = f"{comparison.survey.portfolio}: {comparison.question.text}" + (
                 f" – {row.label}" if row.label else ""
             )
-            row.svg = charts.distribution_svg(row.chart_id, title, row.overall)
+            if not row.overall.suppressed:
+                row.svg = charts.distribution_svg(row.chart_id, title, row.overall)
     return render(
         request,
         "surveys/compare.html",

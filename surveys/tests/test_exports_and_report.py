@@ -150,6 +150,13 @@ def test_a_copied_survey_keeps_its_questions_keys_and_can_be_compared(leader_cli
     assert "/sporreundersokelse/sammenlign/forankring/" in results_html
     html = leader_client.get("/sporreundersokelse/sammenlign/forankring/").content.decode()
     assert html.index("Portefølje 2, 2019–20") < html.index("Portefølje 4, 2023–24")
+    # The evaluation survey is anonymous: one answer is not shown, here as on the results page.
+    p4_part = html[html.index("Portefølje 4, 2023–24") :]
+    assert "Færre enn 3 har svart; tallene vises ikke i en anonym undersøkelse." in p4_part
+    assert '<th scope="row">2</th><td>1</td><td>100 %</td>' not in html
+    p4.anonymous = False
+    p4.save(update_fields=["anonymous"])
+    html = leader_client.get("/sporreundersokelse/sammenlign/forankring/").content.decode()
     assert '<th scope="row">2</th><td>1</td><td>100 %</td>' in html
     assert Survey.objects.count() == 2
     assert Question.objects.filter(key="forankring").count() == 2
