@@ -119,18 +119,19 @@ def make_due(count):
 
 
 def claim_plan(seq_scan=False):
-    """EXPLAIN (ANALYZE, BUFFERS) of the SELECT that `_claim` runs, captured from `_claim` itself; all
+    """EXPLAIN (ANALYZE, BUFFERS) of the SELECT that `_claim` runs, captured from `veiledning.outbox.claim` itself; all
     rolled back, so nothing is claimed. With seq_scan, index scans are off, to show what the index saves."""
     from django.db import connection, reset_queries, transaction
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from meetings.services import _claim
+    from meetings.models import Reminder
+    from veiledning import outbox
 
     reset_queries()  # CaptureQueriesContext misreads a full query log
     with transaction.atomic():
         with CaptureQueriesContext(connection) as queries:
-            _claim(timezone.now(), 100)
+            outbox.claim(Reminder, timezone.now(), 100)
         transaction.set_rollback(True)
     sql = next(q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"])
     with transaction.atomic(), connection.cursor() as cursor:
@@ -240,7 +241,7 @@ def main():
                 f" {run_ms:.1f} | {per} | {query_count:,} |".replace(",", " ")
             )
         sql, plan, _ = plans[SIZES[-1]]
-        print(f"\nThe claim query (from _claim), {SIZES[-1]} meetings, 100 due:\n\n{sql}\n")
+        print(f"\nThe claim query (from outbox.claim), {SIZES[-1]} meetings, 100 due:\n\n{sql}\n")
         print("\n".join(plan))
     finally:
         connection.close()

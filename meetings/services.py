@@ -6,30 +6,26 @@ was changed or cancelled or that its note was published. Notices are due at once
 queued when the transaction commits so that they go out within seconds."""
 
 import hashlib
-import logging
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import audit_log
 from municipalities.models import Membership, Role
 from portfolios.models import PlanItem
+from veiledning import outbox
 from veiledning.background import send_soon
 from veiledning.mail import send_templated_mail
 
 from . import ics
 from .models import CalendarFeed, Meeting, MeetingNote, Reminder, Task
 
-logger = logging.getLogger(__name__)
-
-# A claimed row that is still "sending" after this long belongs to a worker that died mid-run.
-STUCK_AFTER = timedelta(minutes=15)
 PLAN_FORMATS = {PlanItem.Format.PHYSICAL: Meeting.Format.PHYSICAL, PlanItem.Format.DIGITAL: Meeting.Format.DIGITAL}
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "format", "place", "link")
 
@@ -334,99 +330,58 @@ def _notices_add(meeting, kind):
     send_soon(send_due_reminders)
 
 
-def reminders_recover_stuck(*, now=None):
-    """Rows left "sending" by a worker that died mid-run are marked failed, not sent again: the e-mail
-    may already have gone, and a reminder must never arrive twice. The programme leader sees them."""
-    now = now or timezone.now()
-    return Reminder.objects.filter(status=Reminder.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
-        status=Reminder.Status.FAILED,
-        last_error="Sendingen ble avbrutt underveis; det er uvisst om e-posten kom fram.",
+def reminders_send_due(*, now=None):
+    """Send every reminder that is due, each at most once (veiledning.outbox). Returns the number sent."""
+    return outbox.send_due(Reminder, load=_load_claimed, deliver=_deliver, now=now)
+
+
+def _load_claimed(reminders):
+    claimed = list(
+        reminders.select_related(
+            "recipient", "meeting__group__adviser", "meeting__portfolio__programme", "meeting__note"
+        ).prefetch_related("meeting__group__municipalities")
     )
+    # Who each meeting concerns now: someone who has left the group gets no more reminders.
+    participants = {
+        meeting.pk: set(meeting_participants(meeting).values_list("pk", flat=True))
+        for meeting in {reminder.meeting for reminder in claimed}
+    }
+    for reminder in claimed:
+        reminder.participants = participants[reminder.meeting_id]
+    return claimed
 
 
-def _claim(now, batch_size):
-    """Claim up to `batch_size` due rows for this worker. skip_locked lets two workers claim disjoint
-    rows; the claim commits before anything is sent, so a retried task cannot claim them again."""
-    with transaction.atomic():
-        ids = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=Reminder.Status.PENDING, due_at__lte=now)
-            .order_by("due_at")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        # The claim's own time, not the run's: a long run must not look stuck to another worker.
-        Reminder.objects.filter(pk__in=ids).update(
-            status=Reminder.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
-        )
-    return ids
-
-
-def reminders_send_due(*, now=None, batch_size=20):
-    """Send every reminder that is due, each at most once. Returns the number sent.
-
-    Small batches: with EMAIL_TIMEOUT at 30 s, a batch is sent well within STUCK_AFTER even when the mail
-    server is slow, so no row another worker would take for stuck is still being sent."""
-    now = now or timezone.now()
-    reminders_recover_stuck(now=now)
-    sent = 0
-    while ids := _claim(now, batch_size):
-        claimed = list(
-            Reminder.objects.filter(pk__in=ids)
-            .select_related("recipient", "meeting__group__adviser", "meeting__portfolio__programme", "meeting__note")
-            .prefetch_related("meeting__group__municipalities")
-        )
-        # Who each meeting concerns now: someone who has left the group gets no more reminders.
-        participants = {
-            meeting.pk: set(meeting_participants(meeting).values_list("pk", flat=True))
-            for meeting in {reminder.meeting for reminder in claimed}
-        }
-        for reminder in claimed:
-            sent += _send_one(reminder, now, participants[reminder.meeting_id])
-    return sent
-
-
-def _still_relevant(reminder, participants):
+def _skip_reason(reminder):
+    """Why a claimed reminder is no longer worth sending, or ""."""
     meeting = reminder.meeting
+    if not reminder.recipient.is_active:
+        return "Mottakeren er deaktivert."
     if reminder.kind == Reminder.Kind.NOTE_MISSING:
         # Only the group's adviser now writes the note.
         if meeting.group is None or meeting.group.adviser_id != reminder.recipient_id:
-            return False
-    elif reminder.recipient_id not in participants:
-        return False
-    if reminder.kind == Reminder.Kind.BEFORE_MEETING:
-        return meeting.status == Meeting.Status.CONFIRMED and meeting.starts_at > timezone.now()
-    if reminder.kind == Reminder.Kind.NOTE_MISSING:
+            return "Mottakeren er ikke lenger veileder for gruppen."
         note = getattr(meeting, "note", None)
-        return meeting.status != Meeting.Status.CANCELLED and not (note and note.is_published)
-    if reminder.kind == Reminder.Kind.CHANGED:
-        # A later change or a cancellation has its own notice; only the newest one is worth sending.
-        return meeting.sequence == reminder.sequence and meeting.status != Meeting.Status.CANCELLED
-    return True
-
-
-def _send_one(reminder, now, participants):
-    """Send one claimed reminder and record the outcome; returns 1 if an e-mail went out. Every update
-    is conditional on the row still being ours ("sending"), so nothing here can undo another outcome."""
-    mine = Reminder.objects.filter(pk=reminder.pk, status=Reminder.Status.SENDING)
-    try:
-        if not reminder.recipient.is_active or not _still_relevant(reminder, participants):
-            mine.update(status=Reminder.Status.SKIPPED)
-            return 0
-        _deliver(reminder)
-    except Exception as error:  # any failure to send is recorded and retried; the batch goes on
-        logger.warning("Reminder %s could not be sent: %s", reminder.pk, error)
-        if reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            update = {"status": Reminder.Status.FAILED}
-        else:
-            backoff = timedelta(minutes=settings.REMINDER_RETRY_MINUTES * 2 ** (reminder.attempts - 1))
-            update = {"status": Reminder.Status.PENDING, "due_at": now + backoff}
-        mine.update(last_error=str(error)[:1000], **update)
-        return 0
-    mine.update(status=Reminder.Status.SENT, sent_at=timezone.now())
-    return 1
+        if meeting.status == Meeting.Status.CANCELLED or (note and note.is_published):
+            return "Referatet er publisert, eller møtet er avlyst."
+        return ""
+    if reminder.recipient_id not in reminder.participants:
+        return "Mottakeren er ikke lenger med."
+    if reminder.kind == Reminder.Kind.BEFORE_MEETING and not (
+        meeting.status == Meeting.Status.CONFIRMED and meeting.starts_at > timezone.now()
+    ):
+        return "Møtet er ikke lenger bekreftet og foran oss."
+    # A later change or a cancellation has its own notice; only the newest one is worth sending.
+    if reminder.kind == Reminder.Kind.CHANGED and (
+        meeting.sequence != reminder.sequence or meeting.status == Meeting.Status.CANCELLED
+    ):
+        return "Møtet er endret igjen eller avlyst."
+    return ""
 
 
 def _deliver(reminder):
+    """Sends the reminder's e-mail; or returns why not (veiledning.outbox skips it then)."""
+    if reason := _skip_reason(reminder):
+        return reason
     meeting = reminder.meeting
     context = {
         "meeting": meeting,
@@ -445,6 +400,7 @@ def _deliver(reminder):
         context=context,
         attachments=attachments,
     )
+    return ""
 
 
 # Calendar feed

@@ -2,17 +2,16 @@
 portfolio's members, the e-mail rounds, saving and submitting answers, and coding the open answers."""
 
 import json
-import logging
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import audit_log
 from municipalities.models import Membership
+from veiledning import outbox
 from veiledning.background import send_soon
 from veiledning.mail import send_templated_mail
 
@@ -30,14 +29,7 @@ from .models import (
     level_for_role,
 )
 
-logger = logging.getLogger(__name__)
-
 EVALUATION_SPEC = Path(__file__).resolve().parent / "data" / "evaluation_survey.json"
-# A claimed row still "sending" after this long belongs to a worker that died mid-run.
-STUCK_AFTER = timedelta(minutes=15)
-# A claim is at most this many e-mails: with EMAIL_TIMEOUT at 30 s a batch is sent well within STUCK_AFTER
-# even when the mail server is slow, so no row is taken for stuck while it is still being sent.
-BATCH_SIZE = 20
 # The least time between two reminder rounds of one survey.
 REMINDER_ROUND_GAP = timedelta(hours=1)
 
@@ -209,42 +201,15 @@ def _queue_send():
     send_soon(send_survey_mail)
 
 
-def deliveries_recover_stuck(*, now=None):
-    """Rows a dead worker left "sending" are marked failed, never sent again: the e-mail may have gone."""
-    now = now or timezone.now()
-    return Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
-        status=Delivery.Status.FAILED, last_error="Sendingen ble avbrutt underveis; det er uvisst om e-posten kom fram."
+def deliveries_send_due(*, now=None):
+    """Send every queued survey e-mail, each at most once (veiledning.outbox). Returns the number sent."""
+    return outbox.send_due(Delivery, load=_load_claimed, deliver=_deliver, now=now)
+
+
+def _load_claimed(deliveries):
+    return deliveries.select_related(
+        "mailing", "invitation__user", "invitation__survey__portfolio", "invitation__response"
     )
-
-
-def _claim(now, batch_size):
-    """Claim pending rows for this worker; the claim commits before anything is sent (see meetings)."""
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(status=Delivery.Status.PENDING, due_at__lte=now)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        # The claim's own time, not the run's: a long run must not make later batches look stuck.
-        Delivery.objects.filter(pk__in=ids).update(
-            status=Delivery.Status.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
-        )
-    return ids
-
-
-def deliveries_send_due(*, now=None, batch_size=BATCH_SIZE):
-    """Send every queued survey e-mail, each at most once. Returns the number sent."""
-    now = now or timezone.now()
-    deliveries_recover_stuck(now=now)
-    sent = 0
-    while ids := _claim(now, batch_size):
-        claimed = Delivery.objects.filter(pk__in=ids).select_related(
-            "mailing", "invitation__user", "invitation__survey__portfolio", "invitation__response"
-        )
-        for delivery in claimed:
-            sent += _send_one(delivery, now)
-    return sent
 
 
 def _skip_reason(delivery, response):
@@ -258,40 +223,25 @@ def _skip_reason(delivery, response):
     return ""
 
 
-def _send_one(delivery, now):
-    """Send one claimed e-mail and record the outcome; returns 1 if it went out. Every update is
-    conditional on the row still being ours ("sending"), so nothing here can undo another outcome."""
-    mine = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING)
+def _deliver(delivery):
+    """Sends the delivery's e-mail; or returns why not (veiledning.outbox skips it then)."""
     invitation = delivery.invitation
     response = getattr(invitation, "response", None)
     if reason := _skip_reason(delivery, response):
-        mine.update(status=Delivery.Status.SKIPPED, last_error=reason)
-        return 0
-    try:
-        send_templated_mail(
-            to=[invitation.user.email],
-            template=f"surveys/email/{delivery.mailing.kind}",
-            context={
-                "survey": invitation.survey,
-                "recipient": invitation.user,
-                "url": f"{settings.SITE_URL}{invitation.get_answer_url()}",
-                "started": response is not None,
-                # An invitation may go out before the survey opens; the e-mail then says when it does.
-                "now": now,
-            },
-        )
-    except Exception as error:  # any failure to send is recorded and retried by the next run
-        logger.warning("Survey e-mail %s could not be sent: %s", delivery.pk, error)
-        if delivery.attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            update = {"status": Delivery.Status.FAILED}
-        else:
-            # The same back-off as the meeting reminders: 5, 10, 20 … minutes.
-            backoff = timedelta(minutes=settings.REMINDER_RETRY_MINUTES * 2 ** (delivery.attempts - 1))
-            update = {"status": Delivery.Status.PENDING, "due_at": now + backoff}
-        mine.update(last_error=str(error)[:1000], **update)
-        return 0
-    mine.update(status=Delivery.Status.SENT, sent_at=timezone.now())
-    return 1
+        return reason
+    send_templated_mail(
+        to=[invitation.user.email],
+        template=f"surveys/email/{delivery.mailing.kind}",
+        context={
+            "survey": invitation.survey,
+            "recipient": invitation.user,
+            "url": f"{settings.SITE_URL}{invitation.get_answer_url()}",
+            "started": response is not None,
+            # An invitation may go out before the survey opens; the e-mail then says when it does.
+            "now": timezone.now(),
+        },
+    )
+    return ""
 
 
 # Answering

@@ -12,7 +12,6 @@ from accounts.tests.factories import ProgrammeLeaderFactory
 from meetings.ics import calendar_bytes
 from meetings.models import Meeting, Reminder
 from meetings.services import (
-    STUCK_AFTER,
     meeting_cancel,
     meeting_schedule,
     note_save,
@@ -23,6 +22,7 @@ from meetings.services import (
 from meetings.tests.factories import MeetingFactory, in_days
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory
+from veiledning.outbox import STUCK_AFTER
 
 pytestmark = pytest.mark.django_db
 

@@ -9,16 +9,15 @@ from django.utils import timezone
 
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
 from portfolios.tests.factories import PortfolioFactory
-from surveys import services
 from surveys.models import Delivery, Invitation, Mailing
 from surveys.services import (
     SurveyError,
-    deliveries_recover_stuck,
     deliveries_send_due,
     invitations_create,
     reminder_round_start,
 )
 from surveys.tests.factories import SurveyFactory, answer, evaluation_survey
+from veiledning import outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +108,7 @@ def test_a_failed_send_is_retried_and_a_stuck_one_is_never_sent_again(survey, mo
     Delivery.objects.filter(pk=Delivery.objects.first().pk).update(
         status=Delivery.Status.SENDING, claimed_at="2020-01-01T00:00:00Z"
     )
-    deliveries_recover_stuck()
+    outbox.recover_stuck(Delivery)
     assert deliveries_send_due() == 5
     assert Delivery.objects.filter(status=Delivery.Status.FAILED).count() == 1
 
@@ -150,14 +149,14 @@ def test_a_claim_records_its_own_time_and_takes_at_most_20(survey, monkeypatch):
     start = timezone.now() - timedelta(minutes=30)  # a run that started long ago
     Delivery.objects.update(due_at=start)
     claims = []
-    real_claim = services._claim
+    real_claim = outbox.claim
 
-    def spy(now, batch_size):
-        ids = real_claim(now, batch_size)
+    def spy(model, now, batch_size):
+        ids = real_claim(model, now, batch_size)
         claims.append(ids)
         return ids
 
-    monkeypatch.setattr(services, "_claim", spy)
+    monkeypatch.setattr(outbox, "claim", spy)
     assert deliveries_send_due(now=start) == 26
     assert [len(ids) for ids in claims] == [20, 6, 0]
     # Claimed now, not at the run's start: a later batch of a long run must not look stuck.
