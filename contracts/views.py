@@ -3,8 +3,6 @@ the foundation document as PDF and the fee export. Out of reach is always a 404 
 
 import csv
 import io
-import re
-import unicodedata
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused
 from accounts.services import audit_log, client_ip
 from portfolios.selectors import get_portfolio_for_user
+from veiledning.downloads import download_name
 from veiledning.pdf import render_pdf
 
 from . import storage
@@ -32,15 +32,6 @@ from .selectors import (
 )
 from .services import contract_confirmation_text, contract_sign, contract_terminate, contract_upload_signed
 from .texts import contract_texts
-
-TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "Ae", "Ø": "O", "Å": "Aa"})
-
-
-def safe_filename(*parts):
-    """An ASCII file name such as «kontrakt-guovdageaidnu-2026-2027.pdf», whatever the names hold."""
-    text = "-".join(str(p) for p in parts).translate(TRANSLITERATION)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") + ".pdf"
 
 
 def _require_programme_leader(user, obj_type="", obj_id=""):
@@ -149,7 +140,7 @@ def signing_pdf(request, pk):
     contract = get_contract_for_user(request.user, pk)
     if contract.signing_document is None:
         raise AccessRefused("contracts.contract", pk)
-    name = safe_filename("kontrakt", contract.municipality.name, "til-signering")
+    name = download_name("kontrakt", contract.municipality.name, "til-signering", extension="pdf")
     return _serve(request, contract, contract.signing_document, name, as_attachment=False)
 
 
@@ -160,7 +151,9 @@ def signed_pdf(request, pk):
     if contract.final_document is None:
         raise AccessRefused("contracts.contract", pk)
     portfolio = contract.group.portfolio
-    name = safe_filename("kontrakt", contract.municipality.name, portfolio.agreement_start.year, "signert")
+    name = download_name(
+        "kontrakt", contract.municipality.name, portfolio.agreement_start.year, "signert", extension="pdf"
+    )
     return _serve(request, contract, contract.final_document, name, as_attachment=True)
 
 
@@ -252,7 +245,7 @@ def foundation_pdf(request, pk):
         "municipal_slots": [{"label": label} for label in _slot_labels(template)],
     }
     content = render_pdf("contracts/pdf/foundation_document.html", context)
-    name = safe_filename("grunnlagsdokument", portfolio.programme.name, portfolio.name)
+    name = download_name("grunnlagsdokument", portfolio.programme.name, portfolio.name, extension="pdf")
     return FileResponse(io.BytesIO(content), content_type="application/pdf", as_attachment=False, filename=name)
 
 
@@ -275,9 +268,9 @@ def fee_export(request, pk):
     if not portfolio.programme.participation_fee:
         raise AccessRefused("portfolios.portfolio", pk)
     rows = fee_rows(portfolio)
-    name = safe_filename("deltakeravgift", portfolio.programme.name, portfolio.name).removesuffix(".pdf") + ".csv"
+    name = download_name("deltakeravgift", portfolio.programme.name, portfolio.name, extension="csv")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
     writer.writerow(

@@ -3,12 +3,11 @@ calls one service and redirects; a form with an error is shown again with what w
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from veiledning.downloads import attachment, download_name
 from veiledning.pdf import render_pdf
 
 from . import services
@@ -244,10 +243,8 @@ def plan_pdf(request, pk):
     context = {"plan": plan, "group": plan.group, "content": content, "goals": goals}
     pdf = render_pdf("development_plans/pdf.html", context)
     services.plan_exported(plan=plan, user=request.user, request=request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"utviklingsplan-{slugify(plan.group.display_name) or plan.pk}-v{plan.version}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    filename = download_name("utviklingsplan", plan.group.display_name, f"v{plan.version}", extension="pdf")
+    return attachment(pdf, content_type="application/pdf", filename=filename)
 
 
 @login_required

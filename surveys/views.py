@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused
 from accounts.services import audit_log
+from veiledning.downloads import attachment
 from veiledning.pdf import render_pdf
 
 from . import charts, exports
@@ -273,12 +274,6 @@ def report(request, pk):
     return render(request, "surveys/report.html", _report_context(survey, request.user))
 
 
-def _download(content, content_type, filename):
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _filename(survey, extension):
     return f"sporreundersokelse-{survey.pk}.{extension}"
 
@@ -288,7 +283,9 @@ def report_pdf(request, pk):
     survey = get_survey_for_user(request.user, pk)
     pdf = render_pdf("surveys/report_pdf.html", _report_context(survey, request.user))
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "pdf"})
-    return _download(pdf, "application/pdf", _filename(survey, "pdf").replace("sporreundersokelse", "rapport"))
+    return attachment(
+        pdf, content_type="application/pdf", filename=_filename(survey, "pdf").replace("sporreundersokelse", "rapport")
+    )
 
 
 @login_required
@@ -296,7 +293,9 @@ def export_csv(request, pk):
     survey = get_survey_for_user(request.user, pk)
     header, rows = exports.answer_table(survey)
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "csv"})
-    return _download(exports.to_csv(header, rows), "text/csv; charset=utf-8", _filename(survey, "csv"))
+    return attachment(
+        exports.to_csv(header, rows), content_type="text/csv; charset=utf-8", filename=_filename(survey, "csv")
+    )
 
 
 @login_required
@@ -305,8 +304,10 @@ def export_xlsx(request, pk):
     header, rows = exports.answer_table(survey)
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "xlsx"})
     content = exports.to_xlsx(header, rows, title="Svar")
-    return _download(
-        content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _filename(survey, "xlsx")
+    return attachment(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=_filename(survey, "xlsx"),
     )
 
 
