@@ -13,3 +13,10 @@ class AccessRefused(Http404):
         super().__init__("Ikke funnet.")
         self.obj_type = obj_type
         self.obj_id = str(obj_id)
+
+
+def require_programme_leader(user, obj_type="", obj_id=""):
+    """Pages and actions for the programme leader alone are a 404 to everyone else, like any object out
+    of reach; `obj_type` and `obj_id` name the object for the audit log, if there is one."""
+    if not user.is_programme_leader:
+        raise AccessRefused(obj_type, obj_id)

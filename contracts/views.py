@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts.access import AccessRefused
+from accounts.access import AccessRefused, require_programme_leader
 from accounts.services import audit_log, client_ip
 from portfolios.selectors import get_portfolio_for_user
 from veiledning.downloads import download_name
@@ -32,11 +32,6 @@ from .selectors import (
 )
 from .services import contract_confirmation_text, contract_sign, contract_terminate, contract_upload_signed
 from .texts import contract_texts
-
-
-def _require_programme_leader(user, obj_type="", obj_id=""):
-    if not user.is_programme_leader:
-        raise AccessRefused(obj_type, obj_id)
 
 
 def _can_sign_now(contract, slot, state):
@@ -160,7 +155,7 @@ def signed_pdf(request, pk):
 @login_required
 def contract_upload(request, pk):
     """The programme leader stores a contract signed outside the portal."""
-    _require_programme_leader(request.user, "contracts.contract", pk)
+    require_programme_leader(request.user, "contracts.contract", pk)
     contract = get_contract_for_user(request.user, pk)
     form = PdfUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -179,7 +174,7 @@ def contract_upload(request, pk):
 @login_required
 def contract_terminate_view(request, pk):
     """The programme leader ends a contract, with a date and a reason."""
-    _require_programme_leader(request.user, "contracts.contract", pk)
+    require_programme_leader(request.user, "contracts.contract", pk)
     contract = get_contract_for_user(request.user, pk)
     form = TerminateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +258,7 @@ def _gathering_label(item):
 @login_required
 def fee_export(request, pk):
     """Fee rows for the finance office as CSV (semicolons and a BOM, so that Excel opens it in Norwegian)."""
-    _require_programme_leader(request.user, "portfolios.portfolio", pk)
+    require_programme_leader(request.user, "portfolios.portfolio", pk)
     portfolio = get_portfolio_for_user(request.user, pk)
     if not portfolio.programme.participation_fee:
         raise AccessRefused("portfolios.portfolio", pk)

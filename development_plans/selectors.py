@@ -13,7 +13,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 
-from accounts.access import AccessRefused
+from accounts.access import AccessRefused, require_programme_leader
 from accounts.models import AuditEvent
 from meetings.models import Task
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
@@ -115,8 +115,7 @@ def get_version(plan, number):
 
 def get_portfolio_for_programme_leader(user, portfolio_pk):
     """The portfolio, for the programme leader's overview of every group's plan; 404 for everyone else."""
-    if not user.is_programme_leader:
-        raise AccessRefused("portfolios.portfolio", portfolio_pk)
+    require_programme_leader(user, "portfolios.portfolio", portfolio_pk)
     return get_portfolio_for_user(user, portfolio_pk)
 
 

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused
@@ -195,11 +196,10 @@ def task_toggle(request, pk):
     meeting = get_meeting_for_user(request.user, task.note.meeting_id)
     _refuse_unless(task.note.is_published and can_tick_tasks(request.user, meeting), task)
     task_set_done(task=task, user=request.user, done=request.POST.get("done") == "1")
-    return redirect(request.POST.get("next") if _is_local(request.POST.get("next")) else meeting.get_absolute_url())
-
-
-def _is_local(url):
-    return bool(url) and url.startswith("/") and not url.startswith("//")
+    next_url = request.POST.get("next")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = meeting.get_absolute_url()
+    return redirect(next_url)
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 
-from accounts.access import AccessRefused
+from accounts.access import AccessRefused, require_programme_leader
 from contracts.selectors import contracts_of_group
 from development_plans.selectors import group_plan_summary
 from meetings.selectors import failed_reminders, meeting_plan, with_meeting_overview
@@ -28,12 +28,6 @@ def home(request):
     return render(request, "veiledning/member_home.html", {"groups": groups})
 
 
-def _require_programme_leader(user):
-    # Pages for the programme leader alone are 404 to everyone else, like any object out of reach.
-    if not user.is_programme_leader:
-        raise AccessRefused
-
-
 def _status_counts(groups):
     counts = dict.fromkeys(MunicipalityGroup.Status.labels, 0)
     for group in groups:
@@ -44,7 +38,7 @@ def _status_counts(groups):
 @login_required
 def portfolio_list(request):
     """The programme leader's overview: every portfolio and the status of each of its groups."""
-    _require_programme_leader(request.user)
+    require_programme_leader(request.user)
     portfolios = list(
         Portfolio.objects.select_related("programme").prefetch_related(
             Prefetch("groups", MunicipalityGroup.objects.with_overview().order_by("name", "pk"))

@@ -257,3 +257,11 @@ def test_the_meeting_pages_do_not_grow_with_the_number_of_meetings_and_tasks(cli
         TaskFactory(note=note)
     after = (_count_queries(client, plan_url), _count_queries(client, current.get_absolute_url()))
     assert before == after
+
+
+@pytest.mark.parametrize("next_url", ["//evil.example.org/", "https://evil.example.org/", "/\\evil.example.org"])
+def test_ticking_a_task_never_redirects_off_the_portal(client, group, next_url):
+    task = TaskFactory(note__meeting__group=group)
+    client.force_login(_leader(group))
+    response = client.post(reverse("meetings:task_toggle", kwargs={"pk": task.pk}), {"done": "1", "next": next_url})
+    assert response["Location"] == task.note.meeting.get_absolute_url()
