@@ -57,9 +57,12 @@ def portfolio_list(request):
 def portfolio_detail(request, pk):
     """A portfolio's plan and the groups in it that the user may see."""
     portfolio = get_portfolio_for_user(request.user, pk)
-    groups = with_meeting_overview(
+    groups = (
         MunicipalityGroup.objects.visible_to(request.user).filter(portfolio=portfolio).with_overview().order_by("name")
     )
+    if request.user.is_staff:
+        # Only staff see the meetings table (the template's condition); members are spared its subqueries.
+        groups = with_meeting_overview(groups)
     return render(
         request,
         "veiledning/portfolio_detail.html",
