@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "core",
     "accounts",
     "portfolios",
     "municipalities",
@@ -151,17 +152,26 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Norsk kulturskoleråd <veiledning@kulturskoleradet.no>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Celery uses Redis when a broker is configured. Without one, tasks run in the calling process,
-# so that the portal works on a machine without Redis.
+# Celery on Redis runs the background work. Every piece of work is a database row first (an e-mail in
+# the outbox, a reminder, a contract to render), and a Celery message only says «look now»; beat looks
+# every few minutes in case a message was lost. Without a broker nothing is queued and
+# `manage.py send_due_reminders`, run by cron, does what beat does (README, Configuration).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default=""))
+# Until contracts queue their work as rows too, their tasks run in the calling process without a broker.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A broker that does not answer must not hold a web request for long: the action is already committed,
+# and the work waits in the database (core.background.send_soon).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # Periodic work for `celery beat`. Each entry only starts a task that claims due rows in the database
 # (never long countdowns in Redis), so a beat that runs twice sends nothing twice.
 CELERY_BEAT_SCHEDULE = {
+    "core-send-outbox": {"task": "core.send_outbox", "schedule": 60.0},
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 120.0},
     "meetings-top-up-reminders": {"task": "meetings.tasks.top_up_reminders", "schedule": 3600.0},
     # contracts: the one reminder a week after sending, and countersigned contracts whose period has begun.
@@ -169,13 +179,19 @@ CELERY_BEAT_SCHEDULE = {
     "surveys-send-mail": {"task": "surveys.tasks.send_survey_mail", "schedule": 300.0},
 }
 
+# The outbox (core.outbox): a failed send is tried again after 5, 10, 20 … minutes, EMAIL_MAX_ATTEMPTS
+# times in all, then recorded as failed for the programme leader. A row a dead worker left "sending" is
+# reported failed after EMAIL_STUCK_SECONDS (on PostgreSQL a live sender's row is locked and never taken).
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_RETRY_MINUTES = env.int("EMAIL_RETRY_MINUTES", default=5)
+EMAIL_STUCK_SECONDS = env.int("EMAIL_STUCK_SECONDS", default=15 * 60)
+REMINDER_MAX_ATTEMPTS = EMAIL_MAX_ATTEMPTS
+REMINDER_RETRY_MINUTES = EMAIL_RETRY_MINUTES
+
 # Meetings: reminders go out these many days before a confirmed meeting, and the adviser is reminded
-# of a missing note this many days after a meeting. A failed send is tried again after 5, 10, 20 …
-# minutes, REMINDER_MAX_ATTEMPTS times in all, then recorded as failed for the programme leader.
+# of a missing note this many days after a meeting.
 MEETING_REMINDER_DAYS = env.list("MEETING_REMINDER_DAYS", cast=int, default=[7, 1])
 MEETING_NOTE_MISSING_DAYS = env.int("MEETING_NOTE_MISSING_DAYS", default=3)
-REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
-REMINDER_RETRY_MINUTES = env.int("REMINDER_RETRY_MINUTES", default=5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

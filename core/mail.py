@@ -1,0 +1,81 @@
+"""Composing e-mail from templates and putting it in the outbox. The one way the portal sends e-mail:
+`queue_mail` (or `build_mail` for rows saved in bulk); `core.outbox` sends what is queued.
+
+Each message is a pair of templates, `<name>_subject.txt` and `<name>.txt`, rendered with the same
+context; the subject is one line."""
+
+import base64
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.template import Context
+from django.template.loader import get_template
+
+from .background import send_soon
+from .models import Email
+
+# (filename, content, mimetype), as Django's EmailMessage.attach takes them.
+Attachment = tuple[str, bytes, str]
+
+
+def _render_plain(name: str, context: Mapping[str, Any]) -> str:
+    # Mails are plain text: HTML escaping would turn «Kåre & Co» into «Kåre &amp; Co».
+    return get_template(name).template.render(Context(dict(context), autoescape=False))
+
+
+def render_mail(*, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """The subject (one line) and the body of mail template `template`."""
+    subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
+    body = _render_plain(f"{template}.txt", context)
+    return subject, body
+
+
+def build_mail(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    user: Any = None,
+    attachments: Iterable[Attachment] = (),
+    due_at: datetime | None = None,
+) -> Email:
+    """An unsaved outbox row with the rendered message, for callers that save many at once."""
+    subject, body = render_mail(template=template, context=context)
+    email = Email(
+        to=to,
+        user=user,
+        template=template,
+        subject=subject[:300],
+        body=body,
+        attachments=[
+            {"filename": name, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
+            for name, content, mimetype in attachments
+        ],
+        message_id=Email.new_message_id(),
+    )
+    if due_at is not None:
+        email.due_at = due_at
+    return email
+
+
+def queue_mail(
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    user: Any = None,
+    attachments: Iterable[Attachment] = (),
+) -> Email:
+    """Renders one e-mail into the outbox and has it sent soon after the transaction commits. Nothing
+    is sent here: a mail server that is down or slow never fails or delays the caller."""
+    email = build_mail(to=to, template=template, context=context, user=user, attachments=attachments)
+    email.save()
+    send_soon("core.send_outbox")
+    return email
+
+
+def site_url(path: str) -> str:
+    """An absolute address of `path` for e-mails, which are read outside the portal."""
+    return settings.SITE_URL.rstrip("/") + path
