@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from veiledning.mail import send_templated_mail
+from core.mail import queue_mail, site_url
 
 from .models import AuditEvent, Invitation, hash_token
 
@@ -62,11 +62,14 @@ def user_get_or_create(*, email, full_name, phone=""):
 
 
 def invitation_send(*, user, invited_by, request=None):
-    """Create an invitation for `user` and e-mail them the link once the transaction commits.
+    """Create an invitation for `user` and put the e-mail with its link in the outbox, which sends it once
+    the transaction has committed; a mail server that is down only delays it.
 
     Earlier unused invitations for the same user stop working: only the newest link counts.
     """
     token = Invitation.new_token()
+    path = reverse("accounts:invitation_accept", kwargs={"token": token})
+    link = request.build_absolute_uri(path) if request is not None else site_url(path)
     with transaction.atomic():
         Invitation.objects.usable().filter(user=user).update(expires_at=timezone.now())
         invitation = Invitation.objects.create(
@@ -75,16 +78,13 @@ def invitation_send(*, user, invited_by, request=None):
             invited_by=invited_by,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
-        audit_log(action="invitation.sent", actor=invited_by, obj=user, request=request)
-    path = reverse("accounts:invitation_accept", kwargs={"token": token})
-    link = request.build_absolute_uri(path) if request is not None else settings.SITE_URL.rstrip("/") + path
-    transaction.on_commit(
-        lambda: send_templated_mail(
-            to=[user.email],
+        queue_mail(
+            to=user.email,
+            user=user,
             template="accounts/email/invitation",
             context={"user": user, "link": link, "invited_by": invited_by, "expires_at": invitation.expires_at},
         )
-    )
+        audit_log(action="invitation.queued", actor=invited_by, obj=user, request=request)
     return invitation
 
 

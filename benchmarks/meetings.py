@@ -1,7 +1,8 @@
 """The reminder beat run with 100 000 meetings and 500 000 reminders in PostgreSQL.
 
 Shows the plan of the query that claims the due reminders (the partial index `reminder_pending_due`) and
-times one beat run (`reminders_send_due`, e-mail to Django's in-memory backend) with 0, 10, 100 and 1 000
+times one beat run (`reminders_hand_over`, then `core.outbox.send_due` sending what it queued, e-mail to
+Django's in-memory backend) with 0, 10, 100 and 1 000
 reminders due, first with 50 000 meetings and 250 000 reminders, then with twice as many: the time should
 follow the number due, not the size of the table.
 
@@ -86,11 +87,9 @@ def build(first, last, people, groups):
         cursor.execute(
             """
             INSERT INTO meetings_reminder (meeting_id, recipient_id, kind, "offset", sequence, due_at, status,
-                attempts, sent_at, last_error)
+                reason)
             SELECT m.id, %s + (g.n - 1) + %s * ((m.id * 5 + k) %% %s), 'before_meeting', interval '7 days', 0, d,
-                CASE WHEN d <= now() THEN 'sent' ELSE 'pending' END,
-                CASE WHEN d <= now() THEN 1 ELSE 0 END,
-                CASE WHEN d <= now() THEN d END, ''
+                CASE WHEN d <= now() THEN 'queued' ELSE 'pending' END, ''
             FROM meetings_meeting AS m
             JOIN unnest(%s::bigint[]) WITH ORDINALITY AS g (group_id, n) ON g.group_id = m.group_id,
                 generate_series(0, 4) AS k,
@@ -119,19 +118,18 @@ def make_due(count):
 
 
 def claim_plan(seq_scan=False):
-    """EXPLAIN (ANALYZE, BUFFERS) of the SELECT that `_claim` runs, captured from `veiledning.outbox.claim` itself; all
-    rolled back, so nothing is claimed. With seq_scan, index scans are off, to show what the index saves."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the SELECT that claims due reminders, captured from `reminders_hand_over`
+    itself; all rolled back, so nothing is claimed. With seq_scan, index scans are off, to show what the index
+    saves."""
     from django.db import connection, reset_queries, transaction
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
-    from meetings.models import Reminder
-    from veiledning import outbox
+    from meetings.services import reminders_hand_over
 
     reset_queries()  # CaptureQueriesContext misreads a full query log
     with transaction.atomic():
         with CaptureQueriesContext(connection) as queries:
-            outbox.claim(Reminder, timezone.now(), 100)
+            reminders_hand_over()
         transaction.set_rollback(True)
     sql = next(q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"])
     with transaction.atomic(), connection.cursor() as cursor:
@@ -152,7 +150,8 @@ def beat_run(due):
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from meetings.services import reminders_send_due
+    from core import outbox
+    from meetings.services import reminders_hand_over
 
     run_times, claim_times = [], []
     for _ in range(RUNS if due <= 100 else 1):
@@ -162,9 +161,10 @@ def beat_run(due):
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
-            sent = reminders_send_due()
+            queued = reminders_hand_over()
+            sent = outbox.send_due()
             run_times.append((time.perf_counter() - start) * 1000)
-        assert sent == due == len(mail.outbox), (sent, due, len(mail.outbox))
+        assert queued == sent == due == len(mail.outbox), (queued, sent, due, len(mail.outbox))
     return statistics.median(claim_times), statistics.median(run_times), len(queries)
 
 
@@ -185,7 +185,8 @@ def main():
         call_command("migrate", verbosity=0)
 
         from accounts.models import User
-        from meetings.services import reminders_send_due
+        from core import outbox
+        from meetings.services import reminders_hand_over
         from municipalities.models import Membership, Role
         from municipalities.tests.factories import MunicipalityGroupFactory
 
@@ -228,7 +229,8 @@ def main():
                 if due == 100:
                     make_due(100)
                     plans[size] = claim_plan()
-                    reminders_send_due()
+                    reminders_hand_over()
+                    outbox.send_due()
 
         print()
         print("| meetings | reminders | pending (index size) | due | claim query ms | same without index ms |", end="")
@@ -241,7 +243,7 @@ def main():
                 f" {run_ms:.1f} | {per} | {query_count:,} |".replace(",", " ")
             )
         sql, plan, _ = plans[SIZES[-1]]
-        print(f"\nThe claim query (from outbox.claim), {SIZES[-1]} meetings, 100 due:\n\n{sql}\n")
+        print(f"\nThe claim query (from reminders_hand_over), {SIZES[-1]} meetings, 100 due:\n\n{sql}\n")
         print("\n".join(plan))
     finally:
         connection.close()

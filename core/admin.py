@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import outbox
-from .models import Email
+from .models import Email, ScheduledEmail
 
 
 @admin.register(Email)
@@ -31,3 +31,9 @@ class EmailAdmin(admin.ModelAdmin):
     def send_again(self, request: HttpRequest, queryset: QuerySet[Email]) -> None:
         count = outbox.send_again(queryset)
         self.message_user(request, f"{count} e-poster sendes på nytt om litt.", messages.SUCCESS)
+
+
+@admin.display(description="e-posten", ordering="email__status")
+def email_status(row: ScheduledEmail) -> str:
+    """For the admins of schedule rows (meetings' reminders, surveys' deliveries): how their e-mail fared."""
+    return row.email.get_status_display() if row.email else "–"

@@ -72,7 +72,7 @@ def queue_mail(
     is sent here: a mail server that is down or slow never fails or delays the caller."""
     email = build_mail(to=to, template=template, context=context, user=user, attachments=attachments)
     email.save()
-    send_soon("core.send_outbox")
+    send_soon("core.send_outbox")  # core.tasks.send_outbox
     return email
 
 

@@ -23,15 +23,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from .background import send_soon
 from .models import Email, ScheduledEmail
 
 logger = logging.getLogger(__name__)
 
 Status = Email.Status
+# The task that sends the outbox (core.tasks), queued by name so that this module needs no Celery import.
+SEND_TASK = "core.send_outbox"
 STUCK_MESSAGE = "Sendingen ble avbrutt underveis; det er uvisst om e-posten kom fram. Send den på nytt om den mangler."
 
 
@@ -125,23 +128,26 @@ def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
     many went out. Any number of workers may run it at once."""
     now = now or timezone.now()
     recover_stuck(now=now)
+    # One backend for the run; it opens a connection per message, so a failure never leaves it half-open.
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
-    sent = tried = 0
-    try:
-        while limit is None or tried < limit:
+    sent = tried = failures = 0
+    while limit is None or tried < limit:
+        try:
             claimed = _claim(now)
             if claimed is None:
                 break
             tried += 1
-            try:
-                sent += _send_claimed(*claimed, connection, now)
-            except Exception:
-                # The database failed around a send (a dropped connection): this row is left "sending" and
-                # is reported by recover_stuck. A fresh connection carries on with the rest.
-                logger.exception("E-mail %s: its outcome could not be recorded.", claimed[0])
-                close_old_connections()
-    finally:
-        connection.close()
+            sent += _send_claimed(*claimed, connection, now)
+            failures = 0
+        except DatabaseError:
+            # The database connection dropped. A row whose e-mail had been handed over is left "sending" and is
+            # reported by recover_stuck; a fresh connection carries on with the rest, unless the database stays
+            # away, when the next run tries again.
+            failures += 1
+            logger.exception("The outbox lost its database connection (%s in a row).", failures)
+            close_old_connections()
+            if failures >= 3:
+                raise
     return sent
 
 
@@ -191,6 +197,8 @@ def hand_over(queryset: QuerySet, *, load, build, now: datetime | None = None, b
                 row.status, row.email = ScheduledEmail.Status.QUEUED, email
             model.objects.bulk_update([row for row, _ in emails] + skipped, ["status", "email", "reason"])
             queued += len(emails)
+            if emails:
+                send_soon(SEND_TASK)
 
 
 def cancel_pending(queryset: QuerySet[Email]) -> int:

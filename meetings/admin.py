@@ -1,8 +1,10 @@
 """Meetings in the admin are for looking things up. Changes go through the portal's pages, whose
 services keep the reminders in step (a time changed here would leave them at the old time)."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
+
+from core.admin import email_status
 
 from .models import Meeting, MeetingNote, Reminder, Task
 
@@ -46,22 +48,14 @@ class MeetingNoteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    """Failed reminders are the programme leader's to look at: filter on «Feilet», then send again."""
+class ReminderAdmin(ReadOnlyAdmin):
+    """The schedule of meeting e-mails. Whether an e-mail went out, and sending a failed one again, is in
+    «E-poster» (core.Email), where every e-mail of the portal is."""
 
-    list_display = ["meeting", "recipient", "kind", "due_at", "status", "attempts", "last_error"]
+    list_display = ["meeting", "recipient", "kind", "due_at", "status", email_status, "reason"]
     list_filter = ["status", "kind"]
-    list_select_related = ["meeting", "recipient"]
+    list_select_related = ["meeting", "recipient", "email"]
     search_fields = ["recipient__email", "meeting__title"]
-    actions = ["send_again"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None):
         return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Reminder._meta.fields]
-
-    @admin.action(description="Send valgte påminnelser som feilet på nytt", permissions=["change"])
-    def send_again(self, request, queryset):
-        count = queryset.filter(status=Reminder.Status.FAILED).update(status=Reminder.Status.PENDING, attempts=0)
-        self.message_user(request, f"{count} påminnelser sendes på nytt ved neste kjøring.", messages.SUCCESS)

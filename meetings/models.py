@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import ScheduledEmail
 from municipalities.models import Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
 
@@ -243,9 +244,10 @@ class Task(models.Model):
         return self.get_responsible_role_display()
 
 
-class Reminder(models.Model):
-    """One e-mail to one person about one meeting, sent when `due_at` has passed. The rows are the
-    schedule: a beat task claims due rows and sends each once (see services.reminders_send_due)."""
+class Reminder(ScheduledEmail):
+    """One e-mail to one person about one meeting, due at `due_at`. The rows are the schedule: when a row
+    falls due, its e-mail is rendered and put in the outbox once (services.reminders_hand_over), which
+    sends it, retries it and records whether it went (core.outbox)."""
 
     class Kind(models.TextChoices):
         BEFORE_MEETING = "before_meeting", "Påminnelse før møtet"
@@ -253,14 +255,6 @@ class Reminder(models.Model):
         CHANGED = "changed", "Møtet er endret"
         CANCELLED = "cancelled", "Møtet er avlyst"
         NOTE_PUBLISHED = "note_published", "Referat publisert"
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Venter"
-        SENDING = "sending", "Sendes"
-        SENT = "sent", "Sendt"
-        SKIPPED = "skipped", "Ikke sendt (ikke lenger aktuell)"
-        CANCELLED = "cancelled", "Avbrutt"
-        FAILED = "failed", "Feilet"
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reminders", verbose_name="møte")
     recipient = models.ForeignKey(
@@ -271,12 +265,6 @@ class Reminder(models.Model):
     offset = models.DurationField("tid før/etter møtet", default=timedelta(0))
     # For notices: the meeting's SEQUENCE they announce, so a second change is a new notice.
     sequence = models.PositiveIntegerField(default=0)
-    due_at = models.DateTimeField("sendes")
-    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField("forsøk", default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField("sendt", null=True, blank=True)
-    last_error = models.TextField("siste feil", blank=True)
 
     class Meta:
         verbose_name = "påminnelse"
@@ -288,9 +276,8 @@ class Reminder(models.Model):
             )
         ]
         indexes = [
-            # The beat task's query: due pending rows. A partial index stays as small as the queue.
+            # The hand-over's query: due pending rows. A partial index stays as small as the queue.
             models.Index(fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"),
-            models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="reminder_sending_claimed"),
         ]
 
     def __str__(self):

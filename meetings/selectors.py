@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.access import AccessRefused
 from municipalities.models import Membership
 
-from .models import Meeting, MeetingNote, Reminder, Task
+from .models import Meeting, MeetingNote, Task
 
 RECOMMENDED_ORDER = ["Veiledningsmøte", "Kommunegruppemøte", "Personalmøte", "Kommunegruppemøte"]
 
@@ -156,7 +156,3 @@ def meetings_for_user(user):
     if user.is_programme_leader:
         query |= Q(group=None)
     return Meeting.objects.filter(query, starts_at__isnull=False).order_by("starts_at")
-
-
-def failed_reminders():
-    return Reminder.objects.filter(status=Reminder.Status.FAILED).select_related("meeting", "recipient")

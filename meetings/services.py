@@ -1,9 +1,10 @@
 """Writes for meetings, notes, tasks and reminders.
 
-Every e-mail about a meeting is a `Reminder` row with a due time, sent by `reminders_send_due`: the
-reminders before a meeting, the adviser's reminder of a missing note, and the notices that a meeting
-was changed or cancelled or that its note was published. Notices are due at once, and the scan is
-queued when the transaction commits so that they go out within seconds."""
+Every e-mail about a meeting is a `Reminder` row with a due time: the reminders before a meeting, the
+adviser's reminder of a missing note, and the notices that a meeting was changed or cancelled or that
+its note was published. When a row falls due, `reminders_hand_over` renders its e-mail into the outbox
+(core.outbox), which sends it. Notices are due at once, and the hand-over is queued when the
+transaction commits so that they go out within seconds."""
 
 import hashlib
 import secrets
@@ -17,11 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import audit_log
+from core import outbox
+from core.background import send_soon
+from core.mail import build_mail, site_url
+from core.models import Email
 from municipalities.models import Membership, Role
 from portfolios.models import PlanItem
-from veiledning import outbox
-from veiledning.background import send_soon
-from veiledning.mail import send_templated_mail
 
 from . import ics
 from .models import CalendarFeed, Meeting, MeetingNote, Reminder, Task
@@ -161,6 +163,7 @@ def meeting_cancel(*, meeting, reason, user, request=None):
     meeting.sequence += 1
     meeting.save(update_fields=["status", "cancelled_reason", "sequence"])
     meeting.reminders.filter(status=Reminder.Status.PENDING).update(status=Reminder.Status.CANCELLED)
+    _emails_stop(meeting, [Reminder.Kind.BEFORE_MEETING, Reminder.Kind.CHANGED, Reminder.Kind.NOTE_MISSING])
     if was_confirmed and meeting.ends_at > timezone.now():
         _notices_add(meeting, Reminder.Kind.CANCELLED)
     audit_log(action="meeting.cancelled", actor=user, obj=meeting, request=request, payload={"reason": reason})
@@ -206,6 +209,7 @@ def note_publish(*, note, user, request=None):
     meeting.reminders.filter(kind=Reminder.Kind.NOTE_MISSING, status=Reminder.Status.PENDING).update(
         status=Reminder.Status.CANCELLED
     )
+    _emails_stop(meeting, [Reminder.Kind.NOTE_MISSING])
     _notices_add(meeting, Reminder.Kind.NOTE_PUBLISHED)
     audit_log(action="meeting_note.published", actor=user, obj=meeting, request=request)
 
@@ -309,7 +313,15 @@ def _reminders_move(meeting):
             reminder.sequence = meeting.sequence
             if reminder.due_at <= now:
                 reminder.status = Reminder.Status.SKIPPED
-        reminder.save(update_fields=["due_at", "status", "sequence"])
+                reminder.reason = "Møtet ble flyttet, og tidspunktet for påminnelsen var passert."
+        reminder.save(update_fields=["due_at", "status", "sequence", "reason"])
+    # E-mails already in the outbox but not yet sent (waiting for a retry) would carry the old time.
+    _emails_stop(meeting, [Reminder.Kind.BEFORE_MEETING, Reminder.Kind.CHANGED])
+
+
+def _emails_stop(meeting, kinds):
+    """Stops the unsent e-mails of `meeting`'s reminders of `kinds`: what they say is no longer true."""
+    outbox.cancel_pending(Email.objects.filter(pk__in=meeting.reminders.filter(kind__in=kinds).values("email")))
 
 
 def _notices_add(meeting, kind):
@@ -325,14 +337,13 @@ def _notices_add(meeting, kind):
         ],
         ignore_conflicts=True,
     )
-    from .tasks import send_due_reminders  # tasks imports this module
-
-    send_soon(send_due_reminders)
+    send_soon("meetings.tasks.send_due_reminders")
 
 
-def reminders_send_due(*, now=None):
-    """Send every reminder that is due, each at most once (veiledning.outbox). Returns the number sent."""
-    return outbox.send_due(Reminder, load=_load_claimed, deliver=_deliver, now=now)
+def reminders_hand_over(*, now=None):
+    """Puts the e-mail of every due reminder in the outbox, each once (core.outbox.hand_over), or records
+    why it is no longer worth sending. Returns how many e-mails were queued."""
+    return outbox.hand_over(Reminder.objects.all(), load=_load_claimed, build=_build, now=now)
 
 
 def _load_claimed(reminders):
@@ -378,8 +389,8 @@ def _skip_reason(reminder):
     return ""
 
 
-def _deliver(reminder):
-    """Sends the reminder's e-mail; or returns why not (veiledning.outbox skips it then)."""
+def _build(reminder):
+    """The reminder's e-mail, unsaved; or why it is no longer worth sending (core.outbox.hand_over)."""
     if reason := _skip_reason(reminder):
         return reason
     meeting = reminder.meeting
@@ -388,19 +399,19 @@ def _deliver(reminder):
         "reminder": reminder,
         "recipient": reminder.recipient,
         "days": reminder.offset.days,
-        "url": f"{settings.SITE_URL}{meeting.get_absolute_url()}",
-        "note_url": f"{settings.SITE_URL}{reverse('meetings:note_edit', kwargs={'pk': meeting.pk})}",
+        "url": site_url(meeting.get_absolute_url()),
+        "note_url": site_url(reverse("meetings:note_edit", kwargs={"pk": meeting.pk})),
     }
     attachments = ()
     if reminder.kind != Reminder.Kind.NOTE_MISSING and meeting.starts_at:
         attachments = [("mote.ics", ics.calendar_bytes([meeting]), "text/calendar")]
-    send_templated_mail(
-        to=[reminder.recipient.email],
+    return build_mail(
+        to=reminder.recipient.email,
+        user=reminder.recipient,
         template=f"meetings/email/{reminder.kind}",
         context=context,
         attachments=attachments,
     )
-    return ""
 
 
 # Calendar feed

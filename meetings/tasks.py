@@ -1,13 +1,13 @@
 from celery import shared_task
 
-from .services import reminders_send_due, reminders_top_up
+from .services import reminders_hand_over, reminders_top_up
 
 
 @shared_task
 def send_due_reminders():
-    """Started by beat every two minutes, and right after a notice is created. Runs in any number of
-    workers at once: each claims its own rows (see services.reminders_send_due)."""
-    return reminders_send_due()
+    """Started by beat every two minutes, and right after a notice is created: puts due reminders' e-mails
+    in the outbox, which sends them. Runs in any number of workers at once: each claims its own rows."""
+    return reminders_hand_over()
 
 
 @shared_task

@@ -4,9 +4,9 @@ from django.contrib.admin import helpers
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin import email_status
 from municipalities.models import Role
 
 from .forms import CopySurveyForm
@@ -153,15 +153,16 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["invitation", "mailing", "status", "attempts", "sent_at", "last_error"]
-    list_filter = ["status", "mailing__kind"]
-    list_select_related = ["invitation__user", "invitation__survey", "mailing"]
-    readonly_fields = ["mailing", "invitation", "attempts", "claimed_at", "sent_at", "last_error"]
-    actions = ["send_again"]
+    """The survey e-mails of each round. Whether an e-mail went out, and sending a failed one again, is in
+    «E-poster» (core.Email), where every e-mail of the portal is."""
 
-    @admin.action(description="Send valgte e-poster som feilet på nytt", permissions=["change"])
-    def send_again(self, request, queryset):
-        count = queryset.filter(status=Delivery.Status.FAILED).update(
-            status=Delivery.Status.PENDING, attempts=0, due_at=timezone.now()
-        )
-        self.message_user(request, f"{count} e-poster sendes på nytt ved neste kjøring.", messages.SUCCESS)
+    list_display = ["invitation", "mailing", "status", email_status, "reason"]
+    list_filter = ["status", "mailing__kind"]
+    list_select_related = ["invitation__user", "invitation__survey", "mailing", "email"]
+    readonly_fields = ["mailing", "invitation", "status", "due_at", "email", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import ScheduledEmail
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
 from portfolios.models import Portfolio
 
@@ -335,29 +336,16 @@ class Mailing(models.Model):
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y}"
 
 
-class Delivery(models.Model):
+class Delivery(ScheduledEmail):
     """One e-mail of a mailing to one invitation; the unique constraint means a round reaches each person
-    at most once, and the status is claimed like meetings' reminders so a retry never sends twice."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Venter"
-        SENDING = "sending", "Sendes"
-        SENT = "sent", "Sendt"
-        # Why is in `last_error`: has answered, the survey had closed, or the person was deactivated.
-        SKIPPED = "skipped", "Ikke sendt"
-        FAILED = "failed", "Feilet"
+    at most once. Due at once; the hand-over (services.deliveries_hand_over) renders it into the outbox
+    once, or records why not (has answered, the survey had closed, the person was deactivated)."""
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries", verbose_name="utsending")
     invitation = models.ForeignKey(
         Invitation, on_delete=models.CASCADE, related_name="deliveries", verbose_name="invitasjon"
     )
-    status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PENDING)
-    # Due at once; a failed send waits before the next attempt.
     due_at = models.DateTimeField("sendes", default=timezone.now)
-    attempts = models.PositiveSmallIntegerField("forsøk", default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField("sendt", null=True, blank=True)
-    last_error = models.TextField("siste feil eller grunn", blank=True)
 
     class Meta:
         verbose_name = "e-post om spørreundersøkelse"

@@ -5,15 +5,15 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_log
+from core import outbox
+from core.background import send_soon
+from core.mail import build_mail, site_url
+from core.models import Email
 from municipalities.models import Membership
-from veiledning import outbox
-from veiledning.background import send_soon
-from veiledning.mail import send_templated_mail
 
 from .models import (
     Answer,
@@ -196,19 +196,18 @@ def reminder_round_start(*, survey, user=None, request=None):
 
 
 def _queue_send():
-    from .tasks import send_survey_mail  # tasks imports this module
-
-    send_soon(send_survey_mail)
+    send_soon("surveys.tasks.send_survey_mail")
 
 
-def deliveries_send_due(*, now=None):
-    """Send every queued survey e-mail, each at most once (veiledning.outbox). Returns the number sent."""
-    return outbox.send_due(Delivery, load=_load_claimed, deliver=_deliver, now=now)
+def deliveries_hand_over(*, now=None):
+    """Puts the e-mail of every queued survey delivery in the outbox, each once (core.outbox.hand_over), or
+    records why it is no longer worth sending. Returns how many e-mails were queued."""
+    return outbox.hand_over(Delivery.objects.all(), load=_load_claimed, build=_build, now=now)
 
 
 def _load_claimed(deliveries):
     return deliveries.select_related(
-        "mailing", "invitation__user", "invitation__survey__portfolio", "invitation__response"
+        "mailing", "invitation__user", "invitation__survey__portfolio__programme", "invitation__response"
     )
 
 
@@ -223,25 +222,25 @@ def _skip_reason(delivery, response):
     return ""
 
 
-def _deliver(delivery):
-    """Sends the delivery's e-mail; or returns why not (veiledning.outbox skips it then)."""
+def _build(delivery):
+    """The delivery's e-mail, unsaved; or why it is no longer worth sending (core.outbox.hand_over)."""
     invitation = delivery.invitation
     response = getattr(invitation, "response", None)
     if reason := _skip_reason(delivery, response):
         return reason
-    send_templated_mail(
-        to=[invitation.user.email],
+    return build_mail(
+        to=invitation.user.email,
+        user=invitation.user,
         template=f"surveys/email/{delivery.mailing.kind}",
         context={
             "survey": invitation.survey,
             "recipient": invitation.user,
-            "url": f"{settings.SITE_URL}{invitation.get_answer_url()}",
+            "url": site_url(invitation.get_answer_url()),
             "started": response is not None,
             # An invitation may go out before the survey opens; the e-mail then says when it does.
             "now": timezone.now(),
         },
     )
-    return ""
 
 
 # Answering
@@ -327,6 +326,9 @@ def response_submit(*, response, request=None):
         raise SurveyError("Noen obligatoriske spørsmål er ikke besvart.")
     response.submitted_at = timezone.now()
     response.save(update_fields=["submitted_at", "updated_at"])
+    # A reminder still waiting in the outbox (a retry) would ask someone who has just answered.
+    reminders = Delivery.objects.filter(invitation=response.invitation_id, mailing__kind=Mailing.Kind.REMINDER)
+    outbox.cancel_pending(Email.objects.filter(pk__in=reminders.values("email")))
     # No actor: the respondent answers without logging in, and an anonymous survey must not log who it was.
     audit_log(action="survey.response_submitted", obj=response.survey, request=None)
     return response

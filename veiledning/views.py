@@ -6,8 +6,9 @@ from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused, require_programme_leader
 from contracts.selectors import contracts_of_group
+from core import outbox
 from development_plans.selectors import group_plan_summary
-from meetings.selectors import failed_reminders, meeting_plan, with_meeting_overview
+from meetings.selectors import meeting_plan, with_meeting_overview
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import get_group_for_user, groups_of_member, members_in_role_order
 from portfolios.models import Portfolio
@@ -49,7 +50,7 @@ def portfolio_list(request):
     return render(
         request,
         "veiledning/portfolio_list.html",
-        {"portfolios": portfolios, "failed_reminders": failed_reminders().count()},
+        {"portfolios": portfolios, "failed_emails": outbox.failed().count()},
     )
 
 

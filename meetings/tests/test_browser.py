@@ -8,8 +8,9 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, AdviserFactory, UserFactory
+from core.testing.mail import deliver_outbox
 from meetings.models import Meeting, Task
-from meetings.services import reminders_send_due
+from meetings.services import reminders_hand_over
 from meetings.tests.factories import MeetingFactory, in_days
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
@@ -64,8 +65,8 @@ def test_adviser_confirms_and_writes_the_note_the_group_ticks_a_task_an_outsider
     assert sorted(task.text for task in Task.objects.all()) == ["Lage møteplan for personalet", "Samle inn elevtall"]
     # Without Redis (as here) the notice waits for the next send_due_reminders run, which cron would start.
     assert mail.outbox == []
-    reminders_send_due()
-    assert [m.to for m in mail.outbox] == [[leader.email]]
+    reminders_hand_over()
+    assert [m.to for m in deliver_outbox()] == [[leader.email]]
 
     member_page = make_page(viewport=PHONE_VIEWPORT)
     login(member_page, live_server, leader.email, PASSWORD)

@@ -4,14 +4,14 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.testing.mail import deliver_outbox
 from meetings.models import Meeting, MeetingNote, Reminder, Task
-from meetings.services import calendar_feed_renew, reminders_send_due
+from meetings.services import calendar_feed_renew, reminders_hand_over
 from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
@@ -165,8 +165,8 @@ def test_the_adviser_writes_a_draft_then_publishes_and_the_group_ticks_a_task(cl
     meeting.refresh_from_db()
     assert (note.status, meeting.status) == ("published", "held")
     assert note.tasks.count() == 2
-    reminders_send_due()
-    assert sorted(m.to[0] for m in mail.outbox) == ["laerer@example.org", "leder@example.org"]
+    reminders_hand_over()
+    assert sorted(m.to[0] for m in deliver_outbox()) == ["laerer@example.org", "leder@example.org"]
 
     client.force_login(leader)
     client.post(reverse("meetings:task_toggle", kwargs={"pk": tasks[1].pk}), {"done": "1"})

@@ -9,20 +9,21 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.tests.factories import ProgrammeLeaderFactory
+from core.models import Email
+from core.testing.mail import deliver_outbox
 from meetings.ics import calendar_bytes
 from meetings.models import Meeting, Reminder
 from meetings.services import (
     meeting_cancel,
     meeting_schedule,
     note_save,
+    reminders_hand_over,
     reminders_schedule,
-    reminders_send_due,
     reminders_top_up,
 )
 from meetings.tests.factories import MeetingFactory, in_days
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory
-from veiledning.outbox import STUCK_AFTER
 
 pytestmark = pytest.mark.django_db
 
@@ -90,9 +91,9 @@ def test_reminders_already_past_are_not_created():
 
 def test_a_due_reminder_is_sent_once_in_norwegian_with_the_calendar_entry(meeting):
     Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).update(due_at=timezone.now())
-    assert reminders_send_due() == 3
-    assert reminders_send_due() == 0
-    assert len(mail.outbox) == 3
+    assert reminders_hand_over() == 3
+    assert reminders_hand_over() == 0
+    assert len(deliver_outbox()) == 3
     message = next(m for m in mail.outbox if m.to == ["leder@example.org"])
     assert message.subject.startswith("Påminnelse: Veiledningsmøte 2 ")
     assert "Om 7 dager er det veiledningsmøte 2" in message.body
@@ -100,7 +101,7 @@ def test_a_due_reminder_is_sent_once_in_norwegian_with_the_calendar_entry(meetin
     assert str(event["uid"]) == f"{meeting.uid}@veiledning.kulturskoleradet.no"
     assert event["sequence"] == 0
     assert event.decoded("dtstart") == meeting.starts_at
-    assert set(Reminder.objects.filter(status="sent").values_list("recipient__email", flat=True)) == {
+    assert set(Reminder.objects.filter(email__status="sent").values_list("recipient__email", flat=True)) == {
         "leder@example.org",
         "eier@example.org",
         meeting.group.adviser.email,
@@ -109,18 +110,18 @@ def test_a_due_reminder_is_sent_once_in_norwegian_with_the_calendar_entry(meetin
 
 def test_moving_a_meeting_moves_its_unsent_reminders_and_tells_everyone_with_a_higher_sequence(meeting):
     sent = Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).first()
-    Reminder.objects.filter(pk=sent.pk).update(status=Reminder.Status.SENT)
+    Reminder.objects.filter(pk=sent.pk).update(status=Reminder.Status.QUEUED)
     new_start = in_days(20)
     _move(meeting, new_start)
     meeting.refresh_from_db()
     assert meeting.sequence == 1
     pending = meeting.reminders.filter(kind="before_meeting", status="pending")
     assert all(r.due_at == new_start - r.offset for r in pending)
-    assert Reminder.objects.get(pk=sent.pk).status == Reminder.Status.SENT
+    assert Reminder.objects.get(pk=sent.pk).status == Reminder.Status.QUEUED
     assert meeting.reminders.get(kind="note_missing").due_at == meeting.ends_at + timedelta(days=3)
 
-    reminders_send_due()
-    changed = [m for m in mail.outbox if m.subject.startswith("Endret:")]
+    reminders_hand_over()
+    changed = [m for m in deliver_outbox() if m.subject.startswith("Endret:")]
     assert len(changed) == 3
     event = _ics(changed[0])
     assert event["sequence"] == 1
@@ -130,8 +131,8 @@ def test_moving_a_meeting_moves_its_unsent_reminders_and_tells_everyone_with_a_h
 def test_cancelling_stops_the_reminders_and_sends_a_cancellation(meeting):
     meeting_cancel(meeting=meeting, reason="Sykdom", user=meeting.group.adviser)
     assert not meeting.reminders.filter(kind__in=["before_meeting", "note_missing"], status="pending").exists()
-    reminders_send_due()
-    assert len(mail.outbox) == 3
+    reminders_hand_over()
+    assert len(deliver_outbox()) == 3
     assert all(m.subject.startswith("Avlyst: Veiledningsmøte 2") for m in mail.outbox)
     assert "Grunn: Sykdom" in mail.outbox[0].body
     event = _ics(mail.outbox[0])
@@ -141,14 +142,15 @@ def test_cancelling_stops_the_reminders_and_sends_a_cancellation(meeting):
 def test_a_reminder_of_a_meeting_cancelled_after_it_was_claimed_is_skipped(meeting):
     Reminder.objects.filter(meeting=meeting).update(due_at=timezone.now())
     Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.CANCELLED)
-    assert reminders_send_due() == 0
+    assert reminders_hand_over() == 0
     assert not Reminder.objects.filter(status="pending").exists()
+    assert not Email.objects.exists()
 
 
 def test_the_missing_note_reminder_goes_to_the_adviser_unless_the_note_is_published(meeting):
     Reminder.objects.filter(meeting=meeting, kind="note_missing").update(due_at=timezone.now())
-    reminders_send_due()
-    assert [m.to for m in mail.outbox] == [[meeting.group.adviser.email]]
+    reminders_hand_over()
+    assert [m.to for m in deliver_outbox()] == [[meeting.group.adviser.email]]
     assert "referatet er ikke publisert" in mail.outbox[0].body
 
 
@@ -163,68 +165,38 @@ def test_publishing_the_note_stops_the_missing_note_reminder_and_mails_the_membe
         publish=True,
     )
     assert meeting.reminders.get(kind="note_missing").status == Reminder.Status.CANCELLED
-    reminders_send_due()
-    assert sorted(m.to[0] for m in mail.outbox) == ["eier@example.org", "leder@example.org"]
+    reminders_hand_over()
+    assert sorted(m.to[0] for m in deliver_outbox()) == ["eier@example.org", "leder@example.org"]
     assert mail.outbox[0].subject.startswith("Referat fra veiledningsmøte 2")
 
 
-class BrokenBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("SMTP-tjeneren svarer ikke")
-
-
-def test_a_failed_send_is_retried_with_back_off_then_recorded_as_failed_and_shown_to_the_leader(
-    meeting, settings, client
-):
-    settings.EMAIL_BACKEND = f"{__name__}.BrokenBackend"
-    settings.REMINDER_MAX_ATTEMPTS = 3
-    reminder = meeting.reminders.get(kind="note_missing")
-    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now())
-    now = timezone.now()
-    reminders_send_due(now=now)
-    reminder.refresh_from_db()
-    assert (reminder.status, reminder.attempts) == ("pending", 1)
-    assert reminder.due_at == now + timedelta(minutes=5)
-    assert "svarer ikke" in reminder.last_error
-    reminders_send_due(now=now + timedelta(minutes=5))
-    reminder.refresh_from_db()
-    assert (reminder.status, reminder.attempts, reminder.due_at) == ("pending", 2, now + timedelta(minutes=15))
-    reminders_send_due(now=now + timedelta(minutes=15))
-    reminder.refresh_from_db()
-    assert (reminder.status, reminder.attempts) == ("failed", 3)
-
-    client.force_login(ProgrammeLeaderFactory())
-    html = client.get("/portefoljer/").content.decode()
-    assert "1 påminnelse om møter kunne ikke sendes." in html
+def test_a_reminder_whose_email_waits_for_a_retry_is_stopped_when_the_meeting_is_cancelled(meeting):
+    Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).update(due_at=timezone.now())
+    reminders_hand_over()
+    # Not sent yet (the mail server may be down): the e-mails wait in the outbox.
+    waiting = Email.objects.filter(template="meetings/email/before_meeting")
+    assert waiting.filter(status="pending").count() == 3
+    meeting_cancel(meeting=meeting, reason="Sykdom", user=meeting.group.adviser)
+    assert set(waiting.values_list("status", flat=True)) == {"cancelled"}
+    reminders_hand_over()
+    assert {m.subject.split(":")[0] for m in deliver_outbox()} == {"Avlyst"}
 
 
-def test_a_row_left_sending_by_a_dead_worker_is_marked_failed_never_sent_again(meeting):
-    reminder = meeting.reminders.get(kind="note_missing")
-    claimed = timezone.now() - STUCK_AFTER - timedelta(minutes=1)
-    Reminder.objects.filter(pk=reminder.pk).update(status="sending", claimed_at=claimed, due_at=claimed)
-    assert reminders_send_due() == 0
-    reminder.refresh_from_db()
-    assert reminder.status == Reminder.Status.FAILED
-    assert mail.outbox == []
-
-
-def test_a_row_being_sent_by_another_worker_right_now_is_left_alone(meeting):
-    reminder = meeting.reminders.get(kind="note_missing")
-    Reminder.objects.filter(pk=reminder.pk).update(status="sending", claimed_at=timezone.now())
-    reminders_send_due()
-    reminder.refresh_from_db()
-    assert reminder.status == Reminder.Status.SENDING
-    assert mail.outbox == []
+def test_a_moved_meeting_stops_the_emails_that_carry_its_old_time(meeting):
+    Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).update(due_at=timezone.now())
+    reminders_hand_over()
+    _move(meeting, in_days(20))
+    assert set(Email.objects.filter(template="meetings/email/before_meeting").values_list("status", flat=True)) == {
+        "cancelled"
+    }
 
 
 def test_the_management_command_sends_the_same_reminders(meeting, capsys):
     Reminder.objects.filter(meeting=meeting, offset=timedelta(days=1)).update(due_at=timezone.now())
     call_command("send_due_reminders")
-    assert "Sendte 3 e-poster om møter, 0 om spørreundersøkelser og 0 påminnelser om kontrakter." in (
-        capsys.readouterr().out
+    assert (
+        "La 3 e-poster om møter, 0 om spørreundersøkelser og 0 påminnelser om kontrakter i utboksen, "
+        "og sendte 3 e-poster." in capsys.readouterr().out
     )
     assert len(mail.outbox) == 3
     assert all("I morgen er det" in m.body for m in mail.outbox)
@@ -243,21 +215,14 @@ def test_the_calendar_entry_is_in_utc_with_a_stable_uid_and_the_meeting_link(mee
     assert "SEQUENCE:1" in second
 
 
-def test_the_programme_leader_sends_failed_reminders_again_from_the_admin(meeting, client):
-    failed = meeting.reminders.get(kind="note_missing")
-    Reminder.objects.filter(pk=failed.pk).update(status="failed", attempts=5, last_error="550")
-    sent = meeting.reminders.filter(kind="before_meeting").first()
-    Reminder.objects.filter(pk=sent.pk).update(status="sent")
+def test_the_admin_shows_each_reminder_with_the_state_of_its_email(meeting, client):
+    Reminder.objects.filter(meeting=meeting, kind="note_missing").update(due_at=timezone.now())
+    reminders_hand_over()
+    Email.objects.update(status="failed", last_error="550")
     client.force_login(ProgrammeLeaderFactory())
-    changelist = client.get("/admin/meetings/reminder/?status__exact=failed").content.decode()
-    assert "550" in changelist
-    client.post(
-        "/admin/meetings/reminder/",
-        {"action": "send_again", "_selected_action": [failed.pk, sent.pk]},
-    )
-    assert Reminder.objects.get(pk=failed.pk).status == Reminder.Status.PENDING
-    assert Reminder.objects.get(pk=failed.pk).attempts == 0
-    assert Reminder.objects.get(pk=sent.pk).status == Reminder.Status.SENT
+    changelist = client.get("/admin/meetings/reminder/?status__exact=queued").content.decode()
+    assert "Lagt i utboksen" in changelist
+    assert "Feilet" in changelist
 
 
 def test_someone_who_joins_after_the_meeting_was_confirmed_gets_the_reminders_still_ahead(meeting):
@@ -276,18 +241,17 @@ def test_sending_due_reminders_costs_one_query_per_reminder_plus_a_fixed_few(mee
     meeting.group.name = ""
     meeting.group.save(update_fields=["name"])
     Reminder.objects.filter(meeting=meeting, kind="before_meeting").update(due_at=timezone.now())
-    # recover stuck rows; the claim (savepoint, select for update, update, release); the claimed rows with
-    # their meetings; the groups' municipalities; the meeting's participants now; one update per reminder;
-    # the empty second claim (savepoint, select, release). The savepoints are the test's transaction; in
-    # production BEGIN/COMMIT.
-    with django_assert_num_queries(11 + 6):
-        assert reminders_send_due() == 6
+    # The claim (savepoint, select for update); the claimed rows with their meetings; the groups'
+    # municipalities; the meeting's participants now; the e-mails (one insert); the reminders (one update);
+    # release; the empty second claim (savepoint, select, release). The savepoints are the test's
+    # transaction; in production BEGIN/COMMIT.
+    with django_assert_num_queries(8 + 3):
+        assert reminders_hand_over() == 6
 
 
 def test_a_meeting_moved_after_its_first_reminder_gets_the_reminders_for_its_new_time(meeting):
     Reminder.objects.filter(meeting=meeting, offset=timedelta(days=7)).update(due_at=timezone.now())
-    assert reminders_send_due() == 3
-    mail.outbox.clear()
+    assert reminders_hand_over() == 3
     new_start = in_days(24)
     _move(meeting, new_start)
     meeting.refresh_from_db()
@@ -304,8 +268,8 @@ def test_someone_who_left_the_group_and_a_former_adviser_get_nothing(meeting):
     meeting.group.adviser = MembershipFactory(group=meeting.group, role=Role.LEADER).user  # any other user
     meeting.group.save(update_fields=["adviser"])
     Reminder.objects.filter(meeting=meeting).update(due_at=timezone.now())
-    reminders_send_due()
-    recipients = {m.to[0] for m in mail.outbox}
+    reminders_hand_over()
+    recipients = {m.to[0] for m in deliver_outbox()}
     assert "eier@example.org" not in recipients
     assert old_adviser.email not in recipients
     assert "leder@example.org" in recipients

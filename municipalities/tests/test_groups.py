@@ -1,11 +1,18 @@
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory, UserFactory
+from core import outbox
+from core.models import Email
+from core.testing.mail import deliver_outbox
 from municipalities.forms import MunicipalityGroupAdminForm
 from municipalities.models import County, Membership, Municipality, MunicipalityGroup, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
@@ -134,8 +141,8 @@ def test_the_programme_leader_invites_a_participant_from_the_group_in_the_admin(
     invited = User.objects.get(email="sara@example.org")
     assert not invited.has_usable_password()
     assert Membership.objects.get(user=invited, group=group).role == Role.LEADER
-    assert mail.outbox[0].to == ["sara@example.org"]
-    assert AuditEvent.objects.filter(action="invitation.sent", object_id=str(invited.pk), actor=leader).exists()
+    assert deliver_outbox()[0].to == ["sara@example.org"]
+    assert AuditEvent.objects.filter(action="invitation.queued", object_id=str(invited.pk), actor=leader).exists()
 
     again = client.post(url, {"full_name": "Sárá Hætta", "email": "sara@example.org", "role": "other"})
     assert "Denne personen er allerede med i gruppen." in again.content.decode()
@@ -152,3 +159,31 @@ def test_an_existing_user_is_added_without_a_new_invitation(client, django_captu
         )
     assert Membership.objects.filter(user=existing, group=group).exists()
     assert mail.outbox == []
+
+
+class DownMailServer(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("Tilkobling nektet")
+
+
+def test_with_the_mail_server_down_inviting_succeeds_and_the_invitation_waits_until_it_is_back(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.DownMailServer"
+    client.force_login(ProgrammeLeaderFactory())
+    group = MunicipalityGroupFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:municipalities_municipalitygroup_invite", args=[group.pk]),
+            {"full_name": "Ánne Máret", "email": "anne@example.org", "role": "leader"},
+        )
+    assert response.status_code == 302
+    assert Membership.objects.filter(group=group, user__email="anne@example.org").exists()
+    assert outbox.send_due() == 0
+    waiting = Email.objects.get(to="anne@example.org")
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
+    assert "Tilkobling nektet" in waiting.last_error
+    # The server is back; the retry is due after five minutes.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert outbox.send_due(now=timezone.now() + timedelta(minutes=5)) == 1
+    assert [m.to for m in mail.outbox] == [["anne@example.org"]]

@@ -1,25 +1,28 @@
 from django.core.management.base import BaseCommand
 
 from contracts.services import contract_reminders_send, contracts_put_in_force
-from meetings.services import reminders_send_due, reminders_top_up
-from surveys.services import deliveries_send_due
+from core import outbox
+from meetings.services import reminders_hand_over, reminders_top_up
+from surveys.services import deliveries_hand_over
 
 
 class Command(BaseCommand):
     help = (
-        "Gjør det Celery beat ellers gjør, for oppsett uten Redis: sender påminnelser om møter, e-post om "
-        "spørreundersøkelser og påminnelser om kontrakter som venter på signatur. Kjør den med noen minutters "
-        "mellomrom (cron); hver e-post sendes bare én gang."
+        "Gjør det Celery beat ellers gjør, for oppsett uten Redis: legger påminnelser om møter, e-post om "
+        "spørreundersøkelser og påminnelser om kontrakter i utboksen, og sender det som venter der. Kjør den "
+        "med noen minutters mellomrom (cron); hver e-post sendes bare én gang."
     )
 
     def handle(self, *args, **options):
-        # The same services the beat tasks call (settings.CELERY_BEAT_SCHEDULE), in one run.
+        # The same services the beat tasks call (settings.CELERY_BEAT_SCHEDULE), in one run; the outbox last,
+        # so that it sends what the others queued.
         reminders_top_up()
-        meetings = reminders_send_due()
-        surveys = deliveries_send_due()
+        meetings = reminders_hand_over()
+        surveys = deliveries_hand_over()
         contracts_put_in_force()
         contracts = contract_reminders_send()
+        sent = outbox.send_due()
         self.stdout.write(
-            f"Sendte {meetings} e-poster om møter, {surveys} om spørreundersøkelser "
-            f"og {contracts} påminnelser om kontrakter."
+            f"La {meetings} e-poster om møter, {surveys} om spørreundersøkelser og {contracts} påminnelser om "
+            f"kontrakter i utboksen, og sendte {sent} e-poster."
         )
