@@ -11,7 +11,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --n
 WEASYPRINT_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format worker bench system-deps browser-deps clean
+.PHONY: run test lint format web worker beat lock bench system-deps browser-deps clean
 
 run: $(VENV)/.runtime system-deps .env
 	$(PY) manage.py migrate --no-input
@@ -33,10 +33,32 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# A Celery worker with the beat scheduler built in (one such process at most); needs REDIS_URL or
-# CELERY_BROKER_URL. Beat's schedule file lives in .venv so that it stays out of the repository.
-worker: $(VENV)/.runtime .env
-	$(VENV)/bin/celery -A veiledning worker --beat --schedule=$(VENV)/celerybeat-schedule --loglevel=info
+# The production processes, each started by deploy/run from its line in the Procfile (the one place that
+# defines them; systemd and CI start them the same way). `make web` serves the portal with gunicorn on
+# 127.0.0.1:8000 (GUNICORN_BIND to change it), after collecting the static files WhiteNoise serves.
+web: $(VENV)/.runtime system-deps .env
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	deploy/run web
+
+# A Celery worker; needs REDIS_URL or CELERY_BROKER_URL. For development it runs the beat scheduler built in
+# (WORKER_ARGS=--beat), so that one terminal does it all. In production beat is its own process, exactly one
+# (`make beat`, veiledning-beat.service): run `make worker WORKER_ARGS=` beside it, never two beats.
+WORKER_ARGS ?= --beat
+worker: $(VENV)/.runtime system-deps .env
+	deploy/run worker $(WORKER_ARGS)
+
+beat: $(VENV)/.runtime .env
+	deploy/run beat
+
+# Regenerates the locks from requirements.in and requirements-dev.in: every transitive dependency pinned, with
+# the hashes pip checks when installing. To upgrade one transitive package without touching the others:
+# make lock LOCK_ARGS="--upgrade-package kombu". uv's own version is pinned in requirements-dev.in.
+LOCK_ARGS ?=
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version 3.11 --universal \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+lock: $(VENV)/.dev
+	$(UV_COMPILE) requirements.in -o requirements.txt
+	$(UV_COMPILE) requirements-dev.in -o requirements-dev.txt
 
 # meetings.py needs PostgreSQL (127.0.0.1:5432, or MEETINGS_BENCH_DATABASE_URL); it makes and drops its own database.
 bench: $(VENV)/.dev system-deps .env
@@ -52,12 +74,13 @@ $(PY):
 		&& $(APT_INSTALL) python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The locks carry a hash for every file, and --require-hashes makes pip refuse anything else.
 $(VENV)/.runtime: requirements.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
 .env:

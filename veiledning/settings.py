@@ -2,7 +2,10 @@
 (django-environ); `.env.example` documents each variable. A `.env` file beside manage.py is read
 if present, but real environment variables win over it."""
 
+import hashlib
+import tempfile
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -46,6 +49,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every later line in the log carries the request's id.
+    "core.request_id.RequestIdMiddleware",
+    # Before SecurityMiddleware and CommonMiddleware: /helse/ answers a local probe over plain http with any
+    # Host, which SECURE_SSL_REDIRECT and ALLOWED_HOSTS would otherwise refuse.
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,6 +89,10 @@ TEMPLATES = [
 # SQLite is the embedded default so that `make run` works without a database server;
 # production and CI set DATABASE_URL to PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Each process keeps its database connection for CONN_MAX_AGE seconds instead of connecting for every request
+# (0: connect per request). CONN_HEALTH_CHECKS: a connection the database has dropped is replaced before use.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -211,11 +223,73 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Logs: one line per event on stdout, in the same format for every process (core.logs), which systemd's
+# journal keeps. Celery logs through this configuration too (veiledning/celery.py), so LOG_LEVEL rules there.
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# Error reports by e-mail: ADMINS="Kari Nordmann <kari@example.no>, ops@example.no". These go straight to the
+# mail server through Django's mail_admins, deliberately not through the outbox: a report must still go out when
+# the database is what failed (an unanswering mail server then holds the failed request up to EMAIL_TIMEOUT).
+# Only request errors (500) and failed Celery tasks are mailed.
+ADMINS = [(name, address) for name, address in getaddresses([env("ADMINS", default="")]) if address]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every step of every render at INFO; only its warnings are worth reading.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    # core.logs.LINE_FORMAT: time (UTC, ISO 8601), level, logger, request id, message.
+    "formatters": {"line": {"class": "core.logs.LineFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "line",
+            "filters": ["request_id"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Named so that Django's own default handlers (a second console line in DEBUG, mail for every
+        # django.* error, DisallowedHost included) are replaced; its records reach the root's console.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.request": {"handlers": ["mail_admins"], "level": LOG_LEVEL, "propagate": True},
+        "celery.app.trace": {"handlers": ["mail_admins"], "level": LOG_LEVEL, "propagate": True},
+        # WeasyPrint logs every step of every render at INFO; only its warnings are worth reading.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
+
+# Error reports to Sentry, when SENTRY_DSN is set: exceptions in requests and in Celery tasks and ERROR lines,
+# without the personal data Sentry could add (user, IP address, cookies), and without request bodies and the
+# traceback's local variables, which hold what people typed and the rows being worked on. sentry-sdk is
+# imported only then, so it is optional at run time.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+    )
+
+# Beat's schedule file (when each periodic task last ran) is runtime state and stays out of the checkout: the
+# systemd unit puts it under /var/lib/veiledning; elsewhere it lives in the system's temporary folder, one file
+# per checkout, so that two checkouts on one machine never share (and corrupt) one file.
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    default=str(
+        Path(tempfile.gettempdir())
+        / f"veiledning-celerybeat-schedule-{hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:12]}"
+    ),
+)

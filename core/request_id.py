@@ -1,0 +1,46 @@
+"""One id per request, in every log line the request causes (core.logs) and in the response's X-Request-ID
+header, so that nginx's log, gunicorn's access log and Django's lines about one request can be matched."""
+
+import re
+import uuid
+
+from django.core.signals import request_finished
+
+from core.logs import NO_REQUEST, current_request_id
+
+HEADER = "X-Request-ID"
+# nginx sends its $request_id (32 hex digits); other proxies send UUIDs. Anything else — long, with spaces,
+# quotes or control characters — could forge or break a log line, so it is replaced by an id of our own.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id_from(value):
+    """The proxy's id if it is safe to log, else a new one."""
+    if value and SAFE_REQUEST_ID.fullmatch(value):
+        return value
+    return uuid.uuid4().hex
+
+
+class RequestIdMiddleware:
+    """Placed first, so that every later middleware's and view's log lines carry the id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.headers.get(HEADER))
+        request.request_id = request_id
+        # Not reset when the response leaves the middleware: Django logs a 4xx response after the middleware
+        # chain, and gunicorn writes its access line after that. The id is cleared when the response is
+        # closed (request_finished), the last thing a request does.
+        current_request_id.set(request_id)
+        response = self.get_response(request)
+        response[HEADER] = request_id
+        return response
+
+
+def _clear_request_id(**kwargs):
+    current_request_id.set(NO_REQUEST)
+
+
+request_finished.connect(_clear_request_id, dispatch_uid="core.request_id.clear")
