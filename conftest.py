@@ -7,6 +7,9 @@ from playwright.sync_api import sync_playwright
 from veiledning.testing.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
 from veiledning.testing.permissions import build_world
 
+# An S3-compatible object store (moto's server) for the tests of the private storage.
+pytest_plugins = ["core.tests.s3"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords_and_local_mail(settings):
@@ -16,6 +19,17 @@ def _fast_passwords_and_local_mail(settings):
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Each test keeps private files (contract PDFs) in a folder of its own on the local storage, never in
+    the project's private/ folder nor in an object store that the environment may name."""
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "core.storage.PrivateFileSystemStorage", "OPTIONS": {"location": tmp_path / "private"}},
     }
 
 

@@ -154,6 +154,13 @@ def main():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PRIVATE_STORAGE_ROOT = Path(tempfile.mkdtemp(prefix="veiledning-bench-"))
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "core.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": settings.PRIVATE_STORAGE_ROOT},
+        },
+    }
     runner = DiscoverRunner(verbosity=0)
     old_config = runner.setup_databases()
     try:

@@ -162,8 +162,8 @@ class Contract(models.Model):
 
 
 class ContractDocument(models.Model):
-    """One PDF kept privately under PRIVATE_STORAGE_ROOT, with the SHA-256 of its bytes. The bytes never
-    change; every download re-hashes them against `sha256`."""
+    """One PDF kept privately in the "private" storage (core.storage; `path` is its storage name), with the
+    SHA-256 of its bytes. The bytes never change; every download re-hashes them against `sha256`."""
 
     class Kind(models.TextChoices):
         SIGNING = "signing", "Til signering"

@@ -16,11 +16,11 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from accounts.services import audit_log
+from core import storage
 from municipalities.models import MunicipalityGroup
 from veiledning.mail import send_templated_mail
 from veiledning.pdf import render_pdf
 
-from . import storage
 from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract, ContractDocument, Signature
 from .selectors import contract_terms, pending_signatories, programme_leaders, signing_state, slot_for_user
 from .texts import oslo_date

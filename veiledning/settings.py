@@ -138,6 +138,42 @@ FORMAT_MODULE_PATH = ["veiledning.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files that must never be reachable by URL (signed contracts and the like) go through the storage alias
+# "private" (core.storage). Every web server and worker must reach the same files: one machine can keep
+# them in a local folder; several machines need S3-compatible object storage, chosen by setting a bucket.
+PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private")
+PRIVATE_STORAGE_S3_BUCKET = env("PRIVATE_STORAGE_S3_BUCKET", default="")
+if PRIVATE_STORAGE_S3_BUCKET:
+    _s3_options = {
+        "endpoint_url": env("PRIVATE_STORAGE_S3_ENDPOINT_URL", default=""),
+        "region_name": env("PRIVATE_STORAGE_S3_REGION", default=""),
+        "access_key": env("PRIVATE_STORAGE_S3_ACCESS_KEY_ID", default=""),
+        "secret_key": env("PRIVATE_STORAGE_S3_SECRET_ACCESS_KEY", default=""),
+        "addressing_style": env("PRIVATE_STORAGE_S3_ADDRESSING_STYLE", default=""),
+        "location": env("PRIVATE_STORAGE_S3_PREFIX", default=""),
+    }
+    _private_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            # Unset values are left out, so that boto3 finds them its own way (AWS_* variables, an
+            # instance role, ~/.aws) and AWS itself needs no endpoint.
+            **{name: value for name, value in _s3_options.items() if value},
+            "bucket_name": PRIVATE_STORAGE_S3_BUCKET,
+            # A canned ACL on every object; empty for a bucket with ACLs disabled (AWS's default for new
+            # buckets), which refuses any but its own, and whose bucket policy then keeps it private.
+            "default_acl": env("PRIVATE_STORAGE_S3_ACL", default="private") or None,
+            # Never overwrite: a name already taken gets another (and names are random anyway).
+            "file_overwrite": False,
+            # Should anything ever ask for a URL, it gets one that is signed and expires, never a public one.
+            "querystring_auth": True,
+            "querystring_expire": 60,
+        },
+    }
+else:
+    _private_storage = {
+        "BACKEND": "core.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -145,9 +181,8 @@ STORAGES = {
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
+    "private": _private_storage,
 }
-# Files that must never be reachable by URL (signed contracts and the like) live here.
-PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private")
 
 # Contracts: the largest PDF the programme leader may upload (a contract signed outside the portal), and
 # how many days after sending the municipality's signatories get their one reminder.

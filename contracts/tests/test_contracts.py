@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +19,6 @@ from pypdf import PdfReader, PdfWriter
 
 from accounts.models import AuditEvent
 from accounts.tests.factories import ProgrammeLeaderFactory, UserFactory
-from contracts import storage
 from contracts.models import SLOT_LEADER, SLOT_ORGANISATION, SLOT_OWNER, Contract, ContractDocument, Signature
 from contracts.selectors import fee_parts
 from contracts.services import (
@@ -30,6 +30,7 @@ from contracts.services import (
     contracts_generate,
     contracts_put_in_force,
 )
+from core import storage
 from municipalities.models import MunicipalityGroup, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
@@ -53,6 +54,14 @@ def blank_pdf():
 
 def stored(document):
     return storage.read_verified(document.path, document.sha256)
+
+
+def replace_stored(name, content):
+    """Changes a stored file behind the portal's back, as someone with access to the storage could. The
+    storage never overwrites, so the file is deleted and written again under its name."""
+    private = storage.private_storage()
+    private.delete(name)
+    assert private.save(name, ContentFile(content)) == name
 
 
 def sign(contract, user, place="Bodø", **kwargs):
@@ -191,11 +200,16 @@ def test_the_full_signing_puts_the_contract_in_force_with_the_final_pdf_stored(s
     content = stored(final)
     assert storage.sha256_hex(content) == final.sha256
     assert final.kind == ContractDocument.Kind.SIGNED
-    path = Path(storage.full_path(final.path))
-    # Kept in the private folder, never where static or media files are served from.
+    # On the local storage: kept in the private folder, never where static or media files are served from,
+    # readable by the portal's user alone, and with no URL.
+    private = storage.private_storage()
+    path = Path(private.path(final.path))
     assert path.is_relative_to(Path(settings.PRIVATE_STORAGE_ROOT).resolve())
     assert not path.is_relative_to(Path(settings.STATIC_ROOT).resolve())
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(path.parent.stat().st_mode & 0o777) == oct(0o700)
+    with pytest.raises(ValueError, match="no URL"):
+        private.url(final.path)
 
     reader = PdfReader(io.BytesIO(content))
     # PDF/A: WeasyPrint writes the PDF/A identification into the XMP metadata.
@@ -248,7 +262,7 @@ def test_a_signature_on_another_document_than_the_stored_one_is_refused(parties)
 
 def test_a_tampered_document_to_sign_is_refused_and_logged(parties):
     document = parties["contract"].signing_document
-    storage.full_path(document.path).write_bytes(b"%PDF-1.7 changed")
+    replace_stored(document.path, b"%PDF-1.7 changed")
     with pytest.raises(ValidationError, match="endret etter at det ble lagret"):
         sign(parties["contract"], parties["owner"])
     assert AuditEvent.objects.filter(action="contract.document_tampered").exists()
@@ -368,8 +382,8 @@ def test_the_municipality_downloads_the_stored_pdf_without_a_new_render(client, 
 
 def test_a_tampered_stored_pdf_is_refused_and_logged(client, signed_contract):
     contract = signed_contract["contract"]
-    path = storage.full_path(contract.final_document.path)
-    path.write_bytes(path.read_bytes().replace(b"Guovdageaidnu", b"Guovdageaidnx", 1) + b"\n")
+    content = stored(contract.final_document)
+    replace_stored(contract.final_document.path, content.replace(b"Guovdageaidnu", b"Guovdageaidnx", 1) + b"\n")
     client.force_login(signed_contract["leader"])
 
     response = client.get(reverse("contracts:signed_pdf", args=[contract.pk]))

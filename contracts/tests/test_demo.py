@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import call_command
 
-from contracts import storage
 from contracts.models import Contract, ContractTemplate
+from core import storage
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfWriter
 
-from contracts import storage
 from contracts.models import Contract, ContractDocument
+from core import storage
 from municipalities.models import Membership, Role
 from municipalities.tests.factories import MembershipFactory, municipality
 from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
