@@ -16,8 +16,10 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from accounts.services import audit_log
+from core.background import send_soon
+from core.mail import build_mail, site_url
+from core.models import Email
 from municipalities.models import MunicipalityGroup
-from veiledning.mail import send_templated_mail
 from veiledning.pdf import render_pdf
 
 from . import storage
@@ -44,6 +46,15 @@ TRANSITIONS = {
 PDF_VARIANT = "pdf/a-3b"
 CONTRACT_PDF_TEMPLATE = "contracts/pdf/contract.html"
 
+# The contract e-mails: sent for signing, the one reminder, ready for the countersignature (to the programme
+# leaders), and signed by all.
+MAIL_TEMPLATES = {
+    "sent": "contracts/email/sent",
+    "reminder": "contracts/email/reminder",
+    "countersign": "contracts/email/countersign",
+    "completed": "contracts/email/completed",
+}
+
 # Only these groups get contracts: an applicant is not admitted yet, and a group that ended early needs none.
 CONTRACT_GROUP_STATUSES = [MunicipalityGroup.Status.ADMITTED, MunicipalityGroup.Status.ACTIVE]
 
@@ -68,12 +79,34 @@ def _locked(contract):
 
 
 def _queue_mail(contract, users, kind):
-    # Imported here: the tasks call the services, so a module-level import would be circular.
-    from .tasks import contract_mail_send_task
-
-    for user in users:
-        transaction.on_commit(
-            lambda user_id=user.pk: contract_mail_send_task.delay(contract.pk, user_id, kind), robust=True
+    """Puts the contract e-mail `kind` (see MAIL_TEMPLATES) to each of `users` in the outbox, in the caller's
+    transaction, so that an e-mail exists exactly when what it tells has been committed; `core.outbox`
+    sends each once. The audit log says it was queued: whether it went out, the outbox shows."""
+    emails = [
+        build_mail(
+            to=user.email,
+            user=user,
+            template=MAIL_TEMPLATES[kind],
+            context={
+                "contract": contract,
+                "user": user,
+                "link": site_url(contract.get_absolute_url()),
+                "portfolio": contract.group.portfolio,
+                "days_ago": settings.CONTRACT_REMINDER_AFTER_DAYS,
+            },
+        )
+        for user in users
+        if user.email
+    ]
+    if not emails:
+        return
+    Email.objects.bulk_create(emails)
+    send_soon("core.send_outbox")
+    for email in emails:
+        audit_log(
+            action="contract.mail_queued",
+            obj=contract,
+            payload={"kind": kind, "to": email.to, "email_id": email.pk},
         )
 
 
@@ -423,7 +456,8 @@ def contract_reminders_send(*, now=None, batch=200):
 
     Each due contract is claimed by clearing its due time inside a transaction that holds its row with
     SKIP LOCKED: a second worker running at once skips it, and a re-run finds nothing due, so no contract
-    is ever reminded twice. The e-mails are queued when the claim commits. Returns how many were claimed.
+    is ever reminded twice. The e-mails go in the outbox in the claim's own transaction. Returns how many
+    were claimed.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -439,28 +473,3 @@ def contract_reminders_send(*, now=None, batch=200):
             contract.save(update_fields=["reminder_due_at", "reminded_at"])
             _queue_mail(contract, pending_signatories(contract), "reminder")
     return len(due)
-
-
-MAIL_TEMPLATES = {
-    "sent": "contracts/email/sent",
-    "reminder": "contracts/email/reminder",
-    "countersign": "contracts/email/countersign",
-    "completed": "contracts/email/completed",
-}
-
-
-def contract_mail_send(*, contract, user, kind):
-    """Sends `user` the contract e-mail `kind` (see MAIL_TEMPLATES), with a link to the contract's page."""
-    link = settings.SITE_URL.rstrip("/") + contract.get_absolute_url()
-    send_templated_mail(
-        to=[user.email],
-        template=MAIL_TEMPLATES[kind],
-        context={
-            "contract": contract,
-            "user": user,
-            "link": link,
-            "portfolio": contract.group.portfolio,
-            "days_ago": settings.CONTRACT_REMINDER_AFTER_DAYS,
-        },
-    )
-    audit_log(action=f"contract.mail.{kind}", obj=contract, payload={"to": user.email})

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from contracts.services import contract_reminders_send, contracts_put_in_force
+from core import outbox
 from meetings.services import reminders_send_due, reminders_top_up
 from surveys.services import deliveries_send_due
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         surveys = deliveries_send_due()
         contracts_put_in_force()
         contracts = contract_reminders_send()
+        # Last, so that the e-mails queued above (contracts' are outbox rows) go out in this same run.
+        outbox.send_due()
         self.stdout.write(
             f"Sendte {meetings} e-poster om møter, {surveys} om spørreundersøkelser "
             f"og {contracts} påminnelser om kontrakter."
