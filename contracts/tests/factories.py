@@ -1,6 +1,9 @@
 import factory
+from django.core import mail
 
 from contracts.models import Contract, ContractTemplate
+from contracts.services import contract_sign
+from core import outbox
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FremtidensProgrammeFactory, ProgrammeFactory
@@ -69,3 +72,24 @@ def signatories(group, number="1804"):
     owner = MembershipFactory(group=group, role=Role.OWNER_ADMINISTRATIVE, municipality=place).user
     leader = MembershipFactory(group=group, role=Role.LEADER, municipality=place).user
     return owner, leader
+
+
+def sign(contract, user, place="Bodø", **kwargs):
+    """`user` signs `contract` as the signing page would, on the document stored for signing."""
+    contract.refresh_from_db()
+    return contract_sign(
+        contract=contract,
+        user=user,
+        full_name=user.full_name,
+        place=place,
+        document_sha256=kwargs.pop("document_sha256", contract.signing_document.sha256),
+        ip="10.1.2.3",
+        user_agent="pytest-browser/1.0",
+        **kwargs,
+    )
+
+
+def delivered():
+    """The e-mails that leave when the outbox is sent (as the worker or cron does), in the order sent."""
+    outbox.send_due()
+    return list(mail.outbox)

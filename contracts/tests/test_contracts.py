@@ -17,26 +17,32 @@ from django.utils import timezone
 from pypdf import PdfReader, PdfWriter
 
 from accounts.models import AuditEvent
-from accounts.tests.factories import ProgrammeLeaderFactory, UserFactory
+from accounts.tests.factories import ProgrammeLeaderFactory
 from contracts import storage
 from contracts.models import SLOT_LEADER, SLOT_ORGANISATION, SLOT_OWNER, Contract, ContractDocument, Signature
 from contracts.selectors import fee_parts
 from contracts.services import (
     contract_reminders_send,
     contract_send,
-    contract_sign,
     contract_terminate,
     contract_upload_signed,
     contracts_generate,
     contracts_put_in_force,
+    contracts_render_due,
 )
-from core import outbox
 from core.models import Email
 from municipalities.models import MunicipalityGroup, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
 
-from .factories import ContractFactory, ContractTemplateFactory, FremtidensTemplateFactory, signatories
+from .factories import (
+    ContractFactory,
+    ContractTemplateFactory,
+    FremtidensTemplateFactory,
+    delivered,
+    sign,
+    signatories,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,55 +59,8 @@ def blank_pdf():
     return out.getvalue()
 
 
-def delivered():
-    """The e-mails that leave when the outbox is sent (as the worker or cron does), in the order sent."""
-    outbox.send_due()
-    return list(mail.outbox)
-
-
 def stored(document):
     return storage.read_verified(document.path, document.sha256)
-
-
-def sign(contract, user, place="Bodø", **kwargs):
-    contract.refresh_from_db()
-    return contract_sign(
-        contract=contract,
-        user=user,
-        full_name=user.full_name,
-        place=place,
-        document_sha256=kwargs.pop("document_sha256", contract.signing_document.sha256),
-        ip="10.1.2.3",
-        user_agent="pytest-browser/1.0",
-        **kwargs,
-    )
-
-
-@pytest.fixture
-def parties(django_capture_on_commit_callbacks):
-    """A sent contract for Guovdageaidnu with its kulturskoleeier, kulturskoleleder and the programme leader."""
-    group = MunicipalityGroupFactory(municipalities=[municipality("5612")])
-    owner = MembershipFactory(
-        group=group,
-        user=UserFactory(full_name="Ánte Mikkel Gaup"),
-        role=Role.OWNER_POLITICAL,
-        municipality=municipality("5612"),
-    ).user
-    leader = MembershipFactory(
-        group=group, user=UserFactory(full_name="Sárá Marja Hætta"), role=Role.LEADER, municipality=None
-    ).user
-    teacher = MembershipFactory(group=group, role=Role.RESOURCE_TEACHER).user
-    contract = ContractFactory(group=group)
-    with django_capture_on_commit_callbacks(execute=True):
-        contract_send(contract=contract)
-    contract.refresh_from_db()
-    return {
-        "contract": contract,
-        "owner": owner,
-        "leader": leader,
-        "teacher": teacher,
-        "programme_leader": ProgrammeLeaderFactory(full_name="Åste Selnæs Domaas"),
-    }
 
 
 @pytest.fixture
@@ -110,6 +69,8 @@ def signed_contract(parties, django_capture_on_commit_callbacks):
         sign(parties["contract"], parties["owner"], "Guovdageaidnu")
         sign(parties["contract"], parties["leader"], "Guovdageaidnu")
         sign(parties["contract"], parties["programme_leader"], "Trondheim")
+        # The signed document is made by the background job, as the worker (or cron) runs it.
+        assert contracts_render_due() == 1
     parties["contract"].refresh_from_db()
     return parties
 
@@ -304,6 +265,7 @@ def test_a_countersigned_contract_waits_for_its_period_before_it_is_in_force(par
     portfolio.save(update_fields=["agreement_start"])
     for person in ("owner", "leader", "programme_leader"):
         sign(parties["contract"], parties[person])
+    contracts_render_due()
     assert Contract.objects.get().status == Contract.Status.COUNTERSIGNED
 
     assert contracts_put_in_force(today=portfolio.agreement_start - timedelta(days=1)) == 0
@@ -552,6 +514,7 @@ def test_later_edits_of_the_template_or_the_period_do_not_change_the_contract_th
         sign(contract, parties["owner"], "Guovdageaidnu")  # the kulturskoleeier's slot, as sent
         sign(contract, parties["leader"], "Guovdageaidnu")
         sign(contract, parties["programme_leader"], "Trondheim")
+        contracts_render_due()
     contract.refresh_from_db()
     final = pdf_text(stored(contract.final_document))
     assert "IKKE" not in final
@@ -654,6 +617,10 @@ def test_the_admin_action_generates_and_sends_every_contract_of_a_portfolio(clie
 
     assert response.status_code == 200
     assert "2 nye kontrakter; 2 sendes til signering" in response.content.decode()
+    # Queued, not sent: the background job renders and sends them.
+    assert set(Contract.objects.values_list("status", flat=True)) == {Contract.Status.DRAFT}
+    assert not ContractDocument.objects.exists()
+    assert contracts_render_due() == 2
     assert set(Contract.objects.values_list("status", flat=True)) == {Contract.Status.SENT}
     assert mail.outbox == []
     assert len(delivered()) == 4
