@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from weasyprint.urls import FatalURLFetchingError
 
@@ -421,3 +422,94 @@ def test_with_the_broker_unreachable_sending_and_countersigning_still_succeed(
     assert contracts_render_due() == 1
     contract.refresh_from_db()
     assert contract.status == Contract.Status.IN_FORCE
+
+
+# What the programme leader sees in the admin, and «Prøv igjen»
+
+
+def test_failed_renders_are_shown_on_the_contracts_overview_and_prove_igjen_sends_them(
+    client, portfolio, broken_renderer
+):
+    contracts_send_portfolio(portfolio=portfolio, actor=None)
+    contracts_render_due()
+    leader = ProgrammeLeaderFactory()
+    client.force_login(leader)
+
+    page = client.get(reverse("admin:contracts_portfoliocontracts_changelist")).content.decode()
+    failed_list = reverse("admin:contracts_contract_changelist") + f"?portfolio={portfolio.pk}&amp;dokument=failed"
+    assert "Feilet" in page and f'<a href="{failed_list}">2</a>' in page
+    page = client.get(reverse("admin:contracts_contract_changelist"), {"dokument": "failed"}).content.decode()
+    assert page.count("Kontrakten til signering kunne ikke lages, og den er ikke sendt.") == 2
+    assert RENDER_ERROR in page
+    contract = Contract.objects.filter(group__portfolio=portfolio).first()
+    page = client.get(contract.get_absolute_url()).content.decode()
+    assert RENDER_ERROR in page and "kontraktene som feilet" in page
+
+    broken_renderer()  # repaired
+    response = client.post(
+        reverse("admin:contracts_contract_changelist"),
+        {"action": "retry_render", "_selected_action": list(Contract.objects.values_list("pk", flat=True))},
+        follow=True,
+    )
+    assert "2 kontrakter er lagt i kø igjen og lages i bakgrunnen om litt." in response.content.decode()
+    page = client.get(reverse("admin:contracts_contract_changelist"), {"dokument": "queued"}).content.decode()
+    assert page.count("Lages (nytt forsøk)") == 2
+    assert contracts_render_due() == 2
+
+    assert set(Contract.objects.values_list("status", "render_error")) == {(Contract.Status.SENT, "")}
+    page = client.get(reverse("admin:contracts_contract_changelist"), {"dokument": "failed"}).content.decode()
+    assert "0 kontrakter" in page
+    assert Email.objects.filter(template="contracts/email/sent").count() == 4
+
+
+def test_prove_igjen_on_a_portfolio_completes_a_countersigned_contract_whose_final_render_failed(
+    client, signed_by_municipality, broken_renderer
+):
+    parties = signed_by_municipality
+    contract = parties["contract"]
+    sign(contract, parties["programme_leader"], "Trondheim")
+    contracts_render_due()
+    client.force_login(parties["programme_leader"])
+    page = client.get(reverse("admin:contracts_contract_changelist"), {"dokument": "failed"}).content.decode()
+    assert "Den signerte kontrakten kunne ikke lages. Signaturene er registrert." in page
+
+    broken_renderer()  # repaired
+    response = client.post(
+        reverse("admin:contracts_portfoliocontracts_changelist"),
+        {"action": "retry_render", "_selected_action": [contract.group.portfolio_id]},
+        follow=True,
+    )
+    assert "1 kontrakter er lagt i kø igjen" in response.content.decode()
+    assert contracts_render_due() == 1
+
+    contract.refresh_from_db()
+    assert (contract.status, contract.render_state) == (Contract.Status.IN_FORCE, "")
+
+
+def test_prove_igjen_says_so_when_nothing_failed(client, parties):
+    client.force_login(parties["programme_leader"])
+    response = client.post(
+        reverse("admin:contracts_contract_changelist"),
+        {"action": "retry_render", "_selected_action": [parties["contract"].pk]},
+        follow=True,
+    )
+    assert "Ingen av de valgte kontraktene har et dokument som feilet." in response.content.decode()
+    assert contracts_render_due() == 0
+
+
+def test_the_portfolio_overview_counts_in_one_query_however_many_portfolios(client):
+    client.force_login(ProgrammeLeaderFactory())
+    url = reverse("admin:contracts_portfoliocontracts_changelist")
+    for _ in range(2):
+        portfolio = PortfolioFactory(programme=ContractTemplateFactory().programme)
+        MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality("1804")])
+        contracts_send_portfolio(portfolio=portfolio, actor=None)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(3):
+        portfolio = PortfolioFactory(programme=ContractTemplateFactory().programme)
+        MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality("1804")])
+        contracts_send_portfolio(portfolio=portfolio, actor=None)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
