@@ -201,7 +201,8 @@ class PortfolioContractsAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 f"{portfolio}: {created} nye kontrakter; {queued} sendes til signering i bakgrunnen. "
-                "Signatarene får e-post når kontrakten deres er sendt.",
+                "Signatarene får e-post når kontrakten deres er sendt. Kolonnene «Lages» og «Feilet» viser hvordan "
+                "det går.",
                 messages.SUCCESS,
             )
 

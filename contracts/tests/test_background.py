@@ -316,6 +316,16 @@ def test_a_failing_render_leaves_the_draft_a_draft_records_the_error_and_waits(p
     assert contracts_render_due() == 0
 
 
+def test_sending_the_portfolio_again_queues_the_drafts_whose_render_failed(portfolio, broken_renderer):
+    contracts_send_portfolio(portfolio=portfolio, actor=None)
+    contracts_render_due()
+    broken_renderer()  # repaired
+
+    assert contracts_send_portfolio(portfolio=portfolio, actor=None) == (0, 2)
+    assert contracts_render_due() == 2
+    assert set(Contract.objects.values_list("status", "render_error")) == {(Contract.Status.SENT, "")}
+
+
 def test_weasyprints_fatal_fetching_error_is_recorded_too(portfolio, monkeypatch):
     # A BaseException in WeasyPrint 70, which would otherwise escape every `except Exception`.
     def fail(*args, **kwargs):
