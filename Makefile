@@ -65,6 +65,7 @@ bench: $(VENV)/.dev system-deps .env
 	$(PY) benchmarks/query_counts.py
 	$(PY) benchmarks/meetings.py
 	$(PY) benchmarks/contracts.py
+	$(PY) benchmarks/contracts_send.py
 	$(PY) benchmarks/development_plans.py
 	$(PY) benchmarks/surveys.py
 

@@ -72,7 +72,7 @@ def build(count):
 def sign_all(contract):
     from accounts.tests.factories import ProgrammeLeaderFactory
     from contracts.selectors import signing_state
-    from contracts.services import contract_sign
+    from contracts.services import contract_finalise, contract_sign
 
     leader = ProgrammeLeaderFactory()
     for row in signing_state(contract):
@@ -86,6 +86,8 @@ def sign_all(contract):
             document_sha256=contract.signing_document.sha256,
             notify=False,
         )
+    # The final render the countersignature queues, as the background job makes it.
+    contract_finalise(contract=contract, notify=False)
     contract.refresh_from_db()
     return leader
 

@@ -1,17 +1,49 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from portfolios.admin import PortfolioFilter
 
 from .models import Contract, ContractDocument, ContractTemplate, PortfolioContracts, Signature
-from .services import contracts_send_portfolio
+from .services import contracts_render_retry, contracts_send_portfolio
 
 
 class GroupPortfolioFilter(PortfolioFilter):
     field = "group__portfolio"
+
+
+# The contracts whose document the background job is making, and those whose render failed and wait for
+# «Prøv igjen» (Contract.render_state).
+QUEUED = Q(render_requested_at__isnull=False)
+FAILED = Q(render_failed_at__isnull=False, render_requested_at__isnull=True)
+
+
+class RenderStateFilter(admin.SimpleListFilter):
+    title = "dokument"
+    parameter_name = "dokument"
+
+    def lookups(self, request, model_admin):
+        return [("queued", "Lages"), ("failed", "Feilet")]
+
+    def queryset(self, request, queryset):
+        condition = {"queued": QUEUED, "failed": FAILED}.get(self.value())
+        return queryset.filter(condition) if condition is not None else queryset
+
+
+def _retry(model_admin, request, contracts):
+    count = contracts_render_retry(contracts=contracts, actor=request.user, request=request)
+    if count:
+        model_admin.message_user(
+            request, f"{count} kontrakter er lagt i kø igjen og lages i bakgrunnen om litt.", messages.SUCCESS
+        )
+    else:
+        model_admin.message_user(
+            request, "Ingen av de valgte kontraktene har et dokument som feilet.", messages.WARNING
+        )
 
 
 @admin.register(ContractTemplate)
@@ -47,15 +79,19 @@ class ContractAdmin(admin.ModelAdmin):
     """Contracts are read here; their status changes only through the portal's actions (signing, upload,
     termination) and the send action, so that every change passes the services' checks and the log."""
 
-    list_display = ["__str__", "group", "status", "sent_at", "countersigned_at", "page_link"]
-    list_filter = [GroupPortfolioFilter, "status"]
+    list_display = ["__str__", "group", "status", "document_state", "sent_at", "countersigned_at", "page_link"]
+    list_filter = [GroupPortfolioFilter, "status", RenderStateFilter]
     list_select_related = ["municipality", "group__portfolio"]
     search_fields = ["municipality__name", "group__name"]
     inlines = [SignatureInline, DocumentInline]
+    actions = ["retry_render"]
     readonly_fields = [
         "group",
         "municipality",
         "status",
+        "render_requested_at",
+        "render_failed_at",
+        "render_error",
         "sent_at",
         "reminder_due_at",
         "reminded_at",
@@ -78,15 +114,28 @@ class ContractAdmin(admin.ModelAdmin):
     def page_link(self, obj):
         return format_html('<a href="{}">Åpne</a>', obj.get_absolute_url())
 
+    @admin.display(description="Dokument")
+    def document_state(self, obj):
+        if obj.render_state == "queued":
+            return "Lages" + (" (nytt forsøk)" if obj.render_failed_at else "")
+        if obj.render_state == "failed":
+            failed_at = timezone.localtime(obj.render_failed_at).strftime("%d.%m.%Y %H:%M")
+            return format_html("<strong>Feilet</strong> {}: {}", failed_at, obj.render_error)
+        return ""
+
+    @admin.action(description="Prøv igjen", permissions=["change"])
+    def retry_render(self, request, queryset):
+        _retry(self, request, queryset)
+
 
 @admin.register(PortfolioContracts)
 class PortfolioContractsAdmin(admin.ModelAdmin):
     """Where the programme leader generates and sends a portfolio's contracts and fetches the fee export."""
 
-    list_display = ["name", "programme", "agreement_start", "agreement_end", "status", "links"]
+    list_display = ["name", "programme", "agreement_start", "agreement_end", "status", "queued", "failed", "links"]
     list_filter = ["programme", "status"]
     list_select_related = ["programme"]
-    actions = ["generate_and_send"]
+    actions = ["generate_and_send", "retry_render"]
     fields = ["programme", "name", "agreement_start", "agreement_end", "status"]
     readonly_fields = fields
 
@@ -95,6 +144,38 @@ class PortfolioContractsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        # The counts of the contracts' documents in the making or failed, in the list's own query.
+        contracts = "groups__contracts"
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                queued_count=Count(contracts, filter=Q(groups__contracts__render_requested_at__isnull=False)),
+                failed_count=Count(
+                    contracts,
+                    filter=Q(
+                        groups__contracts__render_failed_at__isnull=False,
+                        groups__contracts__render_requested_at__isnull=True,
+                    ),
+                ),
+            )
+        )
+
+    def _contracts_link(self, obj, count, state):
+        if not count:
+            return "–"
+        url = reverse("admin:contracts_contract_changelist") + f"?portfolio={obj.pk}&dokument={state}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.display(description="Lages")
+    def queued(self, obj):
+        return self._contracts_link(obj, obj.queued_count, "queued")
+
+    @admin.display(description="Feilet")
+    def failed(self, obj):
+        return self._contracts_link(obj, obj.failed_count, "failed")
 
     @admin.display(description="Dokumenter")
     def links(self, obj):
@@ -120,6 +201,12 @@ class PortfolioContractsAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 f"{portfolio}: {created} nye kontrakter; {queued} sendes til signering i bakgrunnen. "
-                "Signatarene får e-post når kontrakten deres er sendt.",
+                "Signatarene får e-post når kontrakten deres er sendt. Kolonnene «Lages» og «Feilet» viser hvordan "
+                "det går.",
                 messages.SUCCESS,
             )
+
+    @admin.action(description="Prøv igjen (kontrakter som feilet)", permissions=["change"])
+    def retry_render(self, request, queryset):
+        portfolios = list(queryset.values_list("pk", flat=True))
+        _retry(self, request, Contract.objects.filter(group__portfolio__in=portfolios))

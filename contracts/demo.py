@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from municipalities.models import MunicipalityGroup
 
 from .models import Contract, ContractTemplate
-from .services import contract_send, contract_sign, contracts_generate
+from .services import contract_finalise, contract_send, contract_sign, contracts_generate
 
 _YEARS = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
 
@@ -89,6 +89,8 @@ def seed_contracts(portfolio, leader):
         _sign(bodo, "eier.bodo@example.org", "Bodø")
         _sign(bodo, "leder.bodo@example.org", "Bodø")
         _sign(bodo, leader.email, "Trondheim")
+        # What the background job does after a countersignature, done here so that the demo is complete at once.
+        contract_finalise(contract=bodo, notify=False)
     guovdageaidnu = contract("Guovdageaidnu", "5612")
     if guovdageaidnu.status == Contract.Status.DRAFT:
         contract_send(contract=guovdageaidnu, actor=leader, notify=False)

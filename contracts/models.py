@@ -135,6 +135,13 @@ class Contract(models.Model):
         related_name="+",
         verbose_name="signert dokument",
     )
+    # A document waiting to be made in the background (services.contracts_render_due), never in a request:
+    # for a draft, the one to sign, when it is queued for sending; for a contract the municipality has
+    # signed, the signed one, once Norsk kulturskoleråd has countersigned. Cleared when it is made, or
+    # when making it fails: a failed render is recorded here and waits for «Prøv igjen».
+    render_requested_at = models.DateTimeField("dokument i kø siden", null=True, blank=True)
+    render_failed_at = models.DateTimeField("dokumentet feilet", null=True, blank=True)
+    render_error = models.TextField("feil da dokumentet skulle lages", blank=True)
 
     objects = ContractQuerySet.as_manager()
 
@@ -149,6 +156,14 @@ class Contract(models.Model):
                 name="contract_terminated_has_date_and_reason",
             ),
         ]
+        indexes = [
+            # The background job's query: the contracts waiting for a document. As small as the queue.
+            models.Index(
+                fields=["render_requested_at"],
+                condition=Q(render_requested_at__isnull=False),
+                name="contract_render_queued",
+            ),
+        ]
 
     def __str__(self):
         return f"Kontrakt for {self.municipality.name}"
@@ -159,6 +174,21 @@ class Contract(models.Model):
     @property
     def portfolio(self):
         return self.group.portfolio
+
+    @property
+    def render_state(self):
+        """ "queued" while a document waits to be made, "failed" when the last try failed and nothing is
+        queued, otherwise ""."""
+        if self.render_requested_at is not None:
+            return "queued"
+        return "failed" if self.render_failed_at is not None else ""
+
+    @property
+    def countersign_pending(self):
+        """Norsk kulturskoleråd has countersigned, and the signed document is not made yet: the contract
+        stays «Signert av kommunen» until it is, so that nothing claims to be countersigned without its
+        document."""
+        return self.status == self.Status.SIGNED and self.render_state != ""
 
 
 class ContractDocument(models.Model):

@@ -14,11 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
+from weasyprint.urls import FatalURLFetchingError
 
 from accounts.services import audit_log
 from core import storage
+from core.background import send_soon
+from core.mail import build_mail, site_url
+from core.models import Email
 from municipalities.models import MunicipalityGroup
-from veiledning.mail import send_templated_mail
 from veiledning.pdf import render_pdf
 
 from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract, ContractDocument, Signature
@@ -44,6 +47,20 @@ TRANSITIONS = {
 PDF_VARIANT = "pdf/a-3b"
 CONTRACT_PDF_TEMPLATE = "contracts/pdf/contract.html"
 
+# The contract e-mails: sent for signing, the one reminder, ready for the countersignature (to the programme
+# leaders), and signed by all.
+MAIL_TEMPLATES = {
+    "sent": "contracts/email/sent",
+    "reminder": "contracts/email/reminder",
+    "countersign": "contracts/email/countersign",
+    "completed": "contracts/email/completed",
+}
+
+# The background job that makes contracts' documents (tasks.render_due_documents), queued by name so that
+# the services never import the tasks.
+RENDER_TASK = "contracts.render_due"
+RENDER_FIELDS = ["render_requested_at", "render_failed_at", "render_error"]
+
 # Only these groups get contracts: an applicant is not admitted yet, and a group that ended early needs none.
 CONTRACT_GROUP_STATUSES = [MunicipalityGroup.Status.ADMITTED, MunicipalityGroup.Status.ACTIVE]
 
@@ -68,12 +85,34 @@ def _locked(contract):
 
 
 def _queue_mail(contract, users, kind):
-    # Imported here: the tasks call the services, so a module-level import would be circular.
-    from .tasks import contract_mail_send_task
-
-    for user in users:
-        transaction.on_commit(
-            lambda user_id=user.pk: contract_mail_send_task.delay(contract.pk, user_id, kind), robust=True
+    """Puts the contract e-mail `kind` (see MAIL_TEMPLATES) to each of `users` in the outbox, in the caller's
+    transaction, so that an e-mail exists exactly when what it tells has been committed; `core.outbox`
+    sends each once. The audit log says it was queued: whether it went out, the outbox shows."""
+    emails = [
+        build_mail(
+            to=user.email,
+            user=user,
+            template=MAIL_TEMPLATES[kind],
+            context={
+                "contract": contract,
+                "user": user,
+                "link": site_url(contract.get_absolute_url()),
+                "portfolio": contract.group.portfolio,
+                "days_ago": settings.CONTRACT_REMINDER_AFTER_DAYS,
+            },
+        )
+        for user in users
+        if user.email
+    ]
+    if not emails:
+        return
+    Email.objects.bulk_create(emails)
+    send_soon("core.send_outbox")
+    for email in emails:
+        audit_log(
+            action="contract.mail_queued",
+            obj=contract,
+            payload={"kind": kind, "to": email.to, "email_id": email.pk},
         )
 
 
@@ -137,60 +176,156 @@ def contracts_generate(*, portfolio, actor=None, request=None):
 
 
 def contracts_send_portfolio(*, portfolio, actor, request=None):
-    """Generates the portfolio's contracts and queues every draft for sending; the rendering and the
-    e-mails run in the background, one task per contract, so that the work spreads over the workers.
-    Returns (created, queued)."""
-    from .tasks import contract_send_task
-
+    """Generates the portfolio's contracts and queues every draft for sending. Nothing is rendered here:
+    each draft is marked (`render_requested_at`) and the background job renders, stores and sends it
+    (contracts_render_due), so that the programme leader's request returns at once however many contracts
+    the portfolio has. A draft already queued keeps its place; one whose render failed is queued again.
+    Returns (created, queued), queued counting every draft now waiting to be sent."""
     if not hasattr(portfolio.programme, "contract_template"):
         raise ValidationError(f"{portfolio.programme} har ingen kontraktmal ennå. Legg den inn først.")
     with transaction.atomic():
         created = contracts_generate(portfolio=portfolio, actor=actor, request=request)
-        drafts = list(
-            Contract.objects.filter(group__portfolio=portfolio, status=Status.DRAFT).values_list("pk", flat=True)
-        )
-        for pk in drafts:
-            transaction.on_commit(lambda pk=pk: contract_send_task.delay(pk, actor.pk if actor else None))
+        drafts = Contract.objects.filter(group__portfolio=portfolio, status=Status.DRAFT)
+        drafts.filter(render_requested_at__isnull=True).update(render_requested_at=timezone.now())
+        queued = drafts.count()
         audit_log(
-            action="contracts.send_queued", actor=actor, obj=portfolio, request=request, payload={"count": len(drafts)}
+            action="contracts.send_queued", actor=actor, obj=portfolio, request=request, payload={"count": queued}
         )
-    return created, len(drafts)
+        if queued:
+            send_soon(RENDER_TASK)
+    return created, queued
 
 
 def contract_send(*, contract, actor=None, request=None, notify=True):
-    """Renders the document to be signed, stores it, marks the contract sent and e-mails the municipality's
-    signatories. A contract that is no longer a draft (a second worker, a retry) is left as it is; returns
-    whether this call sent it."""
-    contract = Contract.objects.select_related("group__portfolio__programme", "municipality").get(pk=contract.pk)
-    if contract.status != Status.DRAFT:
-        return False
-    # Rendered before the lock is taken: it is the slow part, and a draft does not change meanwhile in any
-    # way that shows in the document.
-    # The terms are frozen with the document: what is signed later is what is sent now.
-    terms = contract_terms(contract)
-    if terms is None:
-        raise ValidationError(f"{contract.group.portfolio.programme} har ingen kontraktmal ennå.")
-    contract.terms = terms
-    content = contract_render(contract)
+    """Renders the document to be signed, stores it, marks the contract sent and queues the e-mails to the
+    municipality's signatories, all in one transaction holding the contract's row, so that nothing is
+    half-done and two callers never send one contract twice. The background job (contracts_render_due)
+    calls it for each draft queued for sending; seed_demo and the tests call it directly.
+
+    A contract that is no longer a draft is left as it is; returns whether this call sent it. A failed
+    render raises and changes nothing."""
     with transaction.atomic():
         contract = _locked(contract)
         if contract.status != Status.DRAFT:
             return False
-        _move(contract, Status.SENT)
+        # The terms are frozen with the document: what is signed later is what is sent now.
+        terms = contract_terms(contract)
+        if terms is None:
+            raise ValidationError(f"{contract.group.portfolio.programme} har ingen kontraktmal ennå.")
         contract.terms = terms
+        # Rendered under the row's lock: it is what the lock is for (one render per sending), and only the
+        # background job and the demo data send, so no person waits for it.
+        content = contract_render(contract)
+        _move(contract, Status.SENT)
         now = timezone.now()
         contract.signing_document = _store(
             contract=contract, kind=ContractDocument.Kind.SIGNING, content=content, created_by=actor
         )
         contract.sent_at = now
         contract.reminder_due_at = now + timedelta(days=settings.CONTRACT_REMINDER_AFTER_DAYS)
-        contract.save(update_fields=["status", "terms", "signing_document", "sent_at", "reminder_due_at"])
+        _render_done(contract)
+        contract.save(
+            update_fields=["status", "terms", "signing_document", "sent_at", "reminder_due_at", *RENDER_FIELDS]
+        )
         audit_log(action="contract.sent", actor=actor, obj=contract, request=request)
         if notify:
             recipients = [row["candidates"] for row in signing_state(contract) if row["slot"] != SLOT_ORGANISATION]
             users = {m.user_id: m.user for members in recipients for m in members}
             _queue_mail(contract, users.values(), "sent")
     return True
+
+
+def _render_done(contract):
+    """Clears the contract's render queue and any earlier failure (saved with RENDER_FIELDS by the caller)."""
+    contract.render_requested_at = None
+    contract.render_failed_at = None
+    contract.render_error = ""
+
+
+def contracts_render_due(*, limit=None):
+    """The background job: makes the documents queued on contracts (`render_requested_at`), oldest first,
+    until none is left (or `limit` were tried). Returns how many were tried.
+
+    Each contract is claimed with SELECT … FOR UPDATE SKIP LOCKED and made in a transaction of its own
+    that keeps the row locked until the document is stored, the status moved and the e-mails queued: a
+    second worker skips it, and a worker that dies half-way leaves it queued as it was, for the next run.
+    A render that fails is logged and recorded on the contract (see _render_failed), which stays exactly
+    as it was, and is not tried again until the programme leader asks (contracts_render_retry)."""
+    tried = 0
+    while limit is None or tried < limit:
+        with transaction.atomic():
+            contract = (
+                Contract.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("municipality")
+                .filter(render_requested_at__isnull=False)
+                .order_by("render_requested_at", "pk")
+                .first()
+            )
+            if contract is None:
+                break
+            tried += 1
+            _render_queued(contract)
+    return tried
+
+
+def _render_queued(contract):
+    """Makes the document `contract` waits for. Precondition: its row is locked by the caller's transaction."""
+    # A draft waits for the document to sign; a contract the municipality has signed, for the signed one.
+    make, what = {Status.DRAFT: (contract_send, "signing"), Status.SIGNED: (contract_finalise, "signed")}.get(
+        contract.status, (None, None)
+    )
+    try:
+        # A savepoint: a failure undoes whatever the render had begun (a document row, a status).
+        with transaction.atomic():
+            made = make is not None and make(contract=contract)
+    # PdfRenderError (veiledning.pdf) and any other failure, and WeasyPrint's FatalURLFetchingError, a
+    # BaseException, until veiledning.pdf turns it into a PdfRenderError. A render failure is rarely
+    # transient (a missing static file, a template error), so it waits for a person, not for a retry.
+    except (Exception, FatalURLFetchingError) as error:
+        _render_failed(contract, what, error)
+        return
+    if not made:
+        # Nothing left to make: terminated, or countersigned by an upload, since it was queued.
+        Contract.objects.filter(pk=contract.pk).update(render_requested_at=None)
+
+
+def contracts_render_retry(*, contracts, actor, request=None):
+    """«Prøv igjen»: queues again the documents of `contracts` (a queryset) whose render failed. Only
+    failed ones move; the error stays shown until a render succeeds. Returns how many were queued."""
+    with transaction.atomic():
+        # By primary key: the admin's queryset may carry joins or DISTINCT, which FOR UPDATE does not take.
+        failed = list(
+            Contract.objects.select_for_update(of=("self",))
+            .filter(pk__in=contracts.values("pk"))
+            .filter(render_failed_at__isnull=False, render_requested_at__isnull=True)
+            .filter(status__in=[Status.DRAFT, Status.SIGNED])
+            .select_related("municipality")
+        )
+        now = timezone.now()
+        for contract in failed:
+            contract.render_requested_at = now
+            contract.save(update_fields=["render_requested_at"])
+            audit_log(action="contract.render_retried", actor=actor, obj=contract, request=request)
+        if failed:
+            send_soon(RENDER_TASK)
+    return len(failed)
+
+
+RENDER_FAILED_MESSAGES = {
+    "signing": "Kontrakten til signering kunne ikke lages, og den er ikke sendt.",
+    "signed": "Den signerte kontrakten kunne ikke lages. Signaturene er registrert.",
+}
+
+
+def _render_failed(contract, what, error):
+    logger.exception("Contract %s: the %s document could not be made; waiting for «Prøv igjen».", contract.pk, what)
+    detail = " ".join(error.messages) if isinstance(error, ValidationError) else str(error) or type(error).__name__
+    message = f"{RENDER_FAILED_MESSAGES[what]} Feil: {detail}"[:2000]
+    # An update, not a save: the contract object may carry what the failed render had begun to change.
+    Contract.objects.filter(pk=contract.pk).update(
+        render_requested_at=None, render_failed_at=timezone.now(), render_error=message
+    )
+    audit_log(action="contract.render_failed", obj=contract, payload={"document": what, "error": message})
 
 
 def _confirmation_text(*, contract, slot, full_name, place, sha256):
@@ -217,9 +352,9 @@ def contract_sign(
     *, contract, user, full_name, place, document_sha256, ip=None, user_agent="", request=None, notify=True
 ):
     """Records `user`'s signature on `contract`. The municipality's signatories sign while it is sent; the
-    programme leader countersigns once the municipality has signed, and then the final PDF is rendered and
-    stored. `document_sha256` is the hash of the PDF the signer was shown; it must be the stored one.
-    `notify=False` (the demo data) sends no e-mails.
+    programme leader countersigns once the municipality has signed, and the final PDF is then queued for
+    the background job (contract_finalise), never rendered here. `document_sha256` is the hash of the PDF
+    the signer was shown; it must be the stored one. `notify=False` (the demo data) sends no e-mails.
 
     Raises ValidationError (shown as it is) when the user may not sign now.
     """
@@ -290,7 +425,11 @@ def _sign(*, contract, user, full_name, place, document_sha256, ip, user_agent, 
             payload={"slot": slot, "document_sha256": document.sha256},
         )
         if slot == SLOT_ORGANISATION:
-            _finalise(contract, user=user, request=request, notify=notify)
+            # The signed document is made in the background (contract_finalise), never in the request: the
+            # contract stays «Signert av kommunen», with every signature, until it is stored.
+            contract.render_requested_at = signature.signed_at
+            contract.save(update_fields=["render_requested_at"])
+            send_soon(RENDER_TASK)
         elif all(r["signature"] is not None or r["slot"] in (slot, SLOT_ORGANISATION) for r in state):
             _move(contract, Status.SIGNED)
             contract.signed_at = signature.signed_at
@@ -302,14 +441,15 @@ def _sign(*, contract, user, full_name, place, document_sha256, ip, user_agent, 
     return signature
 
 
-def _save_countersigned(contract, document):
+def _save_countersigned(contract, document, *, countersigned_at=None):
     """Records `document` as the contract's signed one; the contract (already moved to countersigned) comes
-    into force at once if its period has begun."""
+    into force at once if its period has begun. A render still queued or failed is no longer wanted."""
     now = timezone.now()
     contract.final_document = document
-    contract.countersigned_at = now
+    contract.countersigned_at = countersigned_at or now
     contract.reminder_due_at = None
-    fields = ["status", "final_document", "countersigned_at", "reminder_due_at"]
+    _render_done(contract)
+    fields = ["status", "final_document", "countersigned_at", "reminder_due_at", *RENDER_FIELDS]
     in_force = contract.group.portfolio.agreement_start <= timezone.localdate(now)
     if in_force:
         _move(contract, Status.IN_FORCE)
@@ -320,24 +460,36 @@ def _save_countersigned(contract, document):
         audit_log(action="contract.in_force", obj=contract)
 
 
-def _finalise(contract, *, user, request, notify):
-    """Renders the final PDF once, with every signature, and stores it; the contract is countersigned, and
-    in force at once if its period has begun."""
-    signatures = list(contract.signatures.all())
-    content = contract_render(contract, signatures=signatures, signing_document=contract.signing_document)
-    _move(contract, Status.COUNTERSIGNED)
-    document = _store(contract=contract, kind=ContractDocument.Kind.SIGNED, content=content, created_by=user)
-    _save_countersigned(contract, document)
-    audit_log(
-        action="contract.countersigned",
-        actor=user,
-        obj=contract,
-        request=request,
-        payload={"sha256": contract.final_document.sha256},
-    )
-    if notify:
-        municipal = {s.user_id: s.user for s in signatures if s.slot != SLOT_ORGANISATION}
-        _queue_mail(contract, municipal.values(), "completed")
+def contract_finalise(*, contract, notify=True):
+    """Renders the final PDF/A once, with every signature, stores it, and moves the contract to
+    countersigned (and in force if its period has begun), queueing the «completed» e-mails to the
+    municipality's signatories; in one transaction holding the contract's row. The background job calls
+    it once Norsk kulturskoleråd has countersigned (contract_sign queues it); seed_demo calls it directly.
+
+    A contract that is not waiting for its signed document is left alone; returns whether this call
+    finished it. A failed render raises and changes nothing: the signatures and the status stay."""
+    with transaction.atomic():
+        contract = _locked(contract)
+        signatures = list(contract.signatures.select_related("user"))
+        organisation = next((s for s in signatures if s.slot == SLOT_ORGANISATION), None)
+        if contract.status != Status.SIGNED or organisation is None:
+            return False
+        content = contract_render(contract, signatures=signatures, signing_document=contract.signing_document)
+        _move(contract, Status.COUNTERSIGNED)
+        document = _store(
+            contract=contract, kind=ContractDocument.Kind.SIGNED, content=content, created_by=organisation.user
+        )
+        _save_countersigned(contract, document, countersigned_at=organisation.signed_at)
+        audit_log(
+            action="contract.countersigned",
+            actor=organisation.user,
+            obj=contract,
+            payload={"sha256": document.sha256},
+        )
+        if notify:
+            municipal = {s.user_id: s.user for s in signatures if s.slot != SLOT_ORGANISATION}
+            _queue_mail(contract, municipal.values(), "completed")
+    return True
 
 
 def pdf_check_upload(content):
@@ -391,7 +543,11 @@ def contract_terminate(*, contract, terminated_on, reason, actor, request=None):
         contract.terminated_on = terminated_on
         contract.termination_reason = reason.strip()
         contract.reminder_due_at = None
-        contract.save(update_fields=["status", "terminated_on", "termination_reason", "reminder_due_at"])
+        # A document still queued or failed is no longer wanted.
+        _render_done(contract)
+        contract.save(
+            update_fields=["status", "terminated_on", "termination_reason", "reminder_due_at", *RENDER_FIELDS]
+        )
         audit_log(
             action="contract.terminated",
             actor=actor,
@@ -423,7 +579,8 @@ def contract_reminders_send(*, now=None, batch=200):
 
     Each due contract is claimed by clearing its due time inside a transaction that holds its row with
     SKIP LOCKED: a second worker running at once skips it, and a re-run finds nothing due, so no contract
-    is ever reminded twice. The e-mails are queued when the claim commits. Returns how many were claimed.
+    is ever reminded twice. The e-mails go in the outbox in the claim's own transaction. Returns how many
+    were claimed.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -439,28 +596,3 @@ def contract_reminders_send(*, now=None, batch=200):
             contract.save(update_fields=["reminder_due_at", "reminded_at"])
             _queue_mail(contract, pending_signatories(contract), "reminder")
     return len(due)
-
-
-MAIL_TEMPLATES = {
-    "sent": "contracts/email/sent",
-    "reminder": "contracts/email/reminder",
-    "countersign": "contracts/email/countersign",
-    "completed": "contracts/email/completed",
-}
-
-
-def contract_mail_send(*, contract, user, kind):
-    """Sends `user` the contract e-mail `kind` (see MAIL_TEMPLATES), with a link to the contract's page."""
-    link = settings.SITE_URL.rstrip("/") + contract.get_absolute_url()
-    send_templated_mail(
-        to=[user.email],
-        template=MAIL_TEMPLATES[kind],
-        context={
-            "contract": contract,
-            "user": user,
-            "link": link,
-            "portfolio": contract.group.portfolio,
-            "days_ago": settings.CONTRACT_REMINDER_AFTER_DAYS,
-        },
-    )
-    audit_log(action=f"contract.mail.{kind}", obj=contract, payload={"to": user.email})

@@ -204,9 +204,6 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # every few minutes in case a message was lost. Without a broker nothing is queued and
 # `manage.py send_due_reminders`, run by cron, does what beat does (README, Configuration).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default=""))
-# Until contracts queue their work as rows too, their tasks run in the calling process without a broker.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
 # The queue the portal's tasks go to and its workers read; another name lets two portals (or a test) share
 # one Redis without taking each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="celery")
@@ -224,7 +221,9 @@ CELERY_BEAT_SCHEDULE = {
     "core-send-outbox": {"task": "core.send_outbox", "schedule": 60.0},
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 120.0},
     "meetings-top-up-reminders": {"task": "meetings.tasks.top_up_reminders", "schedule": 3600.0},
-    # contracts: the one reminder a week after sending, and countersigned contracts whose period has begun.
+    # contracts: the documents queued for sending or after countersigning (the task is also queued when
+    # they are), the one reminder a week after sending, and countersigned contracts whose period has begun.
+    "contracts-render-documents": {"task": "contracts.render_due", "schedule": 60.0},
     "contracts-reminders": {"task": "contracts.tasks.contract_reminders_task", "schedule": 60 * 60},
     "surveys-send-mail": {"task": "surveys.tasks.send_survey_mail", "schedule": 300.0},
 }

@@ -1,6 +1,7 @@
 import factory
 
 from contracts.models import Contract, ContractTemplate
+from contracts.services import contract_sign
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FremtidensProgrammeFactory, ProgrammeFactory
@@ -69,3 +70,18 @@ def signatories(group, number="1804"):
     owner = MembershipFactory(group=group, role=Role.OWNER_ADMINISTRATIVE, municipality=place).user
     leader = MembershipFactory(group=group, role=Role.LEADER, municipality=place).user
     return owner, leader
+
+
+def sign(contract, user, place="Bodø", **kwargs):
+    """`user` signs `contract` as the signing page would, on the document stored for signing."""
+    contract.refresh_from_db()
+    return contract_sign(
+        contract=contract,
+        user=user,
+        full_name=user.full_name,
+        place=place,
+        document_sha256=kwargs.pop("document_sha256", contract.signing_document.sha256),
+        ip="10.1.2.3",
+        user_agent="pytest-browser/1.0",
+        **kwargs,
+    )

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory, UserFactory
 from contracts.models import Contract
-from contracts.services import contract_send
+from contracts.services import contracts_render_due, contracts_send_portfolio
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from veiledning.testing.browser import assert_accessible, login
@@ -30,7 +30,9 @@ def sent_contract():
     ).user
     leader = MembershipFactory(group=group, user=UserFactory(full_name="Sárá Marja Hætta"), role=Role.LEADER).user
     contract = ContractFactory(group=group)
-    contract_send(contract=contract)
+    # As the programme leader's «Lag kontrakter og send dem til signering» queues it, and the worker sends it.
+    contracts_send_portfolio(portfolio=group.portfolio, actor=None)
+    assert contracts_render_due() == 1
     contract.refresh_from_db()
     return contract, owner, leader
 
@@ -93,7 +95,16 @@ def test_the_municipality_signs_the_programme_leader_countersigns_and_the_munici
     page.get_by_label("Sted").fill("Trondheim")
     page.get_by_label("Jeg har lest kontrakten og signerer den").check()
     page.get_by_role("button", name="Signer kontrakten").click()
+    # The signature is recorded at once; the signed document is made in the background, and the page says so.
+    expect(page.get_by_text("Takk! Signaturen din er registrert.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Den signerte kontrakten (PDF) lages nå")).to_be_visible()
+    expect(page.get_by_text("Signert av kommunen", exact=True)).to_be_visible()
+    assert_accessible(page)
+    # The worker's job, run here from the test thread (the database is shared with the live server).
+    assert contracts_render_due() == 1
+    page.reload()
     expect(page.get_by_text("I kraft", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Last ned signert kontrakt (PDF)")).to_be_visible()
     assert_accessible(page)
 
     # The kulturskoleeier downloads the signed contract from the group's page and it reads back.

@@ -10,10 +10,11 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from contracts.services import contracts_render_due
 from core import storage
 from core.tests.s3 import private_storage_from_env
 
-from .test_contracts import parties, sign  # noqa: F401 - parties is a fixture
+from .factories import sign
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,7 @@ def rendered_by_the_worker(machines, request, django_capture_on_commit_callbacks
         sign(people["contract"], people["owner"], "Guovdageaidnu")
         sign(people["contract"], people["leader"], "Guovdageaidnu")
         sign(people["contract"], people["programme_leader"], "Trondheim")
+        contracts_render_due()  # the worker's background job renders the signed contract
     people["contract"].refresh_from_db()
     return people
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from contracts.services import contract_reminders_send, contracts_put_in_force
+from contracts.services import contract_reminders_send, contracts_put_in_force, contracts_render_due
 from core import outbox
 from meetings.services import reminders_hand_over, reminders_top_up
 from surveys.services import deliveries_hand_over
@@ -8,15 +8,17 @@ from surveys.services import deliveries_hand_over
 
 class Command(BaseCommand):
     help = (
-        "Gjør det Celery beat ellers gjør, for oppsett uten Redis: legger påminnelser om møter, e-post om "
-        "spørreundersøkelser og påminnelser om kontrakter i utboksen, og sender det som venter der. Kjør den "
-        "med noen minutters mellomrom (cron); hver e-post sendes bare én gang."
+        "Gjør det Celery beat ellers gjør, for oppsett uten Redis: lager kontraktene som venter på å bli sendt "
+        "eller på sitt signerte dokument, legger påminnelser om møter, e-post om spørreundersøkelser og "
+        "påminnelser om kontrakter i utboksen, og sender det som venter der. Kjør den med noen minutters "
+        "mellomrom (cron); hver e-post sendes bare én gang."
     )
 
     def handle(self, *args, **options):
         # The same services the beat tasks call (settings.CELERY_BEAT_SCHEDULE), in one run; the outbox last,
         # so that it sends what the others queued.
         reminders_top_up()
+        documents = contracts_render_due()
         meetings = reminders_hand_over()
         surveys = deliveries_hand_over()
         contracts_put_in_force()
@@ -26,3 +28,4 @@ class Command(BaseCommand):
             f"La {meetings} e-poster om møter, {surveys} om spørreundersøkelser og {contracts} påminnelser om "
             f"kontrakter i utboksen, og sendte {sent} e-poster."
         )
+        self.stdout.write(f"Forsøkte å lage {documents} kontraktdokumenter (til signering eller signert).")
