@@ -2,26 +2,34 @@
 surveys all render through `render_pdf`.
 
 Templates extend `pdf/base.html` and link their files with `{% static %}`. The fetcher serves those from
-the static folders and refuses every other address, so a PDF never reaches the network or the disk
-outside the static files, whatever text ends up in it."""
+the portal's own static files and refuses every other address, so a PDF never reaches the network or the
+disk outside the static files, whatever text ends up in it. With the manifest storage and DEBUG off (as in
+production and in the tests), `{% static %}` gives hashed names (`css/print.1a02f63bf735.css`), which the
+fetcher finds among the files `collectstatic` wrote to STATIC_ROOT; in development it finds the plain
+names through the static finders, as runserver does."""
 
 import mimetypes
+import os
+import posixpath
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-# The documents' base address. Nothing answers at it; the fetcher maps it to the static folders.
+# The documents' base address. Nothing answers at it; the fetcher maps it to the static files.
 BASE_URL = "https://pdf.veiledning.invalid/"
 
 
 class StaticFilesFetcher(URLFetcher):
-    """Serves `STATIC_URL` paths from the static folders (app folders, `static/`, or STATIC_ROOT once
-    collected); refuses everything else and stops the render, since a template asking for anything
-    else is a bug."""
+    """Serves `STATIC_URL` paths from the portal's static files; refuses everything else and stops the
+    render, since a template asking for anything else is a bug.
+
+    WeasyPrint 70 calls `fetch` on an instance of a `URLFetcher` subclass (it reads the instance's
+    `_fail_on_errors`), which is why this is a class and not a plain function."""
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -30,13 +38,38 @@ class StaticFilesFetcher(URLFetcher):
         if (parts.scheme, parts.netloc) != (base.scheme, base.netloc) or not path.startswith(settings.STATIC_URL):
             raise FatalURLFetchingError(f"PDF-malen ba om en adresse utenfor de statiske filene: {url}")
         relative = path.removeprefix(settings.STATIC_URL)
-        found = finders.find(relative) if ".." not in relative.split("/") else None
+        found = static_file_path(relative)
         if not found:
             raise FatalURLFetchingError(f"Fant ikke den statiske filen {relative}")
         # WeasyPrint only applies a stylesheet served as text/css; without the header it ignores print.css.
         content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
         with open(found, "rb") as file:
             return URLFetcherResponse(url, file.read(), headers={"Content-Type": content_type}, status=200)
+
+
+def static_file_path(name):
+    """The file on disk behind the static file `name` (a path below STATIC_URL, hashed or not), or None if
+    the portal has no such static file. Never a path outside the static files."""
+    # Only a plain relative path: no "..", no "." or empty segments, nothing absolute, no backslashes, which
+    # the finders and safe_join would refuse anyway.
+    if not name or "\\" in name or "\0" in name or name != posixpath.normpath(name) or name.startswith("/"):
+        return None
+    if ".." in name.split("/"):
+        return None
+    manifest = getattr(staticfiles_storage, "hashed_files", None)
+    if manifest is not None and not settings.DEBUG:
+        # The manifest storage outside DEBUG, as in production: the templates link the hashed names, and the
+        # files are the copies collectstatic wrote to STATIC_ROOT. A plain name is served as its hashed copy,
+        # since that is the file production has; a name the manifest does not list is not one of ours.
+        if name not in manifest.values():
+            name = manifest.get(name)
+        if name is None:
+            return None
+        path = staticfiles_storage.path(name)
+        return path if os.path.isfile(path) else None
+    # Development (DEBUG, or a storage without a manifest): `{% static %}` gives the plain names, and the
+    # files live in the apps' and the project's static folders, where runserver finds them too.
+    return finders.find(name)
 
 
 def render_pdf(template_name, context, *, pdf_variant=None):

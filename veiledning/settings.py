@@ -125,13 +125,12 @@ FORMAT_MODULE_PATH = ["veiledning.formats"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# One static storage for production, development and the tests, so that what the tests render is what
+# production serves. With DEBUG on it gives the plain names and needs no manifest, so runserver works
+# without collectstatic; with DEBUG off it gives the hashed names from the manifest collectstatic writes.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Files that must never be reachable by URL (signed contracts and the like) live here.
 PRIVATE_STORAGE_ROOT = env.path("PRIVATE_STORAGE_ROOT", default=BASE_DIR / "private")
