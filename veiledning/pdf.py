@@ -6,7 +6,12 @@ the portal's own static files and refuses every other address, so a PDF never re
 disk outside the static files, whatever text ends up in it. With the manifest storage and DEBUG off (as in
 production and in the tests), `{% static %}` gives hashed names (`css/print.1a02f63bf735.css`), which the
 fetcher finds among the files `collectstatic` wrote to STATIC_ROOT; in development it finds the plain
-names through the static finders, as runserver does."""
+names through the static finders, as runserver does.
+
+A render that fails raises `PdfRenderError`, an ordinary exception: in a request Django answers with the
+500 page and logs the traceback, and background callers catch it to record the failure. WeasyPrint's own
+`FatalURLFetchingError` derives from BaseException, which would slip past both, so `render_pdf` and
+`html_to_pdf` never let it out."""
 
 import mimetypes
 import os
@@ -24,12 +29,26 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 BASE_URL = "https://pdf.veiledning.invalid/"
 
 
+class PdfRenderError(Exception):
+    """A PDF could not be made: the document asked for an address the fetcher refuses or a static file that
+    does not exist, or WeasyPrint failed. The message is Norwegian, fit to show the programme leader; the
+    cause is chained (`__cause__`) for the log.
+
+    Errors in rendering the HTML template itself (a bug in it, or a missing manifest entry because
+    `collectstatic` was not run) are not turned into this: they break the portal's pages too."""
+
+
 class StaticFilesFetcher(URLFetcher):
     """Serves `STATIC_URL` paths from the portal's static files; refuses everything else and stops the
     render, since a template asking for anything else is a bug.
 
     WeasyPrint 70 calls `fetch` on an instance of a `URLFetcher` subclass (it reads the instance's
     `_fail_on_errors`), which is why this is a class and not a plain function."""
+
+    def __init__(self, **kwargs):
+        # Any other error in `fetch` (a file that cannot be read) must stop the render as well: by default
+        # WeasyPrint only logs it and makes the PDF without the stylesheet.
+        super().__init__(**{"fail_on_errors": True, **kwargs})
 
     def fetch(self, url, headers=None):
         parts = urlsplit(url)
@@ -72,10 +91,22 @@ def static_file_path(name):
     return finders.find(name)
 
 
+def html_to_pdf(html, *, pdf_variant=None):
+    """PDF bytes of `html`, whose static files are fetched by `StaticFilesFetcher`. Raises PdfRenderError."""
+    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+    try:
+        document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher())
+        return document.write_pdf(**options)
+    except FatalURLFetchingError as error:
+        # A BaseException: caught here by name, since `except Exception` below and in Django would miss it.
+        # With fail_on_errors, WeasyPrint wraps the fetcher's own error, whose message says what went wrong.
+        message = f"{error} ({error.__cause__})" if error.__cause__ else str(error)
+        raise PdfRenderError(f"PDF-en kunne ikke lages: {message}") from error
+    except Exception as error:
+        raise PdfRenderError(f"PDF-en kunne ikke lages: {error}") from error
+
+
 def render_pdf(template_name, context, *, pdf_variant=None):
     """Renders `template_name` with `context` to PDF bytes. `pdf_variant` passes on to WeasyPrint,
-    e.g. "pdf/a-3b" for documents kept in the archive."""
-    html = render_to_string(template_name, context)
-    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher())
-    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
-    return document.write_pdf(**options)
+    e.g. "pdf/a-3b" for documents kept in the archive. Raises PdfRenderError if the PDF cannot be made."""
+    return html_to_pdf(render_to_string(template_name, context), pdf_variant=pdf_variant)
