@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
-from weasyprint.urls import FatalURLFetchingError
 
 from accounts.services import audit_log
 from core import storage
@@ -278,10 +277,9 @@ def _render_queued(contract):
         # A savepoint: a failure undoes whatever the render had begun (a document row, a status).
         with transaction.atomic():
             made = make is not None and make(contract=contract)
-    # PdfRenderError (veiledning.pdf) and any other failure, and WeasyPrint's FatalURLFetchingError, a
-    # BaseException, until veiledning.pdf turns it into a PdfRenderError. A render failure is rarely
-    # transient (a missing static file, a template error), so it waits for a person, not for a retry.
-    except (Exception, FatalURLFetchingError) as error:
+    # PdfRenderError (veiledning.pdf), and any other failure: a template error, a static file missing from
+    # the manifest, the storage. A render failure is rarely transient, so it waits for a person, not a retry.
+    except Exception as error:
         _render_failed(contract, what, error)
         return
     if not made:

@@ -178,13 +178,12 @@ else:
         "BACKEND": "core.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_STORAGE_ROOT},
     }
+# One static storage for production, development and the tests, so that what the tests render is what
+# production serves. With DEBUG on it gives the plain names and needs no manifest, so runserver works
+# without collectstatic; with DEBUG off it gives the hashed names from the manifest collectstatic writes.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     "private": _private_storage,
 }
 

@@ -36,6 +36,7 @@ from core.testing.mail import deliver_outbox
 from municipalities.models import MunicipalityGroup, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
+from veiledning.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_fonts
 
 from .factories import (
     ContractFactory,
@@ -125,7 +126,9 @@ def test_sending_twice_sends_once(parties):
 
 
 def test_the_pdf_reads_back_the_seed_wording_with_the_municipalitys_name(parties):
-    text = pdf_text(stored(parties["contract"].signing_document))
+    content = stored(parties["contract"].signing_document)
+    assert_printed_with_the_print_stylesheet(content)
+    text = pdf_text(content)
 
     assert "KONTRAKT VEILEDNINGSORDNINGEN 2026–2027" in text
     assert "Med utgangspunkt i Grunnlagsdokumentet" in text
@@ -195,6 +198,9 @@ def test_the_full_signing_puts_the_contract_in_force_with_the_final_pdf_stored(s
     last_page = reader.pages[-1].extract_text()
     assert "Signaturer" in last_page
     assert contract.signing_document.sha256 in last_page.replace("\n", "")
+    assert_printed_with_the_print_stylesheet(content)
+    # contract-print.css sets the hashes in a monospaced font.
+    assert "DejaVu-Sans-Mono" in pdf_fonts(content)
 
 
 def test_a_signature_records_who_when_where_and_what_they_saw(signed_contract):
@@ -551,7 +557,9 @@ def test_the_foundation_document_pdf_has_its_sections_the_plan_with_weeks_and_th
     response = client.get(reverse("contracts:foundation_pdf", args=[portfolio.pk]))
 
     assert response.status_code == 200
-    text = pdf_text(b"".join(response.streaming_content))
+    content = b"".join(response.streaming_content)
+    assert_printed_with_the_print_stylesheet(content)
+    text = pdf_text(content)
     assert "1. Formål" in text
     assert "Avtaleperioden er 01.01.2026–20.06.2027." in text
     assert "Plan for gjennomføring" in text

@@ -14,6 +14,7 @@ from surveys.exports import answer_table
 from surveys.models import Category, Question, Survey
 from surveys.services import survey_copy
 from surveys.tests.factories import answer, evaluation_survey, invite
+from veiledning.testing.pdf import assert_printed_with_the_print_stylesheet
 
 pytestmark = pytest.mark.django_db
 
@@ -133,6 +134,7 @@ def test_the_report_pdf_has_charts_findings_and_quotes(leader_client):
     assert "I hvilken grad har veiledningsarbeidet vært forankret i kommunen?" in text
     # The chart's labels are drawn from the SVG: «1 (33 %)»-style bars are text in the PDF.
     assert "(33 %)" in text
+    assert_printed_with_the_print_stylesheet(response.content)
 
 
 def test_a_copied_survey_keeps_its_questions_keys_and_can_be_compared(leader_client):

@@ -19,6 +19,21 @@ from veiledning.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+def test_pages_load_the_hashed_static_files_the_way_production_serves_them(live_server, page):
+    static = []
+    page.on("response", lambda response: static.append(response) if "/static/" in response.url else None)
+    page.goto(f"{live_server.url}/konto/logg-inn/", wait_until="load")
+
+    assert len(static) == 3  # Bootstrap's stylesheet and script, and the portal's stylesheet
+    for response in static:
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", response.url), response.url
+        assert response.status == 200
+        # WhiteNoise's header for a hashed file from STATIC_ROOT, as in production.
+        assert "immutable" in response.headers["cache-control"]
+    # Bootstrap's stylesheet is applied: it lays the navigation bar out as a flexbox.
+    expect(page.locator("nav.navbar")).to_have_css("display", "flex")
+
+
 def test_login_page_passes_axe(live_server, page):
     page.goto(f"{live_server.url}/konto/logg-inn/")
 

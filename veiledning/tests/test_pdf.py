@@ -1,20 +1,42 @@
-import io
+"""The PDF renderer and its fetcher, with the production static storage the whole suite runs with: the
+files collected once per run (root conftest) and the hashed names of their manifest."""
+
+import re
+import shutil
+from pathlib import Path
 
 import pytest
-import weasyprint
-from pypdf import PdfReader
+from django.conf import settings as django_settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.template.loader import render_to_string
+from django.templatetags.static import static
 from weasyprint.urls import FatalURLFetchingError
 
-from veiledning.pdf import BASE_URL, StaticFilesFetcher, render_pdf
+from veiledning.pdf import BASE_URL, PdfRenderError, StaticFilesFetcher, html_to_pdf, render_pdf, static_file_path
+from veiledning.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_text
+
+PRINT_CSS = '<link rel="stylesheet" href="{}">'
 
 
-def _text(pdf_bytes):
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages)
+def test_the_print_template_links_the_hashed_name_of_the_collected_stylesheet():
+    html = render_to_string("pdf/base.html", {})
+    assert re.search(r'href="/static/css/print\.[0-9a-f]{12}\.css"', html)
 
 
-def test_it_serves_the_print_stylesheet_from_the_static_folders():
+def test_it_serves_a_hashed_name_from_the_collected_files():
+    name = static("css/print.css").removeprefix(django_settings.STATIC_URL)
+    assert name != "css/print.css"
+    assert Path(static_file_path(name)).is_relative_to(django_settings.STATIC_ROOT)
+    response = StaticFilesFetcher().fetch(BASE_URL + "static/" + name)
+    assert b"@page" in response.read()
+    assert response.content_type == "text/css"
+
+
+def test_a_plain_name_is_served_as_its_collected_copy():
     response = StaticFilesFetcher().fetch(BASE_URL + "static/css/print.css")
     assert b"@page" in response.read()
+    hashed = static("css/print.css").removeprefix(django_settings.STATIC_URL)
+    assert static_file_path("css/print.css") == staticfiles_storage.path(hashed)
 
 
 @pytest.mark.parametrize(
@@ -24,7 +46,11 @@ def test_it_serves_the_print_stylesheet_from_the_static_folders():
         "https://cdn.example.com/bootstrap.css",
         BASE_URL + "etc/passwd",
         BASE_URL + "static/../../../etc/passwd",
+        BASE_URL + "static/%2e%2e/%2e%2e/etc/passwd",
+        BASE_URL + "static//etc/passwd",
         BASE_URL + "static/css/finnes-ikke.css",
+        # In STATIC_ROOT, but not one of the portal's static files.
+        BASE_URL + "static/staticfiles.json",
     ],
 )
 def test_it_refuses_everything_but_static_files(url):
@@ -32,28 +58,59 @@ def test_it_refuses_everything_but_static_files(url):
         StaticFilesFetcher().fetch(url)
 
 
-def test_a_document_asking_for_a_local_file_is_not_rendered():
-    html = weasyprint.HTML(string='<img src="file:///etc/hostname">', url_fetcher=StaticFilesFetcher())
-    with pytest.raises(FatalURLFetchingError):
-        html.write_pdf()
+@pytest.mark.parametrize(
+    "html",
+    [
+        PRINT_CSS.format("https://cdn.example.com/bootstrap.css"),
+        '<img src="file:///etc/hostname">',
+        PRINT_CSS.format("/static/css/../../../etc/passwd"),
+        PRINT_CSS.format("/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd"),
+        PRINT_CSS.format("/static/css/finnes-ikke.css"),
+    ],
+    ids=["outside-url", "file-url", "dot-dot", "encoded-dot-dot", "missing-file"],
+)
+def test_a_document_asking_for_anything_but_a_static_file_is_not_rendered(html):
+    with pytest.raises(PdfRenderError, match="PDF-en kunne ikke lages") as raised:
+        html_to_pdf(html)
+    # An ordinary exception, so that Django's error handling and the background callers catch it.
+    assert isinstance(raised.value, Exception)
+    assert isinstance(raised.value.__cause__, FatalURLFetchingError)
 
 
-def test_it_renders_norwegian_and_sami_letters_that_read_back(settings):
+def test_a_static_file_that_cannot_be_read_stops_the_render_too(monkeypatch, tmp_path):
+    # WeasyPrint would otherwise log the error and make the PDF without its stylesheet.
+    monkeypatch.setattr("veiledning.pdf.static_file_path", lambda name: str(tmp_path / "borte.css"))
+    with pytest.raises(PdfRenderError, match=r"borte\.css"):
+        render_pdf("pdf/base.html", {})
+
+
+def test_a_file_missing_from_the_collected_ones_fails_as_pdf_render_error(settings, tmp_path):
+    # A STATIC_ROOT whose manifest lists files that are not there, as after an incomplete deploy.
+    shutil.copy(Path(settings.STATIC_ROOT) / "staticfiles.json", tmp_path)
+    settings.STATIC_ROOT = tmp_path
+    with pytest.raises(PdfRenderError, match=r"Fant ikke den statiske filen css/print\.[0-9a-f]{12}\.css"):
+        render_pdf("pdf/base.html", {})
+
+
+def test_in_development_it_finds_the_plain_names_in_the_static_folders(settings, tmp_path):
+    settings.DEBUG = True
+    # Nothing collected: in development the finders read the apps' and the project's static folders.
+    settings.STATIC_ROOT = tmp_path
+    assert 'href="/static/css/print.css"' in render_to_string("pdf/base.html", {})
+    assert_printed_with_the_print_stylesheet(render_pdf("pdf/base.html", {}))
+
+
+def test_it_renders_norwegian_and_sami_letters_that_read_back():
     pdf = render_pdf("pdf/base.html", {})
     assert pdf.startswith(b"%PDF-")
-    html = weasyprint.HTML(
-        string='<link rel="stylesheet" href="/static/css/print.css"><p>Guovdageaidnu – Čáhcesuolu: æ ø å Ŋ đ ŧ</p>',
-        base_url=BASE_URL,
-        url_fetcher=StaticFilesFetcher(),
-    )
-    assert "Guovdageaidnu – Čáhcesuolu: æ ø å Ŋ đ ŧ" in _text(html.write_pdf())
+    html = PRINT_CSS.format(static("css/print.css")) + "<p>Guovdageaidnu – Čáhcesuolu: æ ø å Ŋ đ ŧ</p>"
+    assert "Guovdageaidnu – Čáhcesuolu: æ ø å Ŋ đ ŧ" in pdf_text(html_to_pdf(html))
 
 
 def test_the_print_stylesheet_is_applied():
-    # print.css numbers the pages in the bottom margin; without the stylesheet there is no «Side 1 av 1».
-    html = weasyprint.HTML(
-        string='<link rel="stylesheet" href="/static/css/print.css"><p>Tekst</p>',
-        base_url=BASE_URL,
-        url_fetcher=StaticFilesFetcher(),
-    )
-    assert "Side 1 av 1" in _text(html.write_pdf())
+    assert_printed_with_the_print_stylesheet(render_pdf("pdf/base.html", {}))
+
+
+def test_the_stylesheet_check_fails_without_the_print_stylesheet():
+    with pytest.raises(AssertionError, match=r"print\.css"):
+        assert_printed_with_the_print_stylesheet(html_to_pdf("<p>Tekst</p>"))

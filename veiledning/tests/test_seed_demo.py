@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
+from contracts.models import ContractDocument
 from meetings.models import Meeting, Reminder, Task
 from municipalities.models import Membership, MunicipalityGroup
 from portfolios.models import FoundationSection, PlanItem, Portfolio
@@ -23,8 +24,13 @@ def _counts():
     return [m.objects.count() for m in models]
 
 
-def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys):
+def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settings):
+    # As in production: DEBUG off and the collected static files' hashed names (root conftest).
+    assert settings.DEBUG is False
     call_command("seed_demo")
+    # The demo contracts were rendered, the sent ones and the one signed by everyone.
+    assert ContractDocument.objects.filter(kind=ContractDocument.Kind.SIGNING).exists()
+    assert ContractDocument.objects.filter(kind=ContractDocument.Kind.SIGNED).exists()
     first = _counts()
     call_command("seed_demo")
     assert _counts() == first
