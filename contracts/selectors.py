@@ -31,6 +31,25 @@ def get_contract_for_user(user, pk):
     return contract
 
 
+def get_document_for_user(user, pk, *, final):
+    """(contract, document) for a download: the signed document (`final`) or the one sent for signing, if
+    `user` may see the contract and it has that document; otherwise AccessRefused (a 404).
+
+    One query with only what a download needs: a download is the contract's most frequent request, and
+    get_contract_for_user's joins and prefetch for the contract page cost it four times as much."""
+    field = "final_document" if final else "signing_document"
+    contract = (
+        Contract.objects.visible_to(user)
+        .filter(pk=pk, **{f"{field}__isnull": False})
+        .order_by()
+        .select_related("municipality", "group__portfolio", field)
+        .first()
+    )
+    if contract is None:
+        raise AccessRefused("contracts.contract", pk)
+    return contract, getattr(contract, field)
+
+
 def contracts_of_group(group):
     """The group's contracts for its page, with their signatures, in two queries."""
     return list(

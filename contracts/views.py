@@ -27,6 +27,7 @@ from .selectors import (
     documents_with_hash,
     fee_rows,
     get_contract_for_user,
+    get_document_for_user,
     signing_state,
     slot_for_user,
 )
@@ -132,24 +133,20 @@ def _serve(request, contract, document, filename, *, as_attachment):
 @login_required
 def signing_pdf(request, pk):
     """The document the signatories read and sign, as stored when the contract was sent."""
-    contract = get_contract_for_user(request.user, pk)
-    if contract.signing_document is None:
-        raise AccessRefused("contracts.contract", pk)
+    contract, document = get_document_for_user(request.user, pk, final=False)
     name = download_name("kontrakt", contract.municipality.name, "til-signering", extension="pdf")
-    return _serve(request, contract, contract.signing_document, name, as_attachment=False)
+    return _serve(request, contract, document, name, as_attachment=False)
 
 
 @login_required
 def signed_pdf(request, pk):
     """The signed contract, as stored when the last signature came in or the signed copy was uploaded."""
-    contract = get_contract_for_user(request.user, pk)
-    if contract.final_document is None:
-        raise AccessRefused("contracts.contract", pk)
+    contract, document = get_document_for_user(request.user, pk, final=True)
     portfolio = contract.group.portfolio
     name = download_name(
         "kontrakt", contract.municipality.name, portfolio.agreement_start.year, "signert", extension="pdf"
     )
-    return _serve(request, contract, contract.final_document, name, as_attachment=True)
+    return _serve(request, contract, document, name, as_attachment=True)
 
 
 @login_required

@@ -704,6 +704,18 @@ def test_the_contract_page_has_a_fixed_query_budget(client, parties, django_asse
         assert client.get(contract.get_absolute_url()).status_code == 200
 
 
+def test_a_download_costs_five_queries_and_no_render(client, parties, django_assert_num_queries, monkeypatch):
+    contract = parties["contract"]
+    client.force_login(parties["owner"])
+    client.get(contract.get_absolute_url())  # warms the session
+    monkeypatch.setattr("contracts.services.render_pdf", lambda *args, **kwargs: pytest.fail("rendered again"))
+    # 1 session, 2 user, 3 the user's staff roles, 4 the contract with its municipality, portfolio and the
+    # document, 5 the audit event of the download.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("contracts:signing_pdf", args=[contract.pk]))
+    assert b"".join(response.streaming_content) == stored(contract.signing_document)
+
+
 def test_signatures_and_organisation_slot_are_listed_on_the_contract_page(client, signed_contract):
     client.force_login(signed_contract["programme_leader"])
     page = client.get(signed_contract["contract"].get_absolute_url()).content.decode()
