@@ -237,8 +237,6 @@ CELERY_BEAT_SCHEDULE = {
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
 EMAIL_RETRY_MINUTES = env.int("EMAIL_RETRY_MINUTES", default=5)
 EMAIL_STUCK_SECONDS = env.int("EMAIL_STUCK_SECONDS", default=15 * 60)
-REMINDER_MAX_ATTEMPTS = EMAIL_MAX_ATTEMPTS
-REMINDER_RETRY_MINUTES = EMAIL_RETRY_MINUTES
 
 # Meetings: reminders go out these many days before a confirmed meeting, and the adviser is reminded
 # of a missing note this many days after a meeting.

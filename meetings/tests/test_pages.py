@@ -238,6 +238,23 @@ def test_a_cancelled_meeting_cannot_be_moved(client, group):
     assert Reminder.objects.filter(meeting=meeting, kind="cancelled").count() == 3
 
 
+def test_with_the_broker_unreachable_cancelling_succeeds_and_the_notices_wait(
+    client, group, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    meeting = MeetingFactory(group=group)
+    client.force_login(group.adviser)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("meetings:meeting_cancel", kwargs={"pk": meeting.pk}), {"reason": "Sykdom"})
+    assert callbacks  # the «look now» message to the worker was tried, and could not be sent
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CANCELLED
+    # The notices wait as rows; the next beat run, or send_due_reminders from cron, sends them.
+    assert reminders_hand_over() == 3
+    assert {m.subject.split(":")[0] for m in deliver_outbox()} == {"Avlyst"}
+
+
 def _count_queries(client, url):
     with CaptureQueriesContext(connection) as context:
         assert client.get(url).status_code == 200

@@ -67,6 +67,19 @@ def test_the_invite_and_reminder_actions(client, survey):
     assert Delivery.objects.filter(email__status="sent").count() == 6
 
 
+def test_with_the_broker_unreachable_inviting_succeeds_and_the_emails_wait(
+    client, survey, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    client.force_login(ProgrammeLeaderFactory())
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(CHANGELIST, {"action": "send_invitations", "_selected_action": [survey.pk]})
+    assert callbacks and response.status_code == 302
+    assert Invitation.objects.filter(survey=survey).count() == 3
+    assert deliveries_hand_over() == 3
+    assert len(deliver_outbox()) == 3
+
+
 def test_a_second_reminder_round_within_the_hour_is_refused_in_the_admin(client, survey):
     client.force_login(ProgrammeLeaderFactory())
     client.post(CHANGELIST, {"action": "send_invitations", "_selected_action": [survey.pk]})
