@@ -62,6 +62,8 @@ lock: $(VENV)/.dev
 
 # meetings.py needs PostgreSQL (127.0.0.1:5432, or MEETINGS_BENCH_DATABASE_URL); it makes and drops its own database.
 bench: $(VENV)/.dev system-deps .env
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) wrk; }
+	$(PY) benchmarks/web.py
 	$(PY) benchmarks/query_counts.py
 	$(PY) benchmarks/meetings.py
 	$(PY) benchmarks/contracts.py
