@@ -7,11 +7,12 @@ from django.test.utils import override_settings
 from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from veiledning.testing.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
-from veiledning.testing.permissions import build_world
+from core.testing.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
+from testing.permissions import build_world
 
-# An S3-compatible object store (moto's server) for the tests of the private storage.
-pytest_plugins = ["core.tests.s3"]
+# An S3-compatible object store (moto's server) for the tests of the private storage; real Celery workers and
+# an SMTP server for the tests of the outbox.
+pytest_plugins = ["core.tests.s3", "core.testing.workers"]
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +55,7 @@ def _private_storage(settings, tmp_path):
 
 @pytest.fixture
 def world(db):
-    """Two groups in two portfolios and one person of each persona (veiledning/testing/permissions.py)."""
+    """Two groups in two portfolios and one person of each persona (testing/permissions.py)."""
     return build_world()
 
 

@@ -18,5 +18,5 @@ def invitation_accept_view(request, token):
             return render(request, "accounts/invitation_invalid.html", status=410)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Velkommen! Passordet er lagret, og du er logget inn.")
-        return redirect("home")
+        return redirect("dashboard:home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invited_user": invitation.user})

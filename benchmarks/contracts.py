@@ -149,7 +149,7 @@ def main():
     from django.test.runner import DiscoverRunner
 
     from contracts.services import CONTRACT_PDF_TEMPLATE, PDF_VARIANT, contract_pdf_context
-    from veiledning.pdf import BASE_URL, StaticFilesFetcher, render_pdf
+    from core.pdf import BASE_URL, StaticFilesFetcher, render_pdf
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     setup_test_environment()

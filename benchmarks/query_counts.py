@@ -71,9 +71,9 @@ def main():
             leader, adviser, group = build(count)
             client = Client()
             pages = [
-                ("programme leader: Porteføljer", leader, reverse("portfolio_list")),
+                ("programme leader: Porteføljer", leader, reverse("dashboard:portfolio_list")),
                 ("programme leader: group page", leader, group.get_absolute_url()),
-                ("adviser: Mine kommunegrupper", adviser, reverse("my_groups")),
+                ("adviser: Mine kommunegrupper", adviser, reverse("dashboard:my_groups")),
             ]
             for label, user, url in pages:
                 client.force_login(user)

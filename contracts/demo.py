@@ -33,7 +33,7 @@ def _body_lines(body):
 
 
 def seed_contract_templates(programmes_data):
-    """One template per programme from the transcribed contract forms (veiledning/demo_data/programmes.json)."""
+    """One template per programme from the transcribed contract forms (dashboard/demo_data/programmes.json)."""
     from portfolios.models import Programme
 
     for entry in programmes_data["programmes"]:

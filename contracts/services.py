@@ -20,8 +20,8 @@ from core import storage
 from core.background import send_soon
 from core.mail import build_mail, site_url
 from core.models import Email
+from core.pdf import render_pdf
 from municipalities.models import MunicipalityGroup
-from veiledning.pdf import render_pdf
 
 from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract, ContractDocument, Signature
 from .selectors import contract_terms, pending_signatories, programme_leaders, signing_state, slot_for_user
@@ -277,7 +277,7 @@ def _render_queued(contract):
         # A savepoint: a failure undoes whatever the render had begun (a document row, a status).
         with transaction.atomic():
             made = make is not None and make(contract=contract)
-    # PdfRenderError (veiledning.pdf), and any other failure: a template error, a static file missing from
+    # PdfRenderError (core.pdf), and any other failure: a template error, a static file missing from
     # the manifest, the storage. A render failure is rarely transient, so it waits for a person, not a retry.
     except Exception as error:
         _render_failed(contract, what, error)

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import AccessRefused, require_programme_leader
 from accounts.services import audit_log, client_ip
 from core import storage
+from core.downloads import download_name
+from core.pdf import render_pdf
 from portfolios.selectors import get_portfolio_for_user
-from veiledning.downloads import download_name
-from veiledning.pdf import render_pdf
 
 from .forms import PdfUploadForm, SignForm, TerminateForm, VerifyForm
 from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract

@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from veiledning.downloads import attachment, download_name
-from veiledning.pdf import render_pdf
+from core.downloads import attachment, download_name
+from core.pdf import render_pdf
 
 from . import services
 from .forms import CommentForm, GoalForm, MeasureForm, PlanForm

@@ -126,7 +126,7 @@ class MunicipalityGroup(models.Model):
         return self.display_name
 
     def get_absolute_url(self):
-        return reverse("group_detail", kwargs={"pk": self.pk})
+        return reverse("dashboard:group_detail", kwargs={"pk": self.pk})
 
     @property
     def display_name(self):

@@ -94,7 +94,7 @@ class Portfolio(models.Model):
         return f"{self.programme.name}: {self.name}"
 
     def get_absolute_url(self):
-        return reverse("portfolio_detail", kwargs={"pk": self.pk})
+        return reverse("dashboard:portfolio_detail", kwargs={"pk": self.pk})
 
     @property
     def period_display(self):

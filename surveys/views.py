@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused
 from accounts.services import audit_log
-from veiledning.downloads import attachment
-from veiledning.pdf import render_pdf
+from core.downloads import attachment
+from core.pdf import render_pdf
 
 from . import charts, exports
 from .forms import CodingForm, FindingForm, PageForm

@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "development_plans",
     "surveys",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
-    "veiledning.apps.VeiledningConfig",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -112,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
@@ -137,7 +137,7 @@ TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
 # Dates on screen are dd.mm.åååå, whatever Django's own nb locale prefers.
-FORMAT_MODULE_PATH = ["veiledning.formats"]
+FORMAT_MODULE_PATH = ["core.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

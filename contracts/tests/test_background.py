@@ -330,7 +330,7 @@ def test_a_render_the_fetcher_stops_is_recorded_too(portfolio, monkeypatch):
     # The real renderer and fetcher, on a page that asks for an outside address: WeasyPrint's fatal error (a
     # BaseException in WeasyPrint 70) arrives as a PdfRenderError, which the job records.
     html = '<html><head><link rel="stylesheet" href="https://example.org/x.css"></head><body>x</body></html>'
-    monkeypatch.setattr("veiledning.pdf.render_to_string", lambda *args, **kwargs: html)
+    monkeypatch.setattr("core.pdf.render_to_string", lambda *args, **kwargs: html)
     contracts_send_portfolio(portfolio=portfolio, actor=None)
 
     assert contracts_render_due() == 2

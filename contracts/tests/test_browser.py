@@ -11,14 +11,14 @@ from pypdf import PdfReader
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory, UserFactory
 from contracts.models import Contract
 from contracts.services import contracts_render_due, contracts_send_portfolio
+from core.testing.browser import assert_accessible, login
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
-from veiledning.testing.browser import assert_accessible, login
 
 from .factories import ContractFactory
 
 # The live server answers from another thread, so the data must be committed (transaction=True);
-# serialized_rollback restores what the migrations loaded after each test (see veiledning/tests/test_browser.py).
+# serialized_rollback restores what the migrations loaded after each test (see dashboard/tests/test_browser.py).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 

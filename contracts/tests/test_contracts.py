@@ -33,10 +33,10 @@ from contracts.services import (
 from core import storage
 from core.models import Email
 from core.testing.mail import deliver_outbox
+from core.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_fonts
 from municipalities.models import MunicipalityGroup, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
-from veiledning.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_fonts
 
 from .factories import (
     ContractFactory,

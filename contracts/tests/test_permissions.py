@@ -1,4 +1,4 @@
-"""The permission matrix of the contract pages (see veiledning/testing/permissions.py): every contract URL
+"""The permission matrix of the contract pages (see testing/permissions.py): every contract URL
 for anonymous, members of group A and B, their advisers and the programme leader."""
 
 import io
@@ -11,7 +11,7 @@ from contracts.models import Contract, ContractDocument
 from core import storage
 from municipalities.models import Membership, Role
 from municipalities.tests.factories import MembershipFactory, municipality
-from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
+from testing.permissions import PERSONAS, check_access, matrix_ids
 
 from .factories import ContractTemplateFactory
 

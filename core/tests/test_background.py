@@ -25,13 +25,3 @@ def test_without_a_broker_nothing_is_sent_inside_the_request(settings, django_ca
     with django_capture_on_commit_callbacks() as callbacks:
         send_soon("core.send_outbox")
     assert callbacks == []
-
-
-def test_every_name_queued_is_a_registered_task():
-    # Tasks are queued by name, so a typo would only show as work that waits for beat.
-    import core.tasks  # noqa: F401
-    import meetings.tasks  # noqa: F401
-    import surveys.tasks  # noqa: F401
-
-    for name in ("core.send_outbox", "meetings.tasks.send_due_reminders", "surveys.tasks.send_survey_mail"):
-        assert name in current_app.tasks

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD, AdviserFactory, ProgrammeLeaderFactory, UserFactory
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
-from veiledning.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 
 from .. import services
 from ..models import DevelopmentPlan

@@ -1,4 +1,4 @@
-"""The development plans' part of the permission matrix (see veiledning/testing/permissions.py).
+"""The development plans' part of the permission matrix (see testing/permissions.py).
 
 In the shared world, member_a and member_b are their groups' kulturskoleleder (the factory's role), so they
 edit; the rules for the other roles (reader, owner) are tested below the matrix."""
@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory
-from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
+from testing.permissions import PERSONAS, check_access, matrix_ids
 
 from ..models import DevelopmentPlan, PlanVersion
 from ..selectors import plan_access, plan_content_token

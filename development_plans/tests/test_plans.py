@@ -12,10 +12,10 @@ from pypdf import PdfReader
 
 from accounts.models import AuditEvent
 from accounts.tests.factories import ProgrammeLeaderFactory
+from core.testing.pdf import assert_printed_with_the_print_stylesheet
 from meetings.tests.factories import TaskFactory
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
-from veiledning.testing.pdf import assert_printed_with_the_print_stylesheet
 
 from .. import services
 from ..models import DevelopmentPlan, Goal, Level, Measure, PlanVersion

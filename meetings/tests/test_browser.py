@@ -8,13 +8,13 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, AdviserFactory, UserFactory
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 from core.testing.mail import deliver_outbox
 from meetings.models import Meeting, Task
 from meetings.services import reminders_hand_over
 from meetings.tests.factories import MeetingFactory, in_days
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
-from veiledning.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -199,7 +199,7 @@ def test_the_advisers_list_shows_next_meeting_missing_notes_and_tasks_in_a_fixed
 
     def queries():
         with CaptureQueriesContext(connection) as context:
-            response = client.get(reverse("my_groups"))
+            response = client.get(reverse("dashboard:my_groups"))
         return response, len(context)
 
     response, before = queries()

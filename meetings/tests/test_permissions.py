@@ -1,4 +1,4 @@
-"""The meetings' part of the permission matrix (see veiledning/testing/permissions.py)."""
+"""The meetings' part of the permission matrix (see testing/permissions.py)."""
 
 import pytest
 from django.core import mail
@@ -7,7 +7,7 @@ from meetings.models import Meeting
 from meetings.services import calendar_feed_renew
 from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
 from municipalities.tests.factories import MembershipFactory
-from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
+from testing.permissions import PERSONAS, check_access, matrix_ids
 
 
 @pytest.fixture

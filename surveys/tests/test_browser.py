@@ -8,10 +8,10 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 from municipalities.tests.factories import MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import PortfolioFactory
 from surveys.tests.factories import answer, evaluation_survey, invite
-from veiledning.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -8,13 +8,13 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from accounts.tests.factories import ProgrammeLeaderFactory
+from core.testing.pdf import assert_printed_with_the_print_stylesheet
 from municipalities.tests.factories import MunicipalityGroupFactory
 from portfolios.tests.factories import PortfolioFactory
 from surveys.exports import answer_table
 from surveys.models import Category, Question, Survey
 from surveys.services import survey_copy
 from surveys.tests.factories import answer, evaluation_survey, invite
-from veiledning.testing.pdf import assert_printed_with_the_print_stylesheet
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The surveys' part of the permission matrix (see veiledning/testing/permissions.py). The staff pages are
+"""The surveys' part of the permission matrix (see testing/permissions.py). The staff pages are
 the programme leader's alone; the answering pages need no login, since the personal link is the key."""
 
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 
 from surveys.models import Category
 from surveys.tests.factories import answer, evaluation_survey, invite
-from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
+from testing.permissions import PERSONAS, check_access, matrix_ids
 
 
 @pytest.fixture

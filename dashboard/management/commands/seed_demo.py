@@ -1,7 +1,7 @@
 """Loads the demo: both programmes from their foundation documents, a current portfolio, staff and
 municipality groups. Safe to run again: what exists is left as it is.
 
-The data lies in veiledning/demo_data/ (see its README for the sources)."""
+The data lies in dashboard/demo_data/ (see its README for the sources)."""
 
 import json
 import re

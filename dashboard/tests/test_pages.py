@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.tests.factories import ProgrammeLeaderFactory
+from core.mail import queue_mail
+from core.models import Email
 from municipalities.models import Municipality, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
@@ -76,7 +78,7 @@ def test_the_portfolio_list_shows_each_groups_status_and_shortcomings(client):
     portfolio = PortfolioFactory(name="Portefølje 7, 2026–27")
     MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality("1804")], status="admitted")
     client.force_login(ProgrammeLeaderFactory())
-    html = client.get(reverse("portfolio_list")).content.decode()
+    html = client.get(reverse("dashboard:portfolio_list")).content.decode()
     assert "Portefølje 7, 2026–27" in html
     assert "Bodø" in html
     assert "Tatt opp" in html
@@ -88,7 +90,7 @@ def test_the_advisers_page_lists_only_their_groups(client):
     mine = MunicipalityGroupFactory(municipalities=[municipality("1804")])
     MunicipalityGroupFactory(municipalities=[municipality("5612")])
     client.force_login(mine.adviser)
-    html = client.get(reverse("my_groups")).content.decode()
+    html = client.get(reverse("dashboard:my_groups")).content.decode()
     assert "Bodø" in html
     assert "Guovdageaidnu" not in html
 
@@ -100,10 +102,10 @@ def test_the_portfolio_list_runs_the_same_queries_with_5_and_50_groups(client, d
     # their municipalities with counties, their memberships with users and municipalities,
     # the count of failed meeting reminders.
     with django_assert_num_queries(8):
-        client.get(reverse("portfolio_list"))
+        client.get(reverse("dashboard:portfolio_list"))
     _groups(PortfolioFactory(), 45)
     with django_assert_num_queries(8):
-        client.get(reverse("portfolio_list"))
+        client.get(reverse("dashboard:portfolio_list"))
 
 
 def test_the_group_and_adviser_pages_do_not_grow_with_the_number_of_groups(client):
@@ -112,10 +114,10 @@ def test_the_group_and_adviser_pages_do_not_grow_with_the_number_of_groups(clien
     group = adviser.advised_groups.first()
     PlanItemFactory.create_batch(3, portfolio=portfolio)
     client.force_login(adviser)
-    before = (_queries(client, group.get_absolute_url()), _queries(client, reverse("my_groups")))
+    before = (_queries(client, group.get_absolute_url()), _queries(client, reverse("dashboard:my_groups")))
     _groups(portfolio, 60, adviser=adviser)
     assert adviser.advised_groups.count() == 65
-    after = (_queries(client, group.get_absolute_url()), _queries(client, reverse("my_groups")))
+    after = (_queries(client, group.get_absolute_url()), _queries(client, reverse("dashboard:my_groups")))
     assert before == after
 
 
@@ -131,3 +133,15 @@ def test_the_admin_lists_of_groups_and_members_do_not_grow_with_the_data(client,
     _groups(portfolio, 20)
     _groups(PortfolioFactory(), 20)
     assert _queries(client, reverse(url_name)) == before
+
+
+def test_portefoljer_tells_the_programme_leader_how_many_emails_failed(client):
+    context = {"user": {"full_name": "Åse Ørnulf"}, "link": "https://portal.example/x", "expires_at": None}
+    failed, _waiting = (
+        queue_mail(to=f"m{n}@example.org", template="accounts/email/invitation", context=context) for n in range(2)
+    )
+    Email.objects.filter(pk=failed.pk).update(status="failed", last_error="550")
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get("/portefoljer/").content.decode()
+    assert "1 e-post kunne ikke sendes." in html
+    assert "/admin/core/email/?status__exact=failed" in html

@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from weasyprint.urls import FatalURLFetchingError
 
-from veiledning.pdf import BASE_URL, PdfRenderError, StaticFilesFetcher, html_to_pdf, render_pdf, static_file_path
-from veiledning.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_text
+from core.pdf import BASE_URL, PdfRenderError, StaticFilesFetcher, html_to_pdf, render_pdf, static_file_path
+from core.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_text
 
 PRINT_CSS = '<link rel="stylesheet" href="{}">'
 
@@ -79,7 +79,7 @@ def test_a_document_asking_for_anything_but_a_static_file_is_not_rendered(html):
 
 def test_a_static_file_that_cannot_be_read_stops_the_render_too(monkeypatch, tmp_path):
     # WeasyPrint would otherwise log the error and make the PDF without its stylesheet.
-    monkeypatch.setattr("veiledning.pdf.static_file_path", lambda name: str(tmp_path / "borte.css"))
+    monkeypatch.setattr("core.pdf.static_file_path", lambda name: str(tmp_path / "borte.css"))
     with pytest.raises(PdfRenderError, match=r"borte\.css"):
         render_pdf("pdf/base.html", {})
 

@@ -7,11 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, AdviserFactory, ProgrammeLeaderFactory, UserFactory
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 from municipalities.models import MunicipalityGroup, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.models import Portfolio
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
-from veiledning.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 
 # The live server answers from another thread, so the data must be committed (transaction=True). Each such
 # test ends by emptying the database; serialized_rollback restores what the migrations loaded (the 357

@@ -20,13 +20,13 @@ def home(request):
     """Sends each person to where their work is."""
     user = request.user
     if user.is_programme_leader:
-        return redirect("portfolio_list")
+        return redirect("dashboard:portfolio_list")
     if user.is_adviser:
-        return redirect("my_groups")
+        return redirect("dashboard:my_groups")
     groups = list(groups_of_member(user))
     if len(groups) == 1:
         return redirect(groups[0])
-    return render(request, "veiledning/member_home.html", {"groups": groups})
+    return render(request, "dashboard/member_home.html", {"groups": groups})
 
 
 def _status_counts(groups):
@@ -49,7 +49,7 @@ def portfolio_list(request):
         portfolio.status_counts = _status_counts(portfolio.groups.all())
     return render(
         request,
-        "veiledning/portfolio_list.html",
+        "dashboard/portfolio_list.html",
         {"portfolios": portfolios, "failed_emails": outbox.failed().count()},
     )
 
@@ -66,7 +66,7 @@ def portfolio_detail(request, pk):
         groups = with_meeting_overview(groups)
     return render(
         request,
-        "veiledning/portfolio_detail.html",
+        "dashboard/portfolio_detail.html",
         {"portfolio": portfolio, "groups": groups, "plan_items": portfolio.plan_items.all()},
     )
 
@@ -81,7 +81,7 @@ def my_groups(request):
         .with_overview()
         .order_by("-portfolio__agreement_start", "name")
     )
-    return render(request, "veiledning/my_groups.html", {"groups": groups})
+    return render(request, "dashboard/my_groups.html", {"groups": groups})
 
 
 @login_required
@@ -91,7 +91,7 @@ def group_detail(request, pk):
     portfolio = group.portfolio
     return render(
         request,
-        "veiledning/group_detail.html",
+        "dashboard/group_detail.html",
         {
             "group": group,
             "portfolio": portfolio,

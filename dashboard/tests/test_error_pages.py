@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import include, path, reverse
 
+from core.pdf import PdfRenderError
 from municipalities.tests.factories import MembershipFactory
-from veiledning.pdf import PdfRenderError
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-from veiledning.downloads import attachment, download_name
+from core.downloads import attachment, download_name
 
 
 def test_names_fold_norwegian_and_sami_letters_instead_of_dropping_them():

@@ -1,4 +1,4 @@
-"""The permission matrix of the foundation's pages (see veiledning/testing/permissions.py)."""
+"""The permission matrix of the foundation's pages (see testing/permissions.py)."""
 
 import re
 
@@ -6,19 +6,19 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEvent
-from veiledning.testing.permissions import PERSONAS, check_access, matrix_ids
+from testing.permissions import PERSONAS, check_access, matrix_ids
 
 # url name, kwargs built from the world, expected status per persona (in PERSONAS order).
 # 302 for anonymous is the redirect to the login page.
 MATRIX = [
-    ("home", {}, [302, 302, 302, 302, 302, 302]),
-    ("portfolio_list", {}, [302, 404, 404, 404, 404, 200]),
-    ("portfolio_detail", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200]),
+    ("dashboard:home", {}, [302, 302, 302, 302, 302, 302]),
+    ("dashboard:portfolio_list", {}, [302, 404, 404, 404, 404, 200]),
+    ("dashboard:portfolio_detail", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200]),
     ("portfolios:foundation_document", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200]),
-    ("my_groups", {}, [302, 404, 404, 200, 200, 200]),
-    ("group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200]),
-    ("group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
-    ("portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
+    ("dashboard:my_groups", {}, [302, 404, 404, 200, 200, 200]),
+    ("dashboard:group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200]),
+    ("dashboard:group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
+    ("dashboard:portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
     ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
     ("accounts:login", {}, [200, 302, 302, 302, 302, 302]),
     ("accounts:password_reset", {}, [200, 200, 200, 200, 200, 200]),
@@ -44,7 +44,7 @@ def test_permission_matrix(client, world, url_name, kwargs, expected, persona):
 
 def test_an_unknown_group_is_the_same_404_as_someone_elses(client, world):
     client.force_login(world["member_a"])
-    missing = client.get(reverse("group_detail", kwargs={"pk": 999999}))
+    missing = client.get(reverse("dashboard:group_detail", kwargs={"pk": 999999}))
     hidden = client.get(world["group_b"].get_absolute_url())
     assert missing.status_code == hidden.status_code == 404
 
@@ -80,6 +80,6 @@ def test_each_person_lands_where_their_work_is(client, world, persona, landing):
 
 def test_a_page_refused_as_a_whole_is_logged_too(client, world):
     client.force_login(world["adviser_a"])
-    assert client.get(reverse("portfolio_list")).status_code == 404
+    assert client.get(reverse("dashboard:portfolio_list")).status_code == 404
     event = AuditEvent.objects.get(action="access.refused")
-    assert (event.actor, event.payload["path"]) == (world["adviser_a"], reverse("portfolio_list"))
+    assert (event.actor, event.payload["path"]) == (world["adviser_a"], reverse("dashboard:portfolio_list"))

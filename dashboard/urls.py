@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("portefoljer/", views.portfolio_list, name="portfolio_list"),
+    path("portefoljer/<int:pk>/", views.portfolio_detail, name="portfolio_detail"),
+    path("mine-kommunegrupper/", views.my_groups, name="my_groups"),
+    path("kommunegrupper/<int:pk>/", views.group_detail, name="group_detail"),
+]

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class VeiledningConfig(AppConfig):
-    name = "veiledning"
-    verbose_name = "Veiledning"
