@@ -8,7 +8,11 @@ from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
 
+import django_stubs_ext
 import environ
+
+# Generic Django classes (QuerySet[Contract], ModelAdmin[Contract]) in annotations that Python evaluates.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
