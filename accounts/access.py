@@ -1,4 +1,14 @@
-from django.http import Http404
+from django.http import Http404, HttpRequest
+
+from .models import User
+
+
+class AuthenticatedRequest(HttpRequest):
+    """The request of a view behind @login_required, for type checking: its user is logged in, so it is a
+    `User`, never the AnonymousUser django-stubs allows for `HttpRequest.user`. Annotate such views'
+    `request` with it instead of narrowing `request.user` in each one."""
+
+    user: User  # type: ignore[assignment]  # narrower than HttpRequest's, which @login_required guarantees
 
 
 class AccessRefused(Http404):
