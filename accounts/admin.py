@@ -1,19 +1,22 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from .access import request_user
 from .models import AuditEvent, Invitation, User
 from .services import invitation_send
 
 
-class AddUserForm(forms.ModelForm):
+class AddUserForm(forms.ModelForm[User]):
     """New users get no password here; they choose one through their invitation."""
 
     class Meta:
         model = User
         fields = ["email", "full_name", "phone"]
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
         user.email = user.email.lower()
         user.set_unusable_password()
@@ -22,6 +25,8 @@ class AddUserForm(forms.ModelForm):
         return user
 
 
+# Not BaseUserAdmin[User]: the stubs bind Django's UserAdmin to AbstractUser, which this User does not extend
+# (Django's own class only needs the fields named here).
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     add_form = AddUserForm
@@ -39,19 +44,19 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ["groups"]
     actions = ["send_invitation"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         # Only a superuser makes superusers; the programme leader manages everyone else.
         if request.user.is_superuser:
             return self.readonly_fields
         return [*self.readonly_fields, "is_superuser"]
 
     @admin.action(description="Send invitasjon (lenke for å sette passord)", permissions=["change"])
-    def send_invitation(self, request, queryset):
+    def send_invitation(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         # Invitations are for participants who have not chosen a password yet; staff and people who
         # can already log in use «Glemt passord».
         invitable = [u for u in queryset.filter(is_staff=False, is_active=True) if not u.has_usable_password()]
         for user in invitable:
-            invitation_send(user=user, invited_by=request.user, request=request)
+            invitation_send(user=user, invited_by=request_user(request), request=request)
         skipped = queryset.count() - len(invitable)
         self.message_user(request, f"Invitasjon sendt til {len(invitable)} bruker(e).", messages.SUCCESS)
         if skipped:
@@ -63,19 +68,19 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ["user", "invited_by", "created_at", "expires_at", "accepted_at"]
     list_select_related = ["user", "invited_by"]
     search_fields = ["user__full_name", "user__email"]
     readonly_fields = ["user", "invited_by", "created_at", "expires_at", "accepted_at"]
     exclude = ["token_hash"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ["created_at", "action", "actor", "object_repr", "ip_address"]
     list_select_related = ["actor"]
     list_filter = ["action"]
@@ -83,11 +88,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     # The log is a record: nobody edits or deletes it through the admin.
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from typing import Any, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -11,14 +12,14 @@ from django.utils.functional import cached_property
 from .roles import ADVISER, PROGRAMME_LEADER
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def get_by_natural_key(self, email):
+    def get_by_natural_key(self, email: str | None) -> "User":
         # E-mail addresses are compared without regard to case, as people type them.
         return self.get(email__iexact=email)
 
-    def create_user(self, email, password=None, **extra):
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("E-postadresse må oppgis.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -29,7 +30,7 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email, password=None, **extra):
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
@@ -59,35 +60,35 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["full_name"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.full_name or self.email
 
-    def get_full_name(self):
+    def get_full_name(self) -> str:
         return self.full_name
 
-    def get_short_name(self):
+    def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @cached_property
-    def _staff_role_names(self):
+    def _staff_role_names(self) -> set[str]:
         # One query per request object, however many times the role is asked for.
         return set(self.groups.filter(name__in=(PROGRAMME_LEADER, ADVISER)).values_list("name", flat=True))
 
     @property
-    def is_programme_leader(self):
+    def is_programme_leader(self) -> bool:
         return self.is_active and (self.is_superuser or PROGRAMME_LEADER in self._staff_role_names)
 
     @property
-    def is_adviser(self):
+    def is_adviser(self) -> bool:
         return self.is_active and ADVISER in self._staff_role_names
 
 
-def hash_token(token):
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class InvitationQuerySet(models.QuerySet):
-    def usable(self):
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def usable(self) -> Self:
         """Not used yet, not expired, and for a user who has not been deactivated."""
         return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
 
@@ -120,11 +121,11 @@ class Invitation(models.Model):
         verbose_name_plural = "invitasjoner"
         ordering = ["-created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Invitasjon til {self.user}"
 
     @staticmethod
-    def new_token():
+    def new_token() -> str:
         return secrets.token_urlsafe(32)
 
 
@@ -153,5 +154,5 @@ class AuditEvent(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

@@ -1,19 +1,22 @@
 """Writes for people, invitations and the audit log."""
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from core.mail import queue_mail, site_url
 
-from .models import AuditEvent, Invitation, hash_token
+from .models import AuditEvent, Invitation, User, hash_token
 
 
-def client_ip(request):
+def client_ip(request: HttpRequest | None) -> str | None:
     """The address the request came from, for the audit log and the login throttling.
 
     Behind TRUSTED_PROXY_COUNT reverse proxies, each appends the address it saw to X-Forwarded-For,
@@ -30,14 +33,21 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR") or None
 
 
-def login_username(request, credentials):
+def login_username(request: HttpRequest | None, credentials: Mapping[str, Any] | None) -> str | None:
     """The e-mail address a login attempt was for, as django-axes counts failures: in lower case,
     since logins ignore case, so that «Kari@…» and «kari@…» share one count."""
     username = (credentials or {}).get("username") or (request.POST.get("username") if request else None)
     return username.strip().lower() if username else None
 
 
-def audit_log(*, action, actor=None, obj=None, request=None, payload=None):
+def audit_log(
+    *,
+    action: str,
+    actor: User | None = None,
+    obj: models.Model | None = None,
+    request: HttpRequest | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
     """Record one audit event. `actor` defaults to the request's logged-in user."""
     if actor is None and request is not None and getattr(request, "user", None) is not None:
         actor = request.user if request.user.is_authenticated else None
@@ -52,7 +62,7 @@ def audit_log(*, action, actor=None, obj=None, request=None, payload=None):
     )
 
 
-def user_get_or_create(*, email, full_name, phone=""):
+def user_get_or_create(*, email: str, full_name: str, phone: str = "") -> User:
     """The user with this e-mail address, created without a usable password if new."""
     User = get_user_model()
     user = User.objects.filter(email__iexact=email).first()
@@ -61,7 +71,7 @@ def user_get_or_create(*, email, full_name, phone=""):
     return user
 
 
-def invitation_send(*, user, invited_by, request=None):
+def invitation_send(*, user: User, invited_by: User | None, request: HttpRequest | None = None) -> Invitation:
     """Create an invitation for `user` and put the e-mail with its link in the outbox, which sends it once
     the transaction has committed; a mail server that is down only delays it.
 
@@ -88,13 +98,14 @@ def invitation_send(*, user, invited_by, request=None):
     return invitation
 
 
-def invitation_get_usable(token):
+def invitation_get_usable(token: str) -> Invitation | None:
     """The invitation for `token` if it can still be used, else None."""
     return Invitation.objects.usable().select_related("user").filter(token_hash=hash_token(token)).first()
 
 
-def invitation_accept(*, invitation, password, request=None):
-    """Set the invited user's password and use the invitation up. Returns the user."""
+def invitation_accept(*, invitation: Invitation, password: str, request: HttpRequest | None = None) -> User | None:
+    """Set the invited user's password and use the invitation up. Returns the user, or None if the
+    invitation was used up meanwhile (a double submit)."""
     with transaction.atomic():
         # The conditional update makes a double submit harmless: only one request uses the link.
         used = Invitation.objects.usable().filter(pk=invitation.pk).update(accepted_at=timezone.now())

@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from .forms import ChoosePasswordForm
 from .services import invitation_accept, invitation_get_usable
 
 
-def invitation_accept_view(request, token):
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
     """Lets an invited person choose their password, once, while the link is valid."""
     invitation = invitation_get_usable(token)
     if invitation is None:

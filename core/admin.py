@@ -7,7 +7,7 @@ from .models import Email, ScheduledEmail
 
 
 @admin.register(Email)
-class EmailAdmin(admin.ModelAdmin):
+class EmailAdmin(admin.ModelAdmin[Email]):
     """Every e-mail the portal has sent or will send. The programme leader filters on «Feilet» and
     sends those again. The text is not shown: it may hold someone's personal link."""
 
@@ -15,9 +15,10 @@ class EmailAdmin(admin.ModelAdmin):
     list_filter = ["status", "created_at"]
     search_fields = ["to", "subject"]
     date_hierarchy = "created_at"
-    fields = ["to", "user", "subject", "template", "status", "created_at", "due_at", "claimed_at", "sent_at"]
-    fields += ["attempts", "last_error", "message_id"]
-    readonly_fields = fields
+    readonly_fields = ["to", "user", "subject", "template", "status", "created_at", "due_at", "claimed_at", "sent_at"]
+    readonly_fields += ["attempts", "last_error", "message_id"]
+    # Every field, read-only. A copy: the stubs type `fields` (field groups) apart from `readonly_fields` (names).
+    fields = [*readonly_fields]
     actions = ["send_again"]
     show_full_result_count = False
 

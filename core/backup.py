@@ -26,11 +26,15 @@ import subprocess
 import tarfile
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
+from typing import IO, Any, TypedDict, cast
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.client import DatabaseClient
 from django.utils import timezone
 
@@ -48,7 +52,30 @@ class BackupError(Exception):
     """A backup or restore that cannot go on; the message says why, for the operator."""
 
 
-def backup_create(path, *, using=DEFAULT_DB_ALIAS, force=False):
+class DatabaseEntry(TypedDict):
+    vendor: str
+    name: str
+    size: int
+    sha256: str
+
+
+class FileEntry(TypedDict):
+    name: str
+    size: int
+    sha256: str
+
+
+class Manifest(TypedDict):
+    """manifest.json: what the archive holds."""
+
+    format: str
+    version: int
+    created_at: str
+    database: DatabaseEntry
+    files: list[FileEntry]
+
+
+def backup_create(path: str | os.PathLike[str], *, using: str = DEFAULT_DB_ALIAS, force: bool = False) -> Manifest:
     """Writes the database `using` and every private file into a new tar archive at `path`; returns the
     manifest. The archive appears whole under its name or not at all, readable by its owner alone (it holds
     every person's data). An existing archive is refused unless `force`."""
@@ -60,13 +87,7 @@ def backup_create(path, *, using=DEFAULT_DB_ALIAS, force=False):
     connection = connections[using]
     member = _database_member(connection.vendor)
     storage = private_storage()
-    manifest = {
-        "format": FORMAT,
-        "version": VERSION,
-        "created_at": timezone.now().isoformat(),
-        "database": None,
-        "files": [],
-    }
+    created_at = timezone.now().isoformat()
     # Beside the archive, so that the final rename stays on one file system.
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as work:
         dump = Path(work) / member
@@ -75,7 +96,13 @@ def backup_create(path, *, using=DEFAULT_DB_ALIAS, force=False):
         partial.touch(mode=0o600)
         with tarfile.open(partial, "w") as tar:
             size, digest = _file_digest(dump)
-            manifest["database"] = {"vendor": connection.vendor, "name": member, "size": size, "sha256": digest}
+            manifest: Manifest = {
+                "format": FORMAT,
+                "version": VERSION,
+                "created_at": created_at,
+                "database": {"vendor": connection.vendor, "name": member, "size": size, "sha256": digest},
+                "files": [],
+            }
             with dump.open("rb") as file:
                 tar.addfile(_member_info(member, size), file)
             for name in walk(storage):
@@ -89,7 +116,7 @@ def backup_create(path, *, using=DEFAULT_DB_ALIAS, force=False):
     return manifest
 
 
-def restore_archive(path, *, using=DEFAULT_DB_ALIAS, force=False):
+def restore_archive(path: str | os.PathLike[str], *, using: str = DEFAULT_DB_ALIAS, force: bool = False) -> Manifest:
     """Restores the database `using` and the private files from the archive at `path`; returns its manifest.
 
     The archive is checked whole against its manifest before anything is written. The database and the
@@ -111,11 +138,11 @@ def restore_archive(path, *, using=DEFAULT_DB_ALIAS, force=False):
             _refuse_unless_empty(connection, storage)
         with tempfile.TemporaryDirectory(prefix="veiledning-restore-") as work:
             dump = Path(work) / manifest["database"]["name"]
-            with tar.extractfile(manifest["database"]["name"]) as source, dump.open("wb") as target:
+            with _extract(tar, manifest["database"]["name"]) as source, dump.open("wb") as target:
                 shutil.copyfileobj(source, target, CHUNK)
             _restore_database(connection, dump, clean=force)
         for entry in manifest["files"]:
-            with tar.extractfile(FILES + entry["name"]) as source:
+            with _extract(tar, FILES + entry["name"]) as source:
                 content = source.read()
             if force and storage.exists(entry["name"]):
                 storage.delete(entry["name"])
@@ -128,7 +155,7 @@ def restore_archive(path, *, using=DEFAULT_DB_ALIAS, force=False):
     return manifest
 
 
-def _open_archive(path):
+def _open_archive(path: str | os.PathLike[str]) -> tarfile.TarFile:
     try:
         return tarfile.open(path, "r:*")
     except (OSError, tarfile.TarError) as error:
@@ -138,13 +165,13 @@ def _open_archive(path):
 # The database
 
 
-def _database_member(vendor):
+def _database_member(vendor: str) -> str:
     if vendor not in DATABASE_MEMBERS:
         raise BackupError(f"Sikkerhetskopi støtter PostgreSQL og SQLite, ikke {vendor}.")
     return DATABASE_MEMBERS[vendor]
 
 
-def _postgresql_client(settings_dict):
+def _postgresql_client(settings_dict: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     """Connection options for pg_dump and pg_restore, and their environment. Django's own dbshell code puts
     the password (and the TLS options) in PGPASSWORD and friends, never on the command line, where any user
     of the machine could read it in the process list."""
@@ -156,7 +183,7 @@ def _postgresql_client(settings_dict):
     return args, {**os.environ, **(env or {})}
 
 
-def _run(command, env):
+def _run(command: Sequence[str], env: dict[str, str]) -> None:
     try:
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
     except FileNotFoundError as error:
@@ -167,7 +194,7 @@ def _run(command, env):
         raise BackupError(f"{command[0]} feilet (kode {result.returncode}): {result.stderr.strip()}")
 
 
-def _dump_database(connection, target):
+def _dump_database(connection: BaseDatabaseWrapper, target: Path) -> None:
     if connection.vendor == "postgresql":
         args, env = _postgresql_client(connection.settings_dict)
         _run(["pg_dump", "--format=custom", f"--file={target}", *args], env)
@@ -178,7 +205,7 @@ def _dump_database(connection, target):
             connection.connection.backup(destination)
 
 
-def _restore_database(connection, dump, *, clean):
+def _restore_database(connection: BaseDatabaseWrapper, dump: Path, *, clean: bool) -> None:
     if connection.vendor == "postgresql":
         args, env = _postgresql_client(connection.settings_dict)
         # One transaction: a restore that fails leaves the database as it was. Objects are owned by the user
@@ -196,7 +223,7 @@ def _restore_database(connection, dump, *, clean):
     connection.close()
 
 
-def _refuse_unless_empty(connection, storage):
+def _refuse_unless_empty(connection: BaseDatabaseWrapper, storage: Storage) -> None:
     problems = []
     tables = connection.introspection.table_names()
     if tables:
@@ -214,7 +241,7 @@ def _refuse_unless_empty(connection, storage):
 # The archive
 
 
-def _member_info(name, size):
+def _member_info(name: str, size: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.size = size
     info.mode = 0o600
@@ -222,11 +249,11 @@ def _member_info(name, size):
     return info
 
 
-def _add_bytes(tar, name, content):
+def _add_bytes(tar: tarfile.TarFile, name: str, content: bytes) -> None:
     tar.addfile(_member_info(name, len(content)), io.BytesIO(content))
 
 
-def _file_digest(path):
+def _file_digest(path: Path) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as file:
@@ -236,22 +263,33 @@ def _file_digest(path):
     return size, digest.hexdigest()
 
 
-def _fsync(path):
+def _fsync(path: Path) -> None:
     with open(path, "rb") as file:
         os.fsync(file.fileno())
 
 
-def _checked_manifest(tar):
+def _extract(tar: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes]:
+    """The contents of `member`, which must be a regular file (tarfile gives None for anything else)."""
+    file = tar.extractfile(member)
+    if file is None:
+        name = member if isinstance(member, str) else member.name
+        raise BackupError(f"{name} i arkivet er ikke en vanlig fil.")
+    return file
+
+
+def _checked_manifest(tar: tarfile.TarFile) -> Manifest:
     """The archive's manifest, once every member it lists is in the archive with its size and SHA-256, and
     the archive holds nothing else."""
     try:
-        with tar.extractfile(MANIFEST) as file:
+        with _extract(tar, MANIFEST) as file:
             manifest = json.load(file)
     except (KeyError, AttributeError, ValueError) as error:
         raise BackupError(f"Arkivet har ikke noe lesbart {MANIFEST}: {error}") from error
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
         raise BackupError(f"Arkivet er ikke en sikkerhetskopi av Veiledning i format {VERSION}.")
     try:
+        if not isinstance(manifest["created_at"], str):
+            raise BackupError(f"{MANIFEST} i arkivet har ikke noe gyldig tidspunkt (created_at).")
         database = manifest["database"]
         if database["name"] != _database_member(database["vendor"]):
             raise BackupError(f"Databasen i arkivet har et ukjent navn: {database['name']}")
@@ -272,15 +310,16 @@ def _checked_manifest(tar):
         if not member.isfile() or member.size != entry["size"]:
             raise BackupError(f"{name} i arkivet har ikke størrelsen manifestet oppgir.")
         digest = hashlib.sha256()
-        with tar.extractfile(member) as file:
+        with _extract(tar, member) as file:
             while chunk := file.read(CHUNK):
                 digest.update(chunk)
         if digest.hexdigest() != entry["sha256"]:
             raise BackupError(f"{name} i arkivet har ikke SHA-256-summen manifestet oppgir.")
-    return manifest
+    # Every part of it that a restore reads has been checked above.
+    return cast(Manifest, manifest)
 
 
-def _stored_as_in_manifest(storage, entry):
+def _stored_as_in_manifest(storage: Storage, entry: FileEntry) -> bool:
     try:
         with storage.open(entry["name"], "rb") as file:
             return sha256_hex(file.read()) == entry["sha256"]

@@ -10,7 +10,7 @@ from django.utils.http import content_disposition_header
 TRANSLITERATION = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "Æ": "Ae", "Ø": "O", "Å": "Aa"})
 
 
-def download_name(*parts, extension):
+def download_name(*parts: object, extension: str) -> str:
     """An ASCII file name such as «kontrakt-guovdageaidnu-2026-signert.pdf», whatever the names hold (Sami
     letters fold to their base letters), so that every browser and mail client keeps it as it is."""
     text = "-".join(str(p) for p in parts).translate(TRANSLITERATION)
@@ -18,8 +18,10 @@ def download_name(*parts, extension):
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") + f".{extension}"
 
 
-def attachment(content, *, content_type, filename):
+def attachment(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
     """`content` as a download named `filename` (Django writes the Content-Disposition header)."""
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    disposition = content_disposition_header(as_attachment=True, filename=filename)
+    assert disposition is not None, "Django gives None only for an inline file without a name"
+    response["Content-Disposition"] = disposition
     return response

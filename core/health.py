@@ -9,10 +9,12 @@ with `Host: 127.0.0.1`, which SECURE_SSL_REDIRECT would redirect and ALLOWED_HOS
 """
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger(__name__)
@@ -24,7 +26,7 @@ BROKER_TIMEOUT = 1.5
 OK, FAILED, NOT_CONFIGURED = "ok", "feil", "ikke i bruk"
 
 
-def database_ok():
+def database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -35,7 +37,7 @@ def database_ok():
     return True
 
 
-def broker_ok():
+def broker_ok() -> bool:
     """Connects to the Celery broker afresh (at most BROKER_TIMEOUT seconds). Precondition: a broker URL is set."""
     # Imported here: kombu comes with Celery, and only a process with a broker configured needs it.
     from kombu import Connection
@@ -45,7 +47,8 @@ def broker_ok():
         with Connection(
             settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT, transport_options=timeouts
         ) as broker:
-            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)
+            # kombu takes any number of seconds (it adds the timeout to time()); its stubs say int.
+            broker.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT)  # type: ignore[arg-type]
     except Exception:
         # The URL may hold a password; the exception's text is logged, never the URL itself.
         logger.warning("Health check: the broker did not answer.", exc_info=True)
@@ -53,7 +56,7 @@ def broker_ok():
     return True
 
 
-def health_response():
+def health_response() -> JsonResponse:
     parts = {"database": OK if database_ok() else FAILED}
     if settings.CELERY_BROKER_URL:
         parts["broker"] = OK if broker_ok() else FAILED
@@ -64,8 +67,9 @@ def health_response():
     add_never_cache_headers(response)
     # Django would log every 503 as an ERROR of django.request, which mails ADMINS and reports to Sentry: once per
     # probe (every few seconds) while a part is down. The warning above already says which part failed, so the
-    # response carries Django's own mark for «already logged».
-    response._has_been_logged = True
+    # response carries Django's own mark for «already logged» (read by django.utils.log.log_response; the stubs
+    # do not know it).
+    response._has_been_logged = True  # type: ignore[attr-defined]
     # SecurityMiddleware never sees this response, so its one relevant header is set here.
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -74,10 +78,10 @@ def health_response():
 class HealthCheckMiddleware:
     """Answers HEALTH_PATH itself; every other request goes on down the middleware chain."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.path_info == HEALTH_PATH:
             return health_response()
         return self.get_response(request)

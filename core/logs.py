@@ -11,6 +11,7 @@ before the application is loaded (deploy/gunicorn.conf.py).
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 NO_REQUEST = "-"
@@ -23,7 +24,7 @@ current_request_id = ContextVar("request_id", default=NO_REQUEST)
 class RequestIdFilter(logging.Filter):
     """Adds the current request's id to every record a handler emits, as `request_id`."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id.get()
         return True
 
@@ -33,13 +34,13 @@ class LineFormatter(logging.Formatter):
     written as a literal `\\n`, so that journald keeps the event as one entry and a search for a request id
     finds the whole traceback (`journalctl -o cat … | sed 's/\\\\n/\\n/g'` unfolds it again)."""
 
-    def __init__(self, fmt=None, *args, **kwargs):
+    def __init__(self, fmt: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(fmt or LINE_FORMAT, *args, **kwargs)
 
-    def formatTime(self, record, datefmt=None):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds")
 
-    def format(self, record):
+    def format(self, record: logging.LogRecord) -> str:
         # A record that reached this formatter without passing RequestIdFilter still formats.
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id.get()

@@ -7,14 +7,20 @@ context; the subject is one line."""
 import base64
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template import Context
+from django.template.backends.django import Template
 from django.template.loader import get_template
 
 from .background import send_soon
 from .models import Email
+
+if TYPE_CHECKING:
+    # django-stubs' name for the AUTH_USER_MODEL, which its plugin resolves to the project's user model: core
+    # imports no app, so it cannot name accounts.models.User.
+    from django.contrib.auth.models import _User
 
 # (filename, content, mimetype), as Django's EmailMessage.attach takes them.
 Attachment = tuple[str, bytes, str]
@@ -22,7 +28,9 @@ Attachment = tuple[str, bytes, str]
 
 def _render_plain(name: str, context: Mapping[str, Any]) -> str:
     # Mails are plain text: HTML escaping would turn «Kåre & Co» into «Kåre &amp; Co».
-    return get_template(name).template.render(Context(dict(context), autoescape=False))
+    template = get_template(name)
+    assert isinstance(template, Template), "mail templates are Django templates"
+    return template.template.render(Context(dict(context), autoescape=False))
 
 
 def render_mail(*, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
@@ -37,7 +45,7 @@ def build_mail(
     to: str,
     template: str,
     context: Mapping[str, Any],
-    user: Any = None,
+    user: "_User | None" = None,
     attachments: Iterable[Attachment] = (),
     due_at: datetime | None = None,
 ) -> Email:
@@ -65,7 +73,7 @@ def queue_mail(
     to: str,
     template: str,
     context: Mapping[str, Any],
-    user: Any = None,
+    user: "_User | None" = None,
     attachments: Iterable[Attachment] = (),
 ) -> Email:
     """Renders one e-mail into the outbox and has it sent soon after the transaction commits. Nothing

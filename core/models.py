@@ -62,11 +62,11 @@ class Email(models.Model):
             models.Index(fields=["status", "created_at"], name="email_status_created"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
 
     @staticmethod
-    def new_message_id():
+    def new_message_id() -> str:
         domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip("> ") or "localhost"
         return f"<{uuid.uuid4().hex}@{domain}>"
 

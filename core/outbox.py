@@ -19,10 +19,13 @@ of a run's work was never claimed and goes out with the next run.
 import base64
 import logging
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -35,6 +38,8 @@ logger = logging.getLogger(__name__)
 Status = Email.Status
 # The task that sends the outbox (core.tasks), queued by name so that this module needs no Celery import.
 SEND_TASK = "core.send_outbox"
+# A schedule row of some app (a meeting's reminder, a survey's delivery), for `hand_over`.
+_Row = TypeVar("_Row", bound=ScheduledEmail)
 STUCK_MESSAGE = "Sendingen ble avbrutt underveis; det er uvisst om e-posten kom fram. Send den på nytt om den mangler."
 
 
@@ -82,7 +87,7 @@ def _claim(now: datetime) -> tuple[int, uuid.UUID] | None:
     return pk, claim
 
 
-def _message(email: Email, connection) -> EmailMultiAlternatives:
+def _message(email: Email, connection: BaseEmailBackend) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,
@@ -98,7 +103,7 @@ def _message(email: Email, connection) -> EmailMultiAlternatives:
     return message
 
 
-def _send_claimed(pk: int, claim: uuid.UUID, connection, now: datetime) -> bool:
+def _send_claimed(pk: int, claim: uuid.UUID, connection: BaseEmailBackend, now: datetime) -> bool:
     """Sends the claimed row if it is still this claim's; returns whether it went out."""
     with transaction.atomic():
         email = Email.objects.select_for_update().filter(pk=pk, status=Status.SENDING, claim=claim).first()
@@ -108,6 +113,7 @@ def _send_claimed(pk: int, claim: uuid.UUID, connection, now: datetime) -> bool:
             _message(email, connection).send()
         except Exception as error:  # any failure to send is recorded and retried; the run goes on
             logger.warning("E-mail %s to %s could not be sent: %s", pk, email.to, error)
+            update: dict[str, Status | datetime]
             if email.attempts >= settings.EMAIL_MAX_ATTEMPTS:
                 update = {"status": Status.FAILED}
                 logger.error("E-mail %s to %s failed %s times; given up.", pk, email.to, email.attempts)
@@ -162,7 +168,14 @@ def failed() -> QuerySet[Email]:
     return Email.objects.filter(status=Status.FAILED)
 
 
-def hand_over(queryset: QuerySet, *, load, build, now: datetime | None = None, batch_size: int = 200) -> int:
+def hand_over(
+    queryset: QuerySet[_Row],
+    *,
+    load: Callable[[QuerySet[_Row]], Iterable[_Row]],
+    build: Callable[[_Row], Email | str],
+    now: datetime | None = None,
+    batch_size: int = 200,
+) -> int:
     """Puts the e-mails of due schedule rows (`ScheduledEmail`) of `queryset` in the outbox, each once.
 
     Due pending rows are claimed in batches with SKIP LOCKED, and each batch's e-mails are saved in the
@@ -171,7 +184,9 @@ def hand_over(queryset: QuerySet, *, load, build, now: datetime | None = None, b
     number of queries; `build(row)` returns the unsaved `Email`, or a reason (str) not to send it.
     Returns how many e-mails were queued."""
     now = now or timezone.now()
-    model = queryset.model
+    # The model's default manager, as Django advises for code that handles any model: `objects` for every
+    # schedule model there is.
+    manager = queryset.model._default_manager
     queued = 0
     while True:
         with transaction.atomic():
@@ -183,8 +198,9 @@ def hand_over(queryset: QuerySet, *, load, build, now: datetime | None = None, b
             )
             if not ids:
                 return queued
-            rows = load(model.objects.filter(pk__in=ids))
-            emails, skipped = [], []
+            rows = load(manager.filter(pk__in=ids))
+            emails: list[tuple[_Row, Email]] = []
+            skipped: list[_Row] = []
             for row in rows:
                 outcome = build(row)
                 if isinstance(outcome, str):
@@ -195,7 +211,7 @@ def hand_over(queryset: QuerySet, *, load, build, now: datetime | None = None, b
             Email.objects.bulk_create([email for _, email in emails])
             for row, email in emails:
                 row.status, row.email = ScheduledEmail.Status.QUEUED, email
-            model.objects.bulk_update([row for row, _ in emails] + skipped, ["status", "email", "reason"])
+            manager.bulk_update([row for row, _ in emails] + skipped, ["status", "email", "reason"])
             queued += len(emails)
             if emails:
                 send_soon(SEND_TASK)

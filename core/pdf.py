@@ -16,6 +16,8 @@ A render that fails raises `PdfRenderError`, an ordinary exception: in a request
 import mimetypes
 import os
 import posixpath
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -45,12 +47,12 @@ class StaticFilesFetcher(URLFetcher):
     WeasyPrint 70 calls `fetch` on an instance of a `URLFetcher` subclass (it reads the instance's
     `_fail_on_errors`), which is why this is a class and not a plain function."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         # Any other error in `fetch` (a file that cannot be read) must stop the render as well: by default
         # WeasyPrint only logs it and makes the PDF without the stylesheet.
         super().__init__(**{"fail_on_errors": True, **kwargs})
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         parts = urlsplit(url)
         base = urlsplit(BASE_URL)
         path = unquote(parts.path)
@@ -66,7 +68,7 @@ class StaticFilesFetcher(URLFetcher):
             return URLFetcherResponse(url, file.read(), headers={"Content-Type": content_type}, status=200)
 
 
-def static_file_path(name):
+def static_file_path(name: str) -> str | None:
     """The file on disk behind the static file `name` (a path below STATIC_URL, hashed or not), or None if
     the portal has no such static file. Never a path outside the static files."""
     # Only a plain relative path: no "..", no "." or empty segments, nothing absolute, no backslashes, which
@@ -91,7 +93,7 @@ def static_file_path(name):
     return finders.find(name)
 
 
-def html_to_pdf(html, *, pdf_variant=None):
+def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
     """PDF bytes of `html`, whose static files are fetched by `StaticFilesFetcher`. Raises PdfRenderError."""
     options = {"pdf_variant": pdf_variant} if pdf_variant else {}
     try:
@@ -106,7 +108,7 @@ def html_to_pdf(html, *, pdf_variant=None):
         raise PdfRenderError(f"PDF-en kunne ikke lages: {error}") from error
 
 
-def render_pdf(template_name, context, *, pdf_variant=None):
+def render_pdf(template_name: str, context: Mapping[str, Any], *, pdf_variant: str | None = None) -> bytes:
     """Renders `template_name` with `context` to PDF bytes. `pdf_variant` passes on to WeasyPrint,
     e.g. "pdf/a-3b" for documents kept in the archive. Raises PdfRenderError if the PDF cannot be made."""
     return html_to_pdf(render_to_string(template_name, context), pdf_variant=pdf_variant)

@@ -3,8 +3,12 @@ header, so that nginx's log, gunicorn's access log and Django's lines about one 
 
 import re
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.core.signals import request_finished
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from core.logs import NO_REQUEST, current_request_id
 
@@ -14,7 +18,7 @@ HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
-def request_id_from(value):
+def request_id_from(value: str | None) -> str:
     """The proxy's id if it is safe to log, else a new one."""
     if value and SAFE_REQUEST_ID.fullmatch(value):
         return value
@@ -24,12 +28,13 @@ def request_id_from(value):
 class RequestIdMiddleware:
     """Placed first, so that every later middleware's and view's log lines carry the id."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request_id = request_id_from(request.headers.get(HEADER))
-        request.request_id = request_id
+        # An attribute of the portal's own on Django's request, which its stubs do not declare.
+        request.request_id = request_id  # type: ignore[attr-defined]
         # Not reset when the response leaves the middleware: Django logs a 4xx response after the middleware
         # chain, and gunicorn writes its access line after that. The id is cleared when the response is
         # closed (request_finished), the last thing a request does.
@@ -39,7 +44,7 @@ class RequestIdMiddleware:
         return response
 
 
-def _clear_request_id(**kwargs):
+def _clear_request_id(**kwargs: Any) -> None:
     current_request_id.set(NO_REQUEST)
 
 

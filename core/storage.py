@@ -11,10 +11,11 @@ import hashlib
 import os
 import posixpath
 import secrets
+from typing import Any, NoReturn
 
 from django.core.exceptions import SuspiciousOperation
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, storages
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 
 PRIVATE = "private"
 
@@ -33,14 +34,15 @@ class PrivateFileSystemStorage(FileSystemStorage):
     leaves a row pointing at half a file.
     """
 
-    def __init__(self, location=None, **kwargs):
+    def __init__(self, location: str | os.PathLike[str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("file_permissions_mode", 0o600)
         kwargs.setdefault("directory_permissions_mode", 0o700)
         # No base_url: there is nothing that serves this folder, and url() must say so.
         super().__init__(location=location, **kwargs)
 
-    def _save(self, name, content):
-        name = super()._save(name, content)
+    def _save(self, name: str, content: File[Any]) -> str:
+        # Storage._save is the hook Django documents for storages to override; the stubs leave it out.
+        name = super()._save(name, content)  # type: ignore[misc]
         path = self.path(name)
         for target, flags in ((path, os.O_RDONLY), (os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY)):
             descriptor = os.open(target, flags)
@@ -50,21 +52,21 @@ class PrivateFileSystemStorage(FileSystemStorage):
                 os.close(descriptor)
         return name
 
-    def url(self, name):
+    def url(self, name: str | None) -> NoReturn:
         raise ValueError("Private files have no URL; a permission-checked view serves them.")
 
 
-def private_storage():
+def private_storage() -> Storage:
     """The storage of private files. Looked up on every call, so that a change of STORAGES (in tests)
     takes effect; Django keeps one instance per alias and process."""
     return storages[PRIVATE]
 
 
-def sha256_hex(content):
+def sha256_hex(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def write_bytes(folder, content, *, extension=".pdf"):
+def write_bytes(folder: str, content: bytes, *, extension: str = ".pdf") -> str:
     """Stores `content` under a new random name in `folder` and returns the storage name to keep.
 
     The name holds 128 random bits, so it can neither be guessed nor collide; the storage refuses to
@@ -76,7 +78,7 @@ def write_bytes(folder, content, *, extension=".pdf"):
     return private_storage().save(requested, ContentFile(content))
 
 
-def read_verified(name, expected_sha256):
+def read_verified(name: str, expected_sha256: str) -> bytes:
     """The stored bytes of `name`, if they still hash to `expected_sha256`.
 
     Raises DocumentTampered if the file is missing or its bytes changed (or the name points outside the
@@ -93,7 +95,7 @@ def read_verified(name, expected_sha256):
     return content
 
 
-def walk(storage=None, folder=""):
+def walk(storage: Storage | None = None, folder: str = "") -> list[str]:
     """Every file name in the storage under `folder`, sorted, found by walking `listdir` (so it works the
     same on a local folder and on S3, whose «folders» are key prefixes). A folder not yet created is empty."""
     storage = storage or private_storage()

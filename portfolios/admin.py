@@ -1,7 +1,13 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+
+from accounts.access import request_user
 
 from .forms import PortfolioCopyForm
 from .models import FoundationSection, PlanItem, Portfolio, Programme
@@ -15,27 +21,27 @@ class PortfolioFilter(admin.SimpleListFilter):
     parameter_name = "portfolio"
     field = "portfolio"
 
-    def lookups(self, request, model_admin):
-        return [(p.pk, str(p)) for p in Portfolio.objects.select_related("programme")]
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
+        return [(str(p.pk), str(p)) for p in Portfolio.objects.select_related("programme")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(**{self.field: self.value()}) if self.value() else queryset
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(admin.ModelAdmin[Programme]):
     list_display = ["name", "long_name", "participation_fee", "fee_instalments", "contact_name"]
     search_fields = ["name", "long_name"]
     prepopulated_fields = {"key": ["name"]}
 
 
-class FoundationSectionInline(admin.StackedInline):
+class FoundationSectionInline(admin.StackedInline[FoundationSection, Portfolio]):
     model = FoundationSection
     extra = 0
     fields = ["order", "heading", "text"]
 
 
-class PlanItemInline(admin.TabularInline):
+class PlanItemInline(admin.TabularInline[PlanItem, Portfolio]):
     model = PlanItem
     extra = 0
     fields = [
@@ -55,7 +61,7 @@ class PlanItemInline(admin.TabularInline):
 
 
 @admin.register(Portfolio)
-class PortfolioAdmin(admin.ModelAdmin):
+class PortfolioAdmin(admin.ModelAdmin[Portfolio]):
     list_display = ["name", "programme", "agreement_start", "agreement_end", "status"]
     list_filter = ["programme", "status"]
     list_select_related = ["programme"]
@@ -65,7 +71,7 @@ class PortfolioAdmin(admin.ModelAdmin):
     actions = ["copy_to_new_period"]
 
     @admin.action(description="Kopier til ny periode (med grunnlagsdokument og plan)", permissions=["add"])
-    def copy_to_new_period(self, request, queryset):
+    def copy_to_new_period(self, request: HttpRequest, queryset: QuerySet[Portfolio]) -> HttpResponse | None:
         if queryset.count() != 1:
             self.message_user(request, "Velg nøyaktig én portefølje å kopiere.", messages.WARNING)
             return None
@@ -77,7 +83,7 @@ class PortfolioAdmin(admin.ModelAdmin):
                 name=form.cleaned_data["name"],
                 number=form.cleaned_data["number"],
                 shift_weeks=form.cleaned_data["shift_weeks"],
-                copied_by=request.user,
+                copied_by=request_user(request),
                 request=request,
             )
             self.message_user(

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -6,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.roles import ADVISER
 
 
@@ -41,12 +43,12 @@ class Programme(models.Model):
         verbose_name_plural = "program"
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
-class PortfolioQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class PortfolioQuerySet(models.QuerySet["Portfolio"]):
+    def visible_to(self, user: User) -> Self:
         """Portfolios a user takes part in: as programme leader (all), adviser, or group member."""
         if user.is_programme_leader:
             return self.all()
@@ -90,17 +92,17 @@ class Portfolio(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.programme.name}: {self.name}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("dashboard:portfolio_detail", kwargs={"pk": self.pk})
 
     @property
-    def period_display(self):
+    def period_display(self) -> str:
         return f"{self.agreement_start:%d.%m.%Y}–{self.agreement_end:%d.%m.%Y}"
 
-    def clean(self):
+    def clean(self) -> None:
         if self.agreement_start and self.agreement_end and self.agreement_end < self.agreement_start:
             raise ValidationError({"agreement_end": "Avtaleperioden kan ikke slutte før den begynner."})
 
@@ -132,7 +134,7 @@ class FoundationSection(models.Model):
         verbose_name_plural = "avsnitt i grunnlagsdokumentet"
         ordering = ["portfolio", "order", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.heading
 
 
@@ -176,10 +178,10 @@ class PlanItem(models.Model):
         verbose_name_plural = "plan for gjennomføring"
         ordering = ["portfolio", "order", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "Sluttdatoen kan ikke være før startdatoen."
@@ -191,7 +193,7 @@ class PlanItem(models.Model):
             raise ValidationError(errors)
 
     @property
-    def weeks(self):
+    def weeks(self) -> list[int]:
         """The ISO week numbers the row covers, in order."""
         if not self.week_from:
             return []
@@ -204,7 +206,7 @@ class PlanItem(models.Model):
         return weeks
 
     @property
-    def weeks_display(self):
+    def weeks_display(self) -> str:
         """Weeks as the documents write them: «6», «6/7», «40–44»."""
         weeks = self.weeks
         if len(weeks) <= 2:
@@ -212,5 +214,5 @@ class PlanItem(models.Model):
         return f"{weeks[0]}–{weeks[-1]}"
 
     @property
-    def note_lines(self):
+    def note_lines(self) -> list[str]:
         return [line.strip() for line in self.notes.splitlines() if line.strip()]

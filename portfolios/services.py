@@ -1,27 +1,37 @@
 """Writes for programmes and portfolios."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import dates, translation
 
+from accounts.models import User
 from accounts.services import audit_log
 
 from .models import FoundationSection, PlanItem, Portfolio
 
 
-def when_text_for(day):
+def when_text_for(day: date) -> str:
     """A plan row's «Når» as the documents write it: «Februar 2025»."""
     with translation.override("nb"):
         return f"{str(dates.MONTHS[day.month]).capitalize()} {day.year}"
 
 
-def _shifted(day, delta):
+def _shifted(day: date | None, delta: timedelta) -> date | None:
     return day + delta if day else None
 
 
 @transaction.atomic
-def portfolio_copy(*, portfolio, name, number, shift_weeks, copied_by, request=None):
+def portfolio_copy(
+    *,
+    portfolio: Portfolio,
+    name: str,
+    number: int | None,
+    shift_weeks: int,
+    copied_by: User,
+    request: HttpRequest | None = None,
+) -> Portfolio:
     """Copy a portfolio with its foundation document and plan to a new period.
 
     Every date moves by `shift_weeks` weeks, so weekdays stay; ISO week numbers follow the new dates.

@@ -1,11 +1,14 @@
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
+
+from accounts.access import AuthenticatedRequest
 
 from .selectors import get_portfolio_for_user
 
 
 @login_required
-def foundation_document(request, pk):
+def foundation_document(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     portfolio = get_portfolio_for_user(request.user, pk)
     return render(
         request,

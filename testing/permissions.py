@@ -10,16 +10,30 @@ each persona. An app adds its own objects by overriding `world` in its test modu
 
 Out of reach is always 404, never 403, so that nothing leaks about what exists."""
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.test import Client
 from django.urls import reverse
 
 from accounts.tests.factories import ProgrammeLeaderFactory
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse
+
 PERSONAS = ["anonymous", "member_a", "member_b", "adviser_a", "adviser_b", "leader"]
 
+# The objects of the world by name: groups, a user per persona (None for "anonymous") and whatever an app's
+# tests add, read by attribute.
+World = dict[str, Any]
+# A row of a matrix: the URL name, its kwargs (literals or "name.attr" paths into the world, see `resolve`) and
+# the status each persona must get, in PERSONAS order.
+MatrixRow = tuple[str, Mapping[str, object], Sequence[int]]
 
-def build_world():
+
+def build_world() -> World:
     group_a = MunicipalityGroupFactory(municipalities=[municipality("1804")])
     group_b = MunicipalityGroupFactory(municipalities=[municipality("5612")])
     for group in (group_a, group_b):
@@ -37,7 +51,7 @@ def build_world():
     }
 
 
-def resolve(world, expr):
+def resolve(world: World, expr: object) -> Any:
     """ "group_a.portfolio.pk" → that attribute of the world's object; anything without a dot is literal."""
     if not isinstance(expr, str) or "." not in expr:
         return expr
@@ -48,11 +62,21 @@ def resolve(world, expr):
     return value
 
 
-def matrix_ids(matrix):
+def matrix_ids(matrix: Iterable[MatrixRow]) -> list[str]:
     return [f"{row[0]}{row[1]}" for row in matrix]
 
 
-def check_access(client, world, url_name, kwargs, expected, persona, *, method="get", data=None):
+def check_access(
+    client: Client,
+    world: World,
+    url_name: str,
+    kwargs: Mapping[str, object],
+    expected: Sequence[int],
+    persona: str,
+    *,
+    method: str = "get",
+    data: Mapping[str, Any] | None = None,
+) -> "_MonkeyPatchedWSGIResponse":
     """Requests the URL as `persona` and asserts the status at the persona's place in `expected`
     (PERSONAS order). An anonymous 302 must be the redirect to a login page."""
     url = reverse(url_name, kwargs={k: resolve(world, v) for k, v in kwargs.items()})

@@ -1,6 +1,7 @@
 """The Celery app. Configuration comes from Django settings with the CELERY_ prefix."""
 
 import os
+from typing import Any
 
 from celery import Celery, signals
 
@@ -12,7 +13,7 @@ app.autodiscover_tasks()
 
 
 @signals.setup_logging.connect
-def _log_like_django(**kwargs):
+def _log_like_django(**kwargs: Any) -> None:
     """The worker and beat log through settings.LOGGING, in the same line format as the web processes (and at
     LOG_LEVEL, whatever --loglevel says): with a receiver for this signal, Celery sets up no logging of its own."""
     from django.conf import settings

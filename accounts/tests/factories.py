@@ -1,3 +1,5 @@
+from typing import Any
+
 import factory
 from django.contrib.auth.models import Group
 
@@ -18,15 +20,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):
+    def save_password(obj: User, create: bool, extracted: object, **kwargs: Any) -> None:
         if create:
             obj.save(update_fields=["password"])
 
 
-def _staff_role(name):
+def _staff_role(name: str) -> factory.PostGeneration:
     """Adds the created user to the staff role `name` (an auth group made by a data migration)."""
 
-    def add(obj, create, extracted, **kwargs):
+    def add(obj: User, create: bool, extracted: object, **kwargs: Any) -> None:
         if create:
             obj.groups.add(Group.objects.get(name=name))
 

@@ -4,7 +4,11 @@ The fixtures that start Chromium (`browser`, `page`, `make_page`) live in the ro
 helpers take the Playwright page they return.
 """
 
+from typing import Any
+
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -29,7 +33,7 @@ WCAG_21_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 _axe = Axe()
 
 
-def login(page, live_server, email, password):
+def login(page: Page, live_server: LiveServer, email: str, password: str) -> None:
     """Logs in through the login form at /konto/logg-inn/ and waits for the page it leads to.
 
     Fails the test if the form is shown again, i.e. the login was refused.
@@ -45,7 +49,7 @@ def login(page, live_server, email, password):
         raise AssertionError(f"Login as {email} was refused; the form says: {alerts or 'nothing'}")
 
 
-def assert_accessible(page):
+def assert_accessible(page: Page) -> None:
     """Runs axe-core on the page as it is now and fails listing every WCAG 2.1 A/AA violation."""
     options = {"runOnly": {"type": "tag", "values": WCAG_21_AA_TAGS}, "resultTypes": ["violations"]}
     violations = _axe.run(page, options=options).response["violations"]
@@ -53,7 +57,7 @@ def assert_accessible(page):
         raise AssertionError(f"axe-core found {len(violations)} violation(s) on {page.url}:\n" + _report(violations))
 
 
-def _report(violations):
+def _report(violations: list[dict[str, Any]]) -> str:
     lines = []
     for violation in violations:
         lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")

@@ -4,24 +4,29 @@ print stylesheet (`static/css/print.css`), which a render that could not fetch i
 import io
 
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 
-def pdf_text(content):
+def pdf_text(content: bytes) -> str:
     """The text of every page of the PDF `content`, pages separated by a line break."""
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
-def pdf_fonts(content):
+def pdf_fonts(content: bytes) -> set[str]:
     """The names of the fonts the PDF `content` uses, without the subset prefix: {"Noto-Sans", ...}."""
     names = set()
     for page in PdfReader(io.BytesIO(content)).pages:
-        fonts = page["/Resources"].get("/Font") or {}
+        resources = page["/Resources"]
+        assert isinstance(resources, DictionaryObject)  # pypdf types a page's entries as any PDF object
+        fonts = resources.get("/Font")
+        if fonts is None:  # a page without text
+            continue
         for font in fonts.get_object().values():
             names.add(str(font.get_object()["/BaseFont"]).removeprefix("/").split("+")[-1])
     return names
 
 
-def assert_printed_with_the_print_stylesheet(content):
+def assert_printed_with_the_print_stylesheet(content: bytes) -> None:
     """Fails unless print.css was applied to the PDF `content`.
 
     Only print.css sets the sans-serif font (WeasyPrint's default is the serif one) and numbers the pages in

@@ -23,11 +23,14 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import redis
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from celery import Celery
 from django.conf import settings
 from django.db import connection
@@ -38,7 +41,7 @@ REDIS_URL = os.environ.get("CELERY_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 TIMEOUT = 90  # seconds for any one wait; a passing run takes far less
 
 
-def _require(condition, message):
+def _require(condition: bool, message: str) -> None:
     if condition:
         return
     if os.environ.get("CI_REDIS") == "required":
@@ -46,7 +49,7 @@ def _require(condition, message):
     pytest.skip(message)
 
 
-def _database_url(application_name):
+def _database_url(application_name: str) -> str:
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="")
     if db["PASSWORD"]:
@@ -57,7 +60,7 @@ def _database_url(application_name):
     return f"postgres://{credentials + '@' if credentials else ''}{host}/{name}?application_name={application_name}"
 
 
-def _free_port():
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -66,26 +69,29 @@ def _free_port():
 class Inbox:
     """aiosmtpd handler keeping (recipient, Message-ID) of every message accepted, after `delay` seconds."""
 
-    def __init__(self):
-        self.received = []
+    port: int  # the server's, set by the `smtp` fixture once it listens
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str]] = []
         self.delay = 0.0
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)  # a slow mail server; other sessions go on meanwhile
+        assert isinstance(envelope.content, bytes)  # the Controller does not decode (decode_data is off)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.received.extend((rcpt, str(message["Message-ID"])) for rcpt in envelope.rcpt_tos)
         return "250 Message accepted for delivery"
 
-    def message_ids(self):
+    def message_ids(self) -> Counter[str]:
         with self.lock:
             return Counter(message_id for _, message_id in self.received)
 
 
 @pytest.fixture
-def smtp():
+def smtp() -> Iterator[Inbox]:
     inbox = Inbox()
     log = logging.getLogger("mail.log")  # aiosmtpd logs every SMTP command at INFO
     level = log.level
@@ -101,7 +107,7 @@ def smtp():
 class Workers:
     """Celery worker processes on a queue of their own, and a client that queues tasks for them."""
 
-    def __init__(self, tmp_path, inbox):
+    def __init__(self, tmp_path: Path, inbox: Inbox) -> None:
         self.token = uuid.uuid4().hex[:12]
         self.queue = f"test-outbox-{self.token}"
         self.application_name = f"outbox-test-{self.token}"
@@ -118,12 +124,12 @@ class Workers:
             "EMAIL_TIMEOUT": "30",
             "PYTHONUNBUFFERED": "1",
         }
-        self.processes = []
-        self.killed = set()
-        self.logs = []
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.killed: set[int] = set()
+        self.logs: list[Path] = []
         self.client = Celery("outbox-test", broker=REDIS_URL)
 
-    def start(self, *, concurrency=2, **env):
+    def start(self, *, concurrency: int = 2, **env: str) -> int:
         """Starts one worker; returns its number."""
         n = len(self.processes)
         name = f"w{n}-{self.token}@{socket.gethostname()}"
@@ -148,14 +154,14 @@ class Workers:
         self.wait(lambda: f"{name} ready." in self.log(n), f"worker {n} ready")
         return n
 
-    def kill(self, n):
+    def kill(self, n: int) -> None:
         """SIGKILL to the worker and its pool processes: no chance to finish or record anything."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.processes[n].pid, signal.SIGKILL)
         self.processes[n].wait()
         self.killed.add(n)
 
-    def stop(self):
+    def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGQUIT)
@@ -169,14 +175,14 @@ class Workers:
                 os.killpg(process.pid, signal.SIGKILL)
         self.client.close()
 
-    def log(self, n):
+    def log(self, n: int) -> str:
         return self.logs[n].read_text(errors="replace")
 
-    def send(self, task, times=1):
+    def send(self, task: str, times: int = 1) -> None:
         for _ in range(times):
             self.client.send_task(task, queue=self.queue)
 
-    def wait(self, condition, what, *, alive=None):
+    def wait(self, condition: Callable[[], object], what: str, *, alive: Sequence[int] | None = None) -> None:
         """Polls `condition` until it holds; fails with the workers' logs if a worker in `alive` (default: all
         started and not killed) exits or the wait times out."""
         deadline = time.monotonic() + TIMEOUT
@@ -190,7 +196,7 @@ class Workers:
             time.sleep(0.2)
 
 
-def _cleanup(redis_client, token):
+def _cleanup(redis_client: redis.Redis, token: str) -> None:
     """Remove this run's queue and bindings from Redis; other runs' keys stay."""
     for key in redis_client.scan_iter(match=f"*{token}*"):
         redis_client.delete(key)
@@ -201,7 +207,7 @@ def _cleanup(redis_client, token):
 
 
 @pytest.fixture
-def workers(tmp_path, smtp):
+def workers(tmp_path: Path, smtp: Inbox) -> Iterator[Workers]:
     _require(connection.vendor == "postgresql", "The Celery worker tests need PostgreSQL (set DATABASE_URL).")
     redis_client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
@@ -217,6 +223,6 @@ def workers(tmp_path, smtp):
         redis_client.close()
 
 
-def open_emails():
+def open_emails() -> bool:
     """Whether any e-mail still waits or is being sent."""
     return Email.objects.filter(status__in=[Email.Status.PENDING, Email.Status.SENDING]).exists()

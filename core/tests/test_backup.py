@@ -130,6 +130,27 @@ def test_restore_refuses_an_archive_that_does_not_match_its_manifest(tmp_path, c
     assert storage.walk() == []
 
 
+def test_restore_refuses_an_archive_whose_manifest_is_not_a_file(tmp_path):
+    archive = tmp_path / "backup.tar"
+    with tarfile.open(archive, "w") as tar:
+        info = tarfile.TarInfo(backup.MANIFEST)
+        info.type = tarfile.DIRTYPE
+        tar.addfile(info)
+    with pytest.raises(CommandError, match="ikke en vanlig fil"):
+        call_command("restore", str(archive), "--force")
+
+
+def test_restore_refuses_a_manifest_without_its_time_before_it_writes_anything(tmp_path):
+    database = backup.DATABASE_MEMBERS[connection.vendor]
+    files = [("contracts/1/a.pdf", b"%PDF a")]
+    manifest = _manifest(files)
+    del manifest["created_at"]
+    members = {database: b"db", "files/contracts/1/a.pdf": b"%PDF a"}
+    with pytest.raises(CommandError, match="created_at"):
+        call_command("restore", str(_archive(tmp_path, manifest, members)), "--force")
+    assert storage.walk() == []
+
+
 def test_restore_refuses_what_is_not_a_tar_archive(tmp_path):
     archive = tmp_path / "backup.tar"
     archive.write_bytes(b"not a tar")

@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from portfolios.models import PERIOD_PLACEHOLDER
 
@@ -7,7 +8,7 @@ register = template.Library()
 
 
 @register.filter
-def paragraphs(text, period=""):
+def paragraphs(text: str, period: str = "") -> SafeString:
     """Foundation-document text as HTML: blank lines separate paragraphs, «- » lines make a list.
 
     «{avtaleperiode}» in the text becomes `period`, the portfolio's own agreement period.

@@ -1,7 +1,10 @@
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import factory
 
+from accounts.models import User
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 
 
@@ -41,7 +44,7 @@ class PortfolioFactory(factory.django.DjangoModelFactory):
     status = Portfolio.Status.ACTIVE
 
     @factory.post_generation
-    def advisers(obj, create, extracted, **kwargs):
+    def advisers(obj: Portfolio, create: bool, extracted: Iterable[User] | None, **kwargs: Any) -> None:
         if create and extracted:
             obj.advisers.set(extracted)
 

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
 from core.backup import BackupError, backup_create
@@ -11,12 +13,12 @@ class Command(BaseCommand):
         "i portalen: oppbevar det kryptert, utenfor serveren. Se README, «Backup and restore»."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("archive", help="hvor arkivet skal skrives, f.eks. /var/backups/veiledning/2026-12-01.tar")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="databasen i DATABASES (standard: default)")
         parser.add_argument("--force", action="store_true", help="skriv over et arkiv som finnes fra før")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             manifest = backup_create(options["archive"], using=options["database"], force=options["force"])
         except BackupError as error:
@@ -31,5 +33,5 @@ class Command(BaseCommand):
         )
 
 
-def _size(count):
+def _size(count: int) -> str:
     return f"{count / (1024 * 1024):.1f} MB"

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
 from core.backup import BackupError, restore_archive
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         "skrives, og hver fil leses tilbake fra lageret etterpå. Kjør deretter `migrate` og `verify_documents`."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("archive", help="arkivet som skal gjenopprettes")
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="databasen i DATABASES (standard: default)")
         parser.add_argument(
@@ -20,7 +22,7 @@ class Command(BaseCommand):
             help="gjenopprett også over en database eller et lager som ikke er tomt (erstatter det arkivet har)",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             manifest = restore_archive(options["archive"], using=options["database"], force=options["force"])
         except BackupError as error:
