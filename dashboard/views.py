@@ -1,10 +1,13 @@
 """Pages that compose several apps: each person's landing page and the portfolio overviews."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.access import AccessRefused, require_programme_leader
+from accounts.access import AccessRefused, AuthenticatedRequest, require_programme_leader
 from contracts.selectors import contracts_of_group
 from core import outbox
 from development_plans.selectors import group_plan_summary
@@ -16,7 +19,7 @@ from portfolios.selectors import get_portfolio_for_user
 
 
 @login_required
-def home(request):
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """Sends each person to where their work is."""
     user = request.user
     if user.is_programme_leader:
@@ -29,7 +32,7 @@ def home(request):
     return render(request, "dashboard/member_home.html", {"groups": groups})
 
 
-def _status_counts(groups):
+def _status_counts(groups: Iterable[MunicipalityGroup]) -> dict[str, int]:
     counts = dict.fromkeys(MunicipalityGroup.Status.labels, 0)
     for group in groups:
         counts[group.get_status_display()] += 1
@@ -37,16 +40,17 @@ def _status_counts(groups):
 
 
 @login_required
-def portfolio_list(request):
+def portfolio_list(request: AuthenticatedRequest) -> HttpResponse:
     """The programme leader's overview: every portfolio and the status of each of its groups."""
     require_programme_leader(request.user)
-    portfolios = list(
+    portfolios: list[Portfolio] = list(
         Portfolio.objects.select_related("programme").prefetch_related(
             Prefetch("groups", MunicipalityGroup.objects.with_overview().order_by("name", "pk"))
         )
     )
     for portfolio in portfolios:
-        portfolio.status_counts = _status_counts(portfolio.groups.all())
+        # An attribute for the template alone (dashboard/portfolio_list.html), which Portfolio does not declare.
+        portfolio.status_counts = _status_counts(portfolio.groups.all())  # type: ignore[attr-defined]
     return render(
         request,
         "dashboard/portfolio_list.html",
@@ -55,7 +59,7 @@ def portfolio_list(request):
 
 
 @login_required
-def portfolio_detail(request, pk):
+def portfolio_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A portfolio's plan and the groups in it that the user may see."""
     portfolio = get_portfolio_for_user(request.user, pk)
     groups = (
@@ -72,7 +76,7 @@ def portfolio_detail(request, pk):
 
 
 @login_required
-def my_groups(request):
+def my_groups(request: AuthenticatedRequest) -> HttpResponse:
     """«Mine kommunegrupper»: the groups an adviser follows."""
     if not (request.user.is_adviser or request.user.is_programme_leader):
         raise AccessRefused
@@ -85,7 +89,7 @@ def my_groups(request):
 
 
 @login_required
-def group_detail(request, pk):
+def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A group's page: its members, the portfolio's plan and, from each capability app, the group's part."""
     group = get_group_for_user(request.user, pk)
     portfolio = group.portfolio

@@ -2,11 +2,13 @@
 weeks are past were held and have published notes with tasks; later ones are confirmed, with their
 reminders scheduled, except Guovdageaidnu's last two, which still wait for a date."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
+from accounts.models import User
 from municipalities.models import MunicipalityGroup, Role
+from portfolios.models import Portfolio
 
 from .models import Meeting, MeetingNote, Task
 from .services import local_meeting_add, meeting_schedule, meetings_create_from_plan
@@ -33,12 +35,12 @@ TASKS = [
 ]
 
 
-def _slot(day, start=10, hours=2):
+def _slot(day: date, start: int = 10, hours: int = 2) -> tuple[datetime, datetime]:
     starts = timezone.make_aware(datetime.combine(day, time(start)))
     return starts, starts + timedelta(hours=hours)
 
 
-def _hold(meeting, day, index):
+def _hold(meeting: Meeting, day: date, index: int) -> None:
     """Record a meeting as held on `day` with a published note and two tasks."""
     meeting.starts_at, meeting.ends_at = _slot(day)
     meeting.status = Meeting.Status.HELD
@@ -69,7 +71,7 @@ def _hold(meeting, day, index):
         )
 
 
-def seed(*, portfolio, leader):
+def seed(*, portfolio: Portfolio, leader: User) -> None:
     """Meetings for the active groups of `portfolio`; a group that already has meetings is left alone."""
     today = timezone.localdate()
     groups = MunicipalityGroup.objects.filter(portfolio=portfolio, status=MunicipalityGroup.Status.ACTIVE)
@@ -81,6 +83,8 @@ def seed(*, portfolio, leader):
         future = list(group.meetings.filter(window_start__gte=today).order_by("window_start"))
         keep_planned = set(future[len(future) - undated_left :]) if undated_left else set()
         for index, meeting in enumerate(group.meetings.exclude(window_start=None).order_by("window_start")):
+            # Meetings made from the plan have both ends of their window (services._window).
+            assert meeting.window_start is not None and meeting.window_end is not None
             tuesday = meeting.window_start + timedelta(days=(1 - meeting.window_start.weekday()) % 7)
             if meeting.window_end < today:
                 _hold(meeting, tuesday, index)
@@ -94,11 +98,12 @@ def seed(*, portfolio, leader):
                     place="",
                     link="https://meet.example.org/veiledning",
                     agenda="1. Oppgavene fra forrige møte\n2. Utviklingsplanen\n3. Neste mellomperiode",
-                    user=group.adviser,
+                    user=group.adviser or leader,
                 )
         if group.name == "Bodø":
             _local_meetings(group)
     for gathering in portfolio.meetings.filter(group=None, status=Meeting.Status.PLANNED).exclude(window_start=None):
+        assert gathering.window_start is not None and gathering.window_end is not None
         if gathering.window_end < today:
             _hold(gathering, gathering.window_start, 0)
         else:
@@ -115,12 +120,15 @@ def seed(*, portfolio, leader):
             )
 
 
-def _local_meetings(group):
+def _local_meetings(group: MunicipalityGroup) -> None:
     """Bodø holds a kommunegruppemøte and a personalmøte after its next guidance meeting."""
     upcoming = group.meetings.filter(kind=Meeting.Kind.GUIDANCE, status=Meeting.Status.CONFIRMED).first()
     if upcoming is None:
         return
-    leader = group.memberships.filter(role=Role.LEADER).first().user
+    assert upcoming.starts_at is not None  # a confirmed meeting has a time (meeting_confirmed_has_time)
+    membership = group.memberships.filter(role=Role.LEADER).first()
+    assert membership is not None  # Bodø has a kulturskoleleder in the demo data
+    leader = membership.user
     for days, kind in ((7, Meeting.Kind.GROUP_MEETING), (14, Meeting.Kind.STAFF_MEETING)):
         starts, ends = _slot(upcoming.starts_at.date() + timedelta(days=days), start=14, hours=1)
         local_meeting_add(

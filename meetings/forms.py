@@ -1,11 +1,15 @@
 from datetime import datetime
+from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from municipalities.models import Role
 
 from .models import Meeting, MeetingNote, Task
+from .services import TaskRow
 
 
 class MeetingScheduleForm(forms.Form):
@@ -19,9 +23,14 @@ class MeetingScheduleForm(forms.Form):
     link = forms.URLField(label="Lenke til møtet", max_length=500, required=False, assume_scheme="https")
     agenda = forms.CharField(label="Saksliste", widget=forms.Textarea(attrs={"rows": 5}), required=False)
 
-    def __init__(self, *args, meeting=None, **kwargs):
+    def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
         if meeting is not None and "initial" not in kwargs:
-            initial = {"format": meeting.format, "place": meeting.place, "link": meeting.link, "agenda": meeting.agenda}
+            initial: dict[str, Any] = {
+                "format": meeting.format,
+                "place": meeting.place,
+                "link": meeting.link,
+                "agenda": meeting.agenda,
+            }
             if meeting.starts_at:
                 starts, ends = timezone.localtime(meeting.starts_at), timezone.localtime(meeting.ends_at)
                 initial |= {"day": starts.date(), "start": starts.time(), "end": ends.time()}
@@ -30,8 +39,9 @@ class MeetingScheduleForm(forms.Form):
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         day, start, end = cleaned.get("day"), cleaned.get("start"), cleaned.get("end")
         if day and start and end:
             if end <= start:
@@ -53,7 +63,7 @@ class LocalMeetingForm(MeetingScheduleForm):
     title = forms.CharField(label="Tittel", max_length=300, required=False, help_text="Tom gir typen som tittel.")
     field_order = ["kind", "title", "day", "start", "end", "format", "place", "link", "agenda"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if not cleaned.get("title") and cleaned.get("kind"):
             cleaned["title"] = Meeting.Kind(cleaned["kind"]).label
@@ -64,33 +74,43 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label="Hvorfor avlyses møtet?", max_length=300, help_text="Deltakerne får se dette.")
 
 
-class NoteForm(forms.ModelForm):
+class NoteForm(forms.ModelForm[MeetingNote]):
     class Meta:
         model = MeetingNote
         fields = ["summary", "agreements", "staff_note"]
         widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in fields}
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(forms.ModelForm[Task]):
     class Meta:
         model = Task
         fields = ["text", "responsible_role", "responsible_user", "due_on"]
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args, members=(), **kwargs):
+    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible_role"].choices = [("", "Ingen bestemt rolle"), *Role.choices]
-        self.fields["responsible_user"].queryset = members
-        self.fields["responsible_user"].empty_label = "Ingen bestemt person"
+        role = self.fields["responsible_role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = [("", "Ingen bestemt rolle"), *Role.choices]
+        user = self.fields["responsible_user"]
+        assert isinstance(user, forms.ModelChoiceField)
+        user.queryset = members
+        user.empty_label = "Ingen bestemt person"
 
 
 TaskFormSet = forms.inlineformset_factory(MeetingNote, Task, form=TaskForm, extra=2, can_delete=True)
 
 
-def task_rows(formset):
+def task_rows(formset: forms.BaseInlineFormSet[Task, MeetingNote, TaskForm]) -> list[TaskRow]:
     """The tasks as the adviser left them, in the form's order, for services.note_save."""
     return [
-        {"id": form.instance.pk, **{k: form.cleaned_data[k] for k in TaskForm.Meta.fields}}
+        TaskRow(
+            id=form.instance.pk,
+            text=form.cleaned_data["text"],
+            responsible_role=form.cleaned_data["responsible_role"],
+            responsible_user=form.cleaned_data["responsible_user"],
+            due_on=form.cleaned_data["due_on"],
+        )
         for form in formset.forms
         if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("text")
     ]

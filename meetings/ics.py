@@ -4,6 +4,7 @@ Times are written in UTC, which every calendar converts to its own zone, so no V
 The UID is the meeting's own and never changes; SEQUENCE rises with every change participants should
 see, so calendars replace the old version of the event instead of adding a second one."""
 
+from collections.abc import Iterable
 from datetime import UTC
 from email.utils import parseaddr
 
@@ -16,11 +17,13 @@ from .models import Meeting
 PRODID = "-//Norsk kulturskoleråd//Veiledning//NO"
 
 
-def _location(meeting):
+def _location(meeting: Meeting) -> str:
     return meeting.place or meeting.link or meeting.get_format_display()
 
 
-def meeting_event(meeting):
+def meeting_event(meeting: Meeting) -> Event:
+    """Precondition: the meeting has its times."""
+    assert meeting.starts_at is not None and meeting.ends_at is not None
     event = Event()
     event.add("uid", f"{meeting.uid}@veiledning.kulturskoleradet.no")
     event.add("sequence", meeting.sequence)
@@ -40,7 +43,7 @@ def meeting_event(meeting):
     return event
 
 
-def calendar_bytes(meetings, *, name=None):
+def calendar_bytes(meetings: Iterable[Meeting], *, name: str | None = None) -> bytes:
     """A calendar of the meetings that have a time. PUBLISH: the events are for information, no replies."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -7,13 +7,14 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from core.models import ScheduledEmail
 from municipalities.models import Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
 
 
-class MeetingQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def visible_to(self, user: User) -> "MeetingQuerySet":
         """Meetings a user may see: all for the programme leader; a group's meetings for its members and
         adviser; a portfolio's gatherings for everyone in one of its groups and for its advisers."""
         if user.is_programme_leader:
@@ -29,7 +30,7 @@ class MeetingQuerySet(models.QuerySet):
             | Q(group__isnull=True) & (in_portfolio | advises_portfolio)
         )
 
-    def with_details(self):
+    def with_details(self) -> "MeetingQuerySet":
         return self.select_related("portfolio__programme", "group__adviser", "plan_item", "note")
 
 
@@ -126,34 +127,35 @@ class Meeting(models.Model):
         ]
         indexes = [models.Index(fields=["group", "starts_at"]), models.Index(fields=["portfolio", "starts_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("meetings:meeting_detail", kwargs={"pk": self.pk})
 
     @property
-    def is_gathering(self):
+    def is_gathering(self) -> bool:
         return self.group_id is None
 
     @property
-    def is_local(self):
+    def is_local(self) -> bool:
         return self.kind in self.LOCAL_KINDS
 
     @property
-    def has_time(self):
+    def has_time(self) -> bool:
         return self.starts_at is not None
 
     @property
-    def is_past(self):
+    def is_past(self) -> bool:
         return self.ends_at is not None and self.ends_at < timezone.now()
 
     @property
-    def week_display(self):
+    def week_display(self) -> str:
         """The plan's weeks for a meeting without a time: «uke 6/7»."""
         if not self.window_start:
             return ""
-        first, last = self.window_start.isocalendar().week, self.window_end.isocalendar().week
+        # The services set both ends of the window or neither; a window with no end is one week long.
+        first, last = self.window_start.isocalendar().week, (self.window_end or self.window_start).isocalendar().week
         return f"uke {first}" if first == last else f"uke {first}/{last}"
 
 
@@ -182,19 +184,19 @@ class MeetingNote(models.Model):
         verbose_name = "møtereferat"
         verbose_name_plural = "møtereferater"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Referat: {self.meeting}"
 
     @property
-    def is_published(self):
+    def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
 
-class TaskQuerySet(models.QuerySet):
-    def open(self):
+class TaskQuerySet(models.QuerySet["Task"]):
+    def open(self) -> "TaskQuerySet":
         return self.filter(done_at__isnull=True)
 
-    def published(self):
+    def published(self) -> "TaskQuerySet":
         return self.filter(note__status=MeetingNote.Status.PUBLISHED)
 
 
@@ -226,20 +228,21 @@ class Task(models.Model):
         verbose_name_plural = "oppgaver"
         ordering = ["order", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text
 
     @property
-    def is_done(self):
+    def is_done(self) -> bool:
         return self.done_at is not None
 
     @property
-    def is_overdue(self):
+    def is_overdue(self) -> bool:
         return not self.is_done and self.due_on is not None and self.due_on < timezone.localdate()
 
     @property
-    def responsible_display(self):
-        if self.responsible_user_id:
+    def responsible_display(self) -> str:
+        # No query for a task without a person: the descriptor returns None from the empty key alone.
+        if self.responsible_user is not None:
             return self.responsible_user.full_name
         return self.get_responsible_role_display()
 
@@ -266,6 +269,10 @@ class Reminder(ScheduledEmail):
     # For notices: the meeting's SEQUENCE they announce, so a second change is a new notice.
     sequence = models.PositiveIntegerField(default=0)
 
+    # Not a field: set by services._load_claimed on the rows the hand-over claimed, the pks of the people
+    # the meeting concerns at that moment.
+    participants: set[int]
+
     class Meta:
         verbose_name = "påminnelse"
         verbose_name_plural = "påminnelser"
@@ -280,7 +287,7 @@ class Reminder(ScheduledEmail):
             models.Index(fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.meeting} → {self.recipient}"
 
 
@@ -296,5 +303,5 @@ class CalendarFeed(models.Model):
         verbose_name = "kalenderabonnement"
         verbose_name_plural = "kalenderabonnementer"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Kalender for {self.user}"

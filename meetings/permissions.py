@@ -3,40 +3,44 @@ on top, and a view refuses with a 404 like anything else out of reach."""
 
 from django.utils import timezone
 
-from municipalities.models import Role
+from accounts.models import User
+from municipalities.models import MunicipalityGroup, Role
 
 from .models import Meeting
 
 LOCAL_ORGANISER_ROLES = (Role.LEADER, Role.COORDINATOR)
 
 
-def _role_in(user, group):
+def _role_in(user: User, group: MunicipalityGroup) -> str | None:
     membership = next((m for m in group.memberships.all() if m.user_id == user.pk), None)
     return membership.role if membership else None
 
 
-def can_plan_meetings(user, group):
+def can_plan_meetings(user: User, group: MunicipalityGroup) -> bool:
     """Create the group's meetings from the plan: the programme leader and the group's adviser."""
     return user.is_programme_leader or group.adviser_id == user.pk
 
 
-def can_add_local_meeting(user, group):
+def can_add_local_meeting(user: User, group: MunicipalityGroup) -> bool:
     """The kulturskoleleder and the coordinator plan the group's own meetings."""
     return _role_in(user, group) in LOCAL_ORGANISER_ROLES
 
 
-def can_schedule(user, meeting):
-    if meeting.is_gathering:
+def can_schedule(user: User, meeting: Meeting) -> bool:
+    # A meeting without a group is a gathering (`is_gathering`); with no group key this asks no query.
+    if meeting.group is None:
         return user.is_programme_leader
     if meeting.is_local:
         return can_add_local_meeting(user, meeting.group)
     return can_plan_meetings(user, meeting.group)
 
 
-def can_write_note(user, meeting):
+def can_write_note(user: User, meeting: Meeting) -> bool:
     """The group's adviser writes the note of a guidance meeting once it has started (confirmed or held)."""
     return (
         meeting.kind == Meeting.Kind.GUIDANCE
+        # A guidance meeting always has a group (the meeting_gathering_has_no_group constraint).
+        and meeting.group is not None
         and meeting.group.adviser_id == user.pk
         and meeting.status in (Meeting.Status.CONFIRMED, Meeting.Status.HELD)
         and meeting.starts_at is not None
@@ -44,13 +48,13 @@ def can_write_note(user, meeting):
     )
 
 
-def can_see_staff_note(user, meeting):
+def can_see_staff_note(user: User, meeting: Meeting) -> bool:
     """The internal note is for the programme leader and the group's own adviser, whatever else they are
     (an adviser may also be a member of another group)."""
-    return user.is_programme_leader or (meeting.group_id is not None and meeting.group.adviser_id == user.pk)
+    return user.is_programme_leader or (meeting.group is not None and meeting.group.adviser_id == user.pk)
 
 
-def can_tick_tasks(user, meeting):
-    return meeting.group_id is not None and (
+def can_tick_tasks(user: User, meeting: Meeting) -> bool:
+    return meeting.group is not None and (
         meeting.group.adviser_id == user.pk or _role_in(user, meeting.group) is not None
     )

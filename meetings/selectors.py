@@ -2,20 +2,22 @@
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import F, Func, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.access import AccessRefused
-from municipalities.models import Membership
+from accounts.models import User
+from municipalities.models import Membership, MunicipalityGroup, MunicipalityGroupQuerySet
 
 from .models import Meeting, MeetingNote, Task
 
 RECOMMENDED_ORDER = ["Veiledningsmøte", "Kommunegruppemøte", "Personalmøte", "Kommunegruppemøte"]
 
 
-def get_meeting_for_user(user, pk):
+def get_meeting_for_user(user: User, pk: int) -> Meeting:
     """The meeting `pk` if `user` may see it; otherwise AccessRefused (a 404)."""
     meeting = (
         Meeting.objects.visible_to(user).with_details().prefetch_related("group__memberships").filter(pk=pk).first()
@@ -35,42 +37,50 @@ class Gap:
 class MeetingPlan:
     """A group's meetings in time order, with what the plan still lacks."""
 
-    meetings: list = field(default_factory=list)
-    gaps: list = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
 
     @property
-    def guidance(self):
+    def guidance(self) -> list[Meeting]:
         return [m for m in self.meetings if m.kind == Meeting.Kind.GUIDANCE and m.status != Meeting.Status.CANCELLED]
 
     @property
-    def is_created(self):
+    def is_created(self) -> bool:
         return bool(self.guidance)
 
     @property
-    def undated(self):
+    def undated(self) -> list[Meeting]:
         return [m for m in self.guidance if not m.has_time]
 
     @property
-    def upcoming(self):
+    def upcoming(self) -> Meeting | None:
         now = timezone.now()
-        return next((m for m in self.meetings if m.status == Meeting.Status.CONFIRMED and m.starts_at >= now), None)
+        # A confirmed meeting always has a time (the meeting_confirmed_has_time constraint).
+        return next(
+            (
+                m
+                for m in self.meetings
+                if m.status == Meeting.Status.CONFIRMED and m.starts_at is not None and m.starts_at >= now
+            ),
+            None,
+        )
 
     @property
-    def is_complete(self):
+    def is_complete(self) -> bool:
         """«Møtedatoer på plass for hele perioden»: every guidance meeting has its date and time."""
         return self.is_created and not self.undated
 
 
-def _sort_key(meeting):
+def _sort_key(meeting: Meeting) -> tuple[bool, date, datetime, int]:
     day = _day(meeting)  # the Norwegian date: a meeting at 00.30 belongs to its own day, not the UTC one
     return (day is None, day or timezone.localdate(), meeting.starts_at or timezone.now(), meeting.pk)
 
 
-def _day(meeting):
+def _day(meeting: Meeting) -> date | None:
     return timezone.localtime(meeting.starts_at).date() if meeting.starts_at else meeting.window_start
 
 
-def meeting_plan(group):
+def meeting_plan(group: MunicipalityGroup) -> MeetingPlan:
     """The group's meetings and the portfolio's gatherings, in order, and the periods between two
     guidance meetings with no kommunegruppemøte or personalmøte (the evaluation found that groups lose
     momentum there). Two queries."""
@@ -79,15 +89,15 @@ def meeting_plan(group):
         key=_sort_key,
     )
     plan = MeetingPlan(meetings=meetings)
-    guidance = [m for m in plan.guidance if _day(m)]
-    local_days = [_day(m) for m in meetings if m.is_local and m.status != Meeting.Status.CANCELLED and _day(m)]
-    for first, second in itertools.pairwise(guidance):
-        if not any(_day(first) < day < _day(second) for day in local_days):
+    guidance = [(m, day) for m in plan.guidance if (day := _day(m))]
+    local_days = [day for m in meetings if m.is_local and m.status != Meeting.Status.CANCELLED and (day := _day(m))]
+    for (first, first_day), (second, second_day) in itertools.pairwise(guidance):
+        if not any(first_day < day < second_day for day in local_days):
             plan.gaps.append(Gap(after=first, before=second))
     return plan
 
 
-def open_tasks_before(meeting):
+def open_tasks_before(meeting: Meeting) -> QuerySet[Task]:
     """Open tasks from the published notes of the group's earlier meetings: what the group took on
     for the period that ends with this meeting."""
     if meeting.group_id is None:
@@ -103,7 +113,7 @@ def open_tasks_before(meeting):
     )
 
 
-def _count(queryset):
+def _count(queryset: QuerySet[Model]) -> Coalesce:
     """A correlated COUNT(*) usable as an annotation. COUNT as a plain function makes no GROUP BY, so
     the subquery returns exactly one row."""
     return Coalesce(
@@ -113,7 +123,7 @@ def _count(queryset):
     )
 
 
-def with_meeting_overview(groups):
+def with_meeting_overview(groups: MunicipalityGroupQuerySet) -> MunicipalityGroupQuerySet:
     """Annotate groups with what the adviser's and the programme leader's lists show: the next meeting,
     how many guidance meetings still lack a date, meetings held without a published note, open and
     overdue tasks. Part of the one query for the groups, whatever their number."""
@@ -142,7 +152,7 @@ def with_meeting_overview(groups):
     )
 
 
-def meetings_for_user(user):
+def meetings_for_user(user: User) -> QuerySet[Meeting]:
     """Every meeting with a time that concerns `user`, for their calendar feed: their groups' meetings,
     the guidance meetings of the groups they advise, and the gatherings of their portfolios (all
     gatherings for the programme leader, who runs them)."""

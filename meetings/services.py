@@ -8,27 +8,33 @@ transaction commits so that they go out within seconds."""
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_log
 from core import outbox
 from core.background import send_soon
-from core.mail import build_mail, site_url
+from core.mail import Attachment, build_mail, site_url
 from core.models import Email
-from municipalities.models import Membership, Role
-from portfolios.models import PlanItem
+from municipalities.models import Membership, MunicipalityGroup, Role
+from portfolios.models import PlanItem, Portfolio
 
 from . import ics
 from .models import CalendarFeed, Meeting, MeetingNote, Reminder, Task
 
-PLAN_FORMATS = {PlanItem.Format.PHYSICAL: Meeting.Format.PHYSICAL, PlanItem.Format.DIGITAL: Meeting.Format.DIGITAL}
+PLAN_FORMATS: dict[str, str] = {
+    PlanItem.Format.PHYSICAL: Meeting.Format.PHYSICAL,
+    PlanItem.Format.DIGITAL: Meeting.Format.DIGITAL,
+}
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "format", "place", "link")
 
 
@@ -36,10 +42,20 @@ class MeetingError(Exception):
     """A change the meeting's state does not allow; the message is for the user."""
 
 
+class TaskRow(TypedDict):
+    """One task of a note as the adviser left it (note_save): `id` is None for a new task."""
+
+    id: int | None
+    text: str
+    responsible_role: str
+    responsible_user: User | None
+    due_on: date | None
+
+
 # Meeting plans
 
 
-def _window(item):
+def _window(item: PlanItem) -> tuple[date | None, date | None]:
     """The dates a planned meeting lies within: the plan row's dates, else its weeks (Monday to Sunday)."""
     if item.starts_on:
         return item.starts_on, item.ends_on or item.starts_on
@@ -48,7 +64,9 @@ def _window(item):
     return None, None
 
 
-def _meeting_from_plan(item, *, portfolio, group, kind, user):
+def _meeting_from_plan(
+    item: PlanItem, *, portfolio: Portfolio, group: MunicipalityGroup | None, kind: str, user: User
+) -> Meeting:
     window_start, window_end = _window(item)
     return Meeting(
         portfolio=portfolio,
@@ -64,7 +82,9 @@ def _meeting_from_plan(item, *, portfolio, group, kind, user):
 
 
 @transaction.atomic
-def meetings_create_from_plan(*, group, user, request=None):
+def meetings_create_from_plan(
+    *, group: MunicipalityGroup, user: User, request: HttpRequest | None = None
+) -> list[Meeting]:
     """Create `group`'s meetings from its portfolio's plan, one per plan row of kind "meeting", and the
     portfolio's gatherings once. Planned meetings lie in the plan's weeks until someone confirms a time.
     Safe to run again: rows that already have their meeting are left alone. Returns the new meetings."""
@@ -90,7 +110,19 @@ def meetings_create_from_plan(*, group, user, request=None):
 
 
 @transaction.atomic
-def local_meeting_add(*, group, kind, title, starts_at, ends_at, format, place="", link="", agenda="", user):
+def local_meeting_add(
+    *,
+    group: MunicipalityGroup,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    format: str,
+    place: str = "",
+    link: str = "",
+    agenda: str = "",
+    user: User,
+) -> Meeting:
     """A kommunegruppemøte or personalmøte the group holds on its own, confirmed from the start."""
     if kind not in Meeting.LOCAL_KINDS:
         raise MeetingError("Bare kommunegruppemøter og personalmøter kan legges til av kommunen.")
@@ -113,7 +145,18 @@ def local_meeting_add(*, group, kind, title, starts_at, ends_at, format, place="
 
 
 @transaction.atomic
-def meeting_schedule(*, meeting, starts_at, ends_at, format, place, link, agenda, user, request=None):
+def meeting_schedule(
+    *,
+    meeting: Meeting,
+    starts_at: datetime,
+    ends_at: datetime,
+    format: str,
+    place: str,
+    link: str,
+    agenda: str,
+    user: User,
+    request: HttpRequest | None = None,
+) -> Meeting:
     """Confirm a meeting's time and place, or change them. Participants of a meeting that was already
     confirmed get a notice of the change with the updated calendar entry; unsent reminders move with it."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -138,7 +181,7 @@ def meeting_schedule(*, meeting, starts_at, ends_at, format, place, link, agenda
     if changed and not was_planned:
         _reminders_move(meeting)
         # Participants are told of a new time or place; an edited agenda comes with the next reminder.
-        if was_confirmed and set(changed) - {"agenda"} and meeting.ends_at > timezone.now():
+        if was_confirmed and set(changed) - {"agenda"} and ends_at > timezone.now():
             _notices_add(meeting, Reminder.Kind.CHANGED)
     reminders_schedule(meeting=meeting)
     audit_log(
@@ -152,7 +195,7 @@ def meeting_schedule(*, meeting, starts_at, ends_at, format, place, link, agenda
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting, reason, user, request=None):
+def meeting_cancel(*, meeting: Meeting, reason: str, user: User, request: HttpRequest | None = None) -> Meeting:
     """Cancel a meeting: its unsent reminders stop, and if participants knew its time they are told."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status in (Meeting.Status.CANCELLED, Meeting.Status.HELD):
@@ -164,7 +207,9 @@ def meeting_cancel(*, meeting, reason, user, request=None):
     meeting.save(update_fields=["status", "cancelled_reason", "sequence"])
     meeting.reminders.filter(status=Reminder.Status.PENDING).update(status=Reminder.Status.CANCELLED)
     _emails_stop(meeting, [Reminder.Kind.BEFORE_MEETING, Reminder.Kind.CHANGED, Reminder.Kind.NOTE_MISSING])
-    if was_confirmed and meeting.ends_at > timezone.now():
+    # A confirmed meeting always has its times (the meeting_confirmed_has_time and meeting_ends_after_start
+    # constraints).
+    if was_confirmed and meeting.ends_at is not None and meeting.ends_at > timezone.now():
         _notices_add(meeting, Reminder.Kind.CANCELLED)
     audit_log(action="meeting.cancelled", actor=user, obj=meeting, request=request, payload={"reason": reason})
     return meeting
@@ -174,21 +219,36 @@ def meeting_cancel(*, meeting, reason, user, request=None):
 
 
 @transaction.atomic
-def note_save(*, meeting, author, summary, agreements, staff_note, tasks, publish=False, request=None):
+def note_save(
+    *,
+    meeting: Meeting,
+    author: User,
+    summary: str,
+    agreements: str,
+    staff_note: str,
+    tasks: Sequence[TaskRow],
+    publish: bool = False,
+    request: HttpRequest | None = None,
+) -> MeetingNote:
     """Save the adviser's note for `meeting` with its tasks, and publish it if asked.
 
-    `tasks` is the whole list as the adviser left it: dicts with text, responsible_role,
-    responsible_user and due_on, and "id" for a task that exists; tasks not in the list are deleted.
+    `tasks` is the whole list as the adviser left it, with the "id" of each task that exists; tasks not
+    in the list are deleted.
     Publishing shows the note to the group, e-mails its members and marks the meeting held."""
     note, _ = MeetingNote.objects.get_or_create(meeting=meeting, defaults={"author": author})
     note.summary, note.agreements, note.staff_note = summary, agreements, staff_note
     note.save(update_fields=["summary", "agreements", "staff_note", "updated_at"])
-    kept = []
+    kept: list[int] = []
     for order, data in enumerate(tasks):
-        values = {k: data[k] for k in ("text", "responsible_role", "responsible_user", "due_on")}
-        if data.get("id"):
-            note.tasks.filter(pk=data["id"]).update(order=order, **values)
-            kept.append(data["id"])
+        values = {
+            "text": data["text"],
+            "responsible_role": data["responsible_role"],
+            "responsible_user": data["responsible_user"],
+            "due_on": data["due_on"],
+        }
+        if task_id := data.get("id"):
+            note.tasks.filter(pk=task_id).update(order=order, **values)
+            kept.append(task_id)
         else:
             kept.append(Task.objects.create(note=note, order=order, **values).pk)
     note.tasks.exclude(pk__in=kept).delete()
@@ -197,7 +257,7 @@ def note_save(*, meeting, author, summary, agreements, staff_note, tasks, publis
     return note
 
 
-def note_publish(*, note, user, request=None):
+def note_publish(*, note: MeetingNote, user: User, request: HttpRequest | None = None) -> None:
     """Show the note to the group and tell its members. The reminder of a missing note stops."""
     now = timezone.now()
     note.status, note.published_at = MeetingNote.Status.PUBLISHED, now
@@ -214,7 +274,7 @@ def note_publish(*, note, user, request=None):
     audit_log(action="meeting_note.published", actor=user, obj=meeting, request=request)
 
 
-def task_set_done(*, task, user, done):
+def task_set_done(*, task: Task, user: User, done: bool) -> Task:
     task.done_at, task.done_by = (timezone.now(), user) if done else (None, None)
     task.save(update_fields=["done_at", "done_by"])
     return task
@@ -223,39 +283,43 @@ def task_set_done(*, task, user, done):
 # Reminders
 
 
-def meeting_participants(meeting):
+def meeting_participants(meeting: Meeting) -> QuerySet[User]:
     """Who a meeting concerns: the group's members and, for guidance meetings, its adviser; for a
     gathering, everyone in the portfolio's groups (only coordinators and leaders for a coordinator
     gathering) and the portfolio's advisers. Only people who can log in."""
-    User = get_user_model()
     if meeting.group_id:
         query = Q(memberships__group=meeting.group_id)
-        if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group.adviser_id:
+        if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group is not None and meeting.group.adviser_id:
             query |= Q(pk=meeting.group.adviser_id)
     else:
         members = Membership.objects.filter(group__portfolio=meeting.portfolio_id)
-        if meeting.plan_item_id and meeting.plan_item.audience == PlanItem.Audience.COORDINATORS:
+        if meeting.plan_item is not None and meeting.plan_item.audience == PlanItem.Audience.COORDINATORS:
             members = members.filter(role__in=[Role.COORDINATOR, Role.LEADER])
         query = Q(pk__in=members.values("user")) | Q(advised_portfolios=meeting.portfolio_id)
     return User.objects.filter(query, is_active=True).distinct()
 
 
-def _before_offsets():
+def _before_offsets() -> list[timedelta]:
     return [timedelta(days=days) for days in settings.MEETING_REMINDER_DAYS]
 
 
-def _due(meeting, kind, offset):
+def _due(meeting: Meeting, kind: str, offset: timedelta) -> datetime:
+    """Precondition: the meeting has its times (it is confirmed)."""
+    assert meeting.starts_at is not None and meeting.ends_at is not None
     if kind == Reminder.Kind.BEFORE_MEETING:
         return meeting.starts_at - offset
     return meeting.ends_at + offset
 
 
-def reminders_schedule(*, meeting):
+def reminders_schedule(*, meeting: Meeting) -> None:
     """Create the reminders a confirmed meeting should have: one per participant and offset before its
     current time (none already past), and for a guidance meeting the adviser's reminder of a missing note.
     Idempotent: existing rows stay as they are."""
-    if meeting.status != Meeting.Status.CONFIRMED or meeting.starts_at is None:
+    # A confirmed meeting has both times (the meeting_confirmed_has_time and meeting_ends_after_start
+    # constraints); `ends_at` is checked so that the type checker knows it too.
+    if meeting.status != Meeting.Status.CONFIRMED or meeting.starts_at is None or meeting.ends_at is None:
         return
+    starts_at, ends_at = meeting.starts_at, meeting.ends_at
     now = timezone.now()
     # The meeting's SEQUENCE is part of a reminder's identity: after a move, the reminders for the new time
     # are new rows, even where the one for the old time was already sent.
@@ -270,9 +334,9 @@ def reminders_schedule(*, meeting):
         )
         for user in meeting_participants(meeting)
         for offset in _before_offsets()
-        if (due := meeting.starts_at - offset) > now
+        if (due := starts_at - offset) > now
     ]
-    if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group.adviser_id:
+    if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group is not None and meeting.group.adviser_id:
         offset = timedelta(days=settings.MEETING_NOTE_MISSING_DAYS)
         rows.append(
             Reminder(
@@ -280,13 +344,13 @@ def reminders_schedule(*, meeting):
                 recipient_id=meeting.group.adviser_id,
                 kind=Reminder.Kind.NOTE_MISSING,
                 offset=offset,
-                due_at=meeting.ends_at + offset,
+                due_at=ends_at + offset,
             )
         )
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def reminders_top_up(*, now=None):
+def reminders_top_up(*, now: datetime | None = None) -> int:
     """Give people who joined a group after its meetings were confirmed their reminders too: schedules
     every confirmed meeting whose first reminder falls within the next day. Run hourly by beat;
     idempotent, so existing rows are untouched."""
@@ -300,7 +364,7 @@ def reminders_top_up(*, now=None):
     return len(meetings)
 
 
-def _reminders_move(meeting):
+def _reminders_move(meeting: Meeting) -> None:
     """Move unsent reminders with their meeting (to its new time and SEQUENCE); those whose time has passed
     are dropped, since the change notice already carries the new time. reminders_schedule then adds the
     reminders for the new time whose rows for the old time were already sent."""
@@ -319,12 +383,12 @@ def _reminders_move(meeting):
     _emails_stop(meeting, [Reminder.Kind.BEFORE_MEETING, Reminder.Kind.CHANGED])
 
 
-def _emails_stop(meeting, kinds):
+def _emails_stop(meeting: Meeting, kinds: Iterable[str]) -> None:
     """Stops the unsent e-mails of `meeting`'s reminders of `kinds`: what they say is no longer true."""
     outbox.cancel_pending(Email.objects.filter(pk__in=meeting.reminders.filter(kind__in=kinds).values("email")))
 
 
-def _notices_add(meeting, kind):
+def _notices_add(meeting: Meeting, kind: str) -> None:
     """Notices due at once to everyone the meeting concerns (the group only for a published note)."""
     recipients = meeting_participants(meeting)
     if kind == Reminder.Kind.NOTE_PUBLISHED:
@@ -340,13 +404,13 @@ def _notices_add(meeting, kind):
     send_soon("meetings.tasks.send_due_reminders")
 
 
-def reminders_hand_over(*, now=None):
+def reminders_hand_over(*, now: datetime | None = None) -> int:
     """Puts the e-mail of every due reminder in the outbox, each once (core.outbox.hand_over), or records
     why it is no longer worth sending. Returns how many e-mails were queued."""
     return outbox.hand_over(Reminder.objects.all(), load=_load_claimed, build=_build, now=now)
 
 
-def _load_claimed(reminders):
+def _load_claimed(reminders: QuerySet[Reminder]) -> list[Reminder]:
     claimed = list(
         reminders.select_related(
             "recipient", "meeting__group__adviser", "meeting__portfolio__programme", "meeting__note"
@@ -362,7 +426,7 @@ def _load_claimed(reminders):
     return claimed
 
 
-def _skip_reason(reminder):
+def _skip_reason(reminder: Reminder) -> str:
     """Why a claimed reminder is no longer worth sending, or ""."""
     meeting = reminder.meeting
     if not reminder.recipient.is_active:
@@ -378,7 +442,9 @@ def _skip_reason(reminder):
     if reminder.recipient_id not in reminder.participants:
         return "Mottakeren er ikke lenger med."
     if reminder.kind == Reminder.Kind.BEFORE_MEETING and not (
-        meeting.status == Meeting.Status.CONFIRMED and meeting.starts_at > timezone.now()
+        meeting.status == Meeting.Status.CONFIRMED
+        and meeting.starts_at is not None
+        and meeting.starts_at > timezone.now()
     ):
         return "Møtet er ikke lenger bekreftet og foran oss."
     # A later change or a cancellation has its own notice; only the newest one is worth sending.
@@ -389,7 +455,7 @@ def _skip_reason(reminder):
     return ""
 
 
-def _build(reminder):
+def _build(reminder: Reminder) -> Email | str:
     """The reminder's e-mail, unsaved; or why it is no longer worth sending (core.outbox.hand_over)."""
     if reason := _skip_reason(reminder):
         return reason
@@ -402,7 +468,7 @@ def _build(reminder):
         "url": site_url(meeting.get_absolute_url()),
         "note_url": site_url(reverse("meetings:note_edit", kwargs={"pk": meeting.pk})),
     }
-    attachments = ()
+    attachments: list[Attachment] = []
     if reminder.kind != Reminder.Kind.NOTE_MISSING and meeting.starts_at:
         attachments = [("mote.ics", ics.calendar_bytes([meeting]), "text/calendar")]
     return build_mail(
@@ -417,11 +483,11 @@ def _build(reminder):
 # Calendar feed
 
 
-def calendar_token_hash(token):
+def calendar_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def calendar_feed_renew(*, user, request=None):
+def calendar_feed_renew(*, user: User, request: HttpRequest | None = None) -> str:
     """A new secret calendar address for `user`; the old one stops working. Returns the token, which
     is not stored and can be shown only now."""
     token = secrets.token_urlsafe(32)

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.access import AccessRefused
+from accounts.access import AccessRefused, AuthenticatedRequest
 from municipalities.selectors import get_group_for_user
 
 from . import ics
@@ -35,13 +36,13 @@ from .services import (
 )
 
 
-def _refuse_unless(allowed, obj):
+def _refuse_unless(allowed: bool, obj: Model) -> None:
     if not allowed:
         raise AccessRefused(obj._meta.label_lower, obj.pk)
 
 
 @login_required
-def group_meetings(request, group_pk):
+def group_meetings(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     """The group's meeting plan: guidance meetings, gatherings and the group's own meetings in order."""
     group = get_group_for_user(request.user, group_pk)
     return render(
@@ -59,7 +60,7 @@ def group_meetings(request, group_pk):
 
 @login_required
 @require_POST
-def meetings_create(request, group_pk):
+def meetings_create(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     group = get_group_for_user(request.user, group_pk)
     _refuse_unless(can_plan_meetings(request.user, group), group)
     new = meetings_create_from_plan(group=group, user=request.user, request=request)
@@ -71,7 +72,7 @@ def meetings_create(request, group_pk):
 
 
 @login_required
-def local_meeting_new(request, group_pk):
+def local_meeting_new(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     group = get_group_for_user(request.user, group_pk)
     _refuse_unless(can_add_local_meeting(request.user, group), group)
     form = LocalMeetingForm(request.POST or None)
@@ -95,13 +96,13 @@ def local_meeting_new(request, group_pk):
 
 
 @login_required
-def meeting_detail(request, pk):
+def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
-    note = getattr(meeting, "note", None)
+    note: MeetingNote | None = getattr(meeting, "note", None)
     # Drafts are for the group's own adviser and the programme leader; the group sees published notes.
-    is_own_adviser = meeting.group_id is not None and meeting.group.adviser_id == request.user.pk
+    is_own_adviser = meeting.group is not None and meeting.group.adviser_id == request.user.pk
     show_note = note is not None and (note.is_published or is_own_adviser or request.user.is_programme_leader)
-    tasks = list(note.tasks.select_related("responsible_user")) if show_note else []
+    tasks = list(note.tasks.select_related("responsible_user")) if note is not None and show_note else []
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -119,7 +120,7 @@ def meeting_detail(request, pk):
 
 
 @login_required
-def meeting_edit(request, pk):
+def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     _refuse_unless(can_schedule(request.user, meeting), meeting)
     form = MeetingScheduleForm(request.POST or None, meeting=meeting)
@@ -146,7 +147,7 @@ def meeting_edit(request, pk):
 
 
 @login_required
-def meeting_cancel_view(request, pk):
+def meeting_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     _refuse_unless(can_schedule(request.user, meeting), meeting)
     form = CancelForm(request.POST or None)
@@ -162,10 +163,10 @@ def meeting_cancel_view(request, pk):
 
 
 @login_required
-def note_edit(request, pk):
+def note_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     _refuse_unless(can_write_note(request.user, meeting), meeting)
-    note = getattr(meeting, "note", None) or MeetingNote(meeting=meeting, author=request.user)
+    note: MeetingNote = getattr(meeting, "note", None) or MeetingNote(meeting=meeting, author=request.user)
     members = get_user_model().objects.filter(memberships__group=meeting.group_id).order_by("full_name")
     form = NoteForm(request.POST or None, instance=note)
     formset = TaskFormSet(request.POST or None, instance=note, form_kwargs={"members": members})
@@ -191,21 +192,21 @@ def note_edit(request, pk):
 
 @login_required
 @require_POST
-def task_toggle(request, pk):
+def task_toggle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("note"), pk=pk)
     meeting = get_meeting_for_user(request.user, task.note.meeting_id)
     _refuse_unless(task.note.is_published and can_tick_tasks(request.user, meeting), task)
     task_set_done(task=task, user=request.user, done=request.POST.get("done") == "1")
     next_url = request.POST.get("next")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    if next_url is None or not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = meeting.get_absolute_url()
     return redirect(next_url)
 
 
 @login_required
-def calendar(request):
+def calendar(request: AuthenticatedRequest) -> HttpResponse:
     """The person's calendar address: shown once when made, renewed on request."""
-    token = None
+    token: str | None = None
     if request.method == "POST":
         token = calendar_feed_renew(user=request.user, request=request)
     feed_url = request.build_absolute_uri(reverse("meetings:calendar_feed", kwargs={"token": token})) if token else ""
@@ -216,7 +217,7 @@ def calendar(request):
     )
 
 
-def calendar_feed(request, token):
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The calendar file Outlook and Google Calendar subscribe to. The secret in the address is the key."""
     feed = CalendarFeed.objects.filter(token_hash=calendar_token_hash(token), user__is_active=True).first()
     if feed is None:

@@ -1,13 +1,15 @@
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 
-from accounts.access import AccessRefused
+from accounts.access import AccessRefused, AuthenticatedRequest
 from portfolios.admin import PortfolioFilter
 
 from .forms import InviteMemberForm, MunicipalityGroupAdminForm
-from .models import County, Membership, Municipality, MunicipalityGroup
+from .models import County, Membership, Municipality, MunicipalityGroup, MunicipalityGroupQuerySet
 from .services import membership_invite
 
 
@@ -16,13 +18,13 @@ class GroupPortfolioFilter(PortfolioFilter):
 
 
 @admin.register(County)
-class CountyAdmin(admin.ModelAdmin):
+class CountyAdmin(admin.ModelAdmin[County]):
     list_display = ["number", "name"]
     search_fields = ["name", "number"]
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(admin.ModelAdmin[Municipality]):
     list_display = ["number", "name", "norwegian_name", "county", "is_member"]
     list_filter = ["county", "is_member"]
     list_select_related = ["county"]
@@ -30,18 +32,18 @@ class MunicipalityAdmin(admin.ModelAdmin):
     search_fields = ["name", "norwegian_name", "number"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, MunicipalityGroup]):
     model = Membership
     extra = 0
     autocomplete_fields = ["user", "municipality"]
     fields = ["user", "role", "municipality"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user", "municipality")
 
 
 @admin.register(MunicipalityGroup)
-class MunicipalityGroupAdmin(admin.ModelAdmin):
+class MunicipalityGroupAdmin(admin.ModelAdmin[MunicipalityGroup]):
     form = MunicipalityGroupAdminForm
     list_display = ["__str__", "portfolio", "adviser", "status", "shortcomings_display"]
     list_filter = [PortfolioFilter, "municipalities__county", "status", ("adviser", admin.RelatedOnlyFieldListFilter)]
@@ -50,14 +52,17 @@ class MunicipalityGroupAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     change_form_template = "admin/municipalities/municipalitygroup/change_form.html"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_overview()
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MunicipalityGroup]:
+        queryset = super().get_queryset(request)
+        # The stubs type the admin's queryset as a plain QuerySet; it comes from the model's manager.
+        assert isinstance(queryset, MunicipalityGroupQuerySet)
+        return queryset.with_overview()
 
     @admin.display(description="Mangler")
-    def shortcomings_display(self, obj):
+    def shortcomings_display(self, obj: MunicipalityGroup) -> str:
         return " ".join(obj.shortcomings()) or "–"
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<int:pk>/inviter/",
@@ -67,8 +72,9 @@ class MunicipalityGroupAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def invite_view(self, request, pk):
-        """Add a participant to the group and e-mail them an invitation."""
+    def invite_view(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+        """Add a participant to the group and e-mail them an invitation. Behind `admin_view`, so the
+        user is logged in (and staff)."""
         # Checked before the lookup, and a 404 either way, so the answer says nothing about which groups exist.
         if not self.has_change_permission(request):
             raise AccessRefused("municipalities.municipalitygroup", pk)
@@ -94,13 +100,13 @@ class MunicipalityGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin[Membership]):
     list_display = ["user", "group", "role", "municipality"]
     list_filter = ["role", GroupPortfolioFilter]
     search_fields = ["user__full_name", "user__email", "group__name"]
     autocomplete_fields = ["user", "group"]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         # A group's name may be its municipalities' names, so those come along.
         return (
             super()

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from .models import Membership, Municipality, MunicipalityGroup, Role
@@ -10,25 +12,28 @@ class InviteMemberForm(forms.Form):
     role = forms.ChoiceField(label="Rolle", choices=Role.choices)
     municipality = forms.ModelChoiceField(label="Kommune", queryset=Municipality.objects.none(), required=False)
 
-    def __init__(self, *args, group, **kwargs):
+    def __init__(self, *args: Any, group: MunicipalityGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.group = group
-        self.fields["municipality"].queryset = group.municipalities.all()
+        municipality = self.fields["municipality"]
+        assert isinstance(municipality, forms.ModelChoiceField)
+        municipality.queryset = group.municipalities.all()
 
-    def clean_email(self):
+    def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         if Membership.objects.filter(group=self.group, user__email__iexact=email).exists():
             raise forms.ValidationError("Denne personen er allerede med i gruppen.")
         return email
 
 
-class MunicipalityGroupAdminForm(forms.ModelForm):
+class MunicipalityGroupAdminForm(forms.ModelForm[MunicipalityGroup]):
     class Meta:
         model = MunicipalityGroup
         fields = ["portfolio", "name", "municipalities", "adviser", "status", "ended_reason", "focus_area"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         portfolio = cleaned.get("portfolio")
         municipalities = cleaned.get("municipalities")
         if portfolio and municipalities:

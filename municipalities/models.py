@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
+from accounts.models import User
 from accounts.roles import ADVISER
 from portfolios.models import Portfolio, Programme
 
@@ -17,7 +18,7 @@ class County(models.Model):
         verbose_name_plural = "fylker"
         ordering = ["number"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -35,11 +36,11 @@ class Municipality(models.Model):
         verbose_name_plural = "kommuner"
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         """«Guovdageaidnu (Kautokeino)» where the official name is not the Norwegian one."""
         if self.norwegian_name and self.norwegian_name != self.name:
             return f"{self.name} ({self.norwegian_name})"
@@ -56,22 +57,23 @@ class Role(models.TextChoices):
     OTHER = "other", "Annen deltaker"
 
 
-# The order members are listed in: the owner first, as in the foundation documents.
-ROLE_ORDER = list(Role)
+# The order members are listed in: the owner first, as in the foundation documents. Typed as `str`, the
+# type of `Membership.role`, so that a stored role can be looked up in it.
+ROLE_ORDER: list[str] = list(Role)
 
 # The roles that speak for the kulturskole's owner (kulturskoleeier / skoleeier).
 OWNER_ROLES = frozenset({Role.OWNER_POLITICAL, Role.OWNER_ADMINISTRATIVE, Role.MUNICIPAL_DIRECTOR})
 
 
-class MunicipalityGroupQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class MunicipalityGroupQuerySet(models.QuerySet["MunicipalityGroup"]):
+    def visible_to(self, user: User) -> "MunicipalityGroupQuerySet":
         """Groups a user may see: all for the programme leader, else those they advise or belong to."""
         if user.is_programme_leader:
             return self.all()
         is_member = Exists(Membership.objects.filter(group=OuterRef("pk"), user=user))
         return self.filter(Q(adviser=user) | is_member)
 
-    def with_overview(self):
+    def with_overview(self) -> "MunicipalityGroupQuerySet":
         """Everything a list of groups shows, in a fixed number of queries."""
         return self.select_related("portfolio__programme", "adviser").prefetch_related(
             models.Prefetch("municipalities", Municipality.objects.select_related("county")),
@@ -122,14 +124,14 @@ class MunicipalityGroup(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.display_name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("dashboard:group_detail", kwargs={"pk": self.pk})
 
     @property
-    def display_name(self):
+    def display_name(self) -> str:
         if self.name:
             return self.name
         names = [m.name for m in self.municipalities.all()] if self.pk else []
@@ -137,7 +139,7 @@ class MunicipalityGroup(models.Model):
             return "Kommunegruppe uten kommuner"
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if self.status == self.Status.ENDED_EARLY and not self.ended_reason.strip():
             errors["ended_reason"] = "Oppgi hvorfor gruppen avsluttet før tiden."
@@ -146,14 +148,14 @@ class MunicipalityGroup(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def shortcomings(self):
+    def shortcomings(self) -> list[str]:
         """What the group still lacks under its programme's rule, as sentences for the screen.
 
         Reads `memberships`, `municipalities` and `portfolio.programme`, so a list should use `with_overview()`.
         """
         memberships = list(self.memberships.all())
         roles = [m.role for m in memberships]
-        lacks = []
+        lacks: list[str] = []
         municipalities = list(self.municipalities.all())
         if len(municipalities) > 1:
             # Each municipality signs its own contract, so each needs an owner of its own.
@@ -202,5 +204,5 @@ class Membership(models.Model):
         ordering = ["group", "user__full_name"]
         constraints = [models.UniqueConstraint(fields=["user", "group"], name="membership_unique_user_group")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"

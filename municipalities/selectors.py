@@ -1,11 +1,14 @@
 """Reads of groups and memberships that several views share."""
 
+from django.db.models import QuerySet
+
 from accounts.access import AccessRefused
+from accounts.models import User
 
-from .models import ROLE_ORDER, MunicipalityGroup
+from .models import ROLE_ORDER, Membership, MunicipalityGroup
 
 
-def get_group_for_user(user, pk):
+def get_group_for_user(user: User, pk: int) -> MunicipalityGroup:
     """The group `pk` with its overview data if `user` may see it; otherwise AccessRefused (a 404)."""
     group = MunicipalityGroup.objects.visible_to(user).with_overview().filter(pk=pk).first()
     if group is None:
@@ -13,7 +16,7 @@ def get_group_for_user(user, pk):
     return group
 
 
-def groups_of_member(user):
+def groups_of_member(user: User) -> QuerySet[MunicipalityGroup]:
     """The groups `user` is a member of, newest portfolio first."""
     return (
         MunicipalityGroup.objects.filter(memberships__user=user)
@@ -22,6 +25,6 @@ def groups_of_member(user):
     )
 
 
-def members_in_role_order(group):
+def members_in_role_order(group: MunicipalityGroup) -> list[Membership]:
     """The group's memberships, owner first; uses the prefetched memberships."""
     return sorted(group.memberships.all(), key=lambda m: (ROLE_ORDER.index(m.role), m.user.full_name))

@@ -1,14 +1,26 @@
 """Writes for municipality groups and their members."""
 
 from django.db import transaction
+from django.http import HttpRequest
 
+from accounts.models import User
 from accounts.services import audit_log, invitation_send, user_get_or_create
 
-from .models import Membership
+from .models import Membership, Municipality, MunicipalityGroup
 
 
 @transaction.atomic
-def membership_invite(*, group, email, full_name, role, invited_by, phone="", municipality=None, request=None):
+def membership_invite(
+    *,
+    group: MunicipalityGroup,
+    email: str,
+    full_name: str,
+    role: str,
+    invited_by: User,
+    phone: str = "",
+    municipality: Municipality | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Membership, bool]:
     """Add a person to `group` in `role` and, unless they can already log in, invite them by e-mail.
 
     Returns (membership, invited): `invited` is False for someone who already has a password.

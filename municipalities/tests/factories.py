@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import Any
+
 import factory
 
 from accounts.tests.factories import AdviserFactory, UserFactory
@@ -5,7 +8,7 @@ from municipalities.models import Membership, Municipality, MunicipalityGroup, R
 from portfolios.tests.factories import PortfolioFactory
 
 
-def municipality(number):
+def municipality(number: str) -> Municipality:
     """One of the 357 municipalities the data migration loaded, e.g. municipality("1804") for Bodø."""
     return Municipality.objects.get(number=number)
 
@@ -25,10 +28,12 @@ class MunicipalityGroupFactory(factory.django.DjangoModelFactory):
     status = MunicipalityGroup.Status.ACTIVE
 
     @factory.post_generation
-    def municipalities(obj, create, extracted, **kwargs):
+    def municipalities(
+        obj: MunicipalityGroup, create: bool, extracted: Iterable[Municipality] | None, **kwargs: Any
+    ) -> None:
         if create:
             obj.municipalities.set(extracted if extracted is not None else [municipality("1804")])
-            if obj.adviser_id:
+            if obj.adviser is not None:
                 obj.portfolio.advisers.add(obj.adviser)
 
 

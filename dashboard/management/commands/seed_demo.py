@@ -5,15 +5,17 @@ The data lies in dashboard/demo_data/ (see its README for the sources)."""
 
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.roles import ADVISER, PROGRAMME_LEADER
 from contracts.demo import seed_demo_contracts
 from development_plans.demo import create_demo_plans
@@ -27,14 +29,17 @@ DATA = Path(__file__).resolve().parents[2] / "demo_data"
 # Printed for anyone trying the demo; never used outside seed_demo.
 DEMO_PASSWORD = "veiledning-demo"  # noqa: S105
 
-STAFF = [
+STAFF: list[tuple[str, str, str, str]] = [
     ("programleder@example.org", "Siri Aasland Øvrebø", "900 10 001", PROGRAMME_LEADER),
     ("veileder.ingrid@example.org", "Ingrid Solbakken", "900 10 002", ADVISER),
     ("veileder.anne@example.org", "Ánne Márjá Eira", "900 10 003", ADVISER),
 ]
 
 # (group name, municipality numbers, adviser e-mail, status, members as (e-mail, name, role, municipality number))
-CURRENT_GROUPS = [
+MemberSpec = tuple[str, str, Role, str]
+GroupSpec = tuple[str, list[str], str, MunicipalityGroup.Status, list[MemberSpec]]
+
+CURRENT_GROUPS: list[GroupSpec] = [
     (
         "Bodø",
         ["1804"],
@@ -82,7 +87,7 @@ CURRENT_GROUPS = [
     ),
 ]
 
-PAST_VEILEDNING_GROUPS = [
+PAST_VEILEDNING_GROUPS: list[GroupSpec] = [
     (
         "Lillehammer",
         ["3405"],
@@ -107,7 +112,7 @@ PAST_VEILEDNING_GROUPS = [
     ),
 ]
 
-FREMTIDENS_GROUPS = [
+FREMTIDENS_GROUPS: list[GroupSpec] = [
     (
         "Snåase",
         ["5041"],
@@ -136,7 +141,7 @@ FREMTIDENS_GROUPS = [
 ]
 
 
-def _row_year(row, previous_year):
+def _row_year(row: Mapping[str, Any], previous_year: int) -> int:
     """The year a plan row's ISO weeks belong to, read from its dates or its «Når» wording."""
     if row.get("dates"):
         return int(row["dates"][0][:4])
@@ -149,7 +154,7 @@ def _row_year(row, previous_year):
     return previous_year
 
 
-def _plan_items(portfolio, rows, first_year):
+def _plan_items(portfolio: Portfolio, rows: Iterable[Mapping[str, Any]], first_year: int) -> None:
     items, year = [], first_year
     for order, row in enumerate(rows, start=1):
         year = _row_year(row, year)
@@ -180,7 +185,7 @@ def _plan_items(portfolio, rows, first_year):
 class Command(BaseCommand):
     help = "Laster demodata: begge programmene, en pågående portefølje, ansatte og kommunegrupper."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         data = json.loads((DATA / "programmes.json").read_text(encoding="utf-8"))
         sections = json.loads((DATA / "foundation_sections.json").read_text(encoding="utf-8"))
         with transaction.atomic():
@@ -199,15 +204,14 @@ class Command(BaseCommand):
             surveys_demo.seed(leader=users["programleder@example.org"])
         self._print_logins(users)
 
-    def _user(self, email, full_name, phone=""):
-        User = get_user_model()
+    def _user(self, email: str, full_name: str, phone: str = "") -> User:
         user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, "phone": phone})
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         return user
 
-    def _staff(self):
+    def _staff(self) -> dict[str, User]:
         users = {}
         for email, name, phone, role in STAFF:
             user = self._user(email, name, phone)
@@ -215,10 +219,12 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             user.groups.add(Group.objects.get(name=role))
-            users[email] = get_user_model().objects.get(pk=user.pk)  # fresh, so the role cache is empty
+            users[email] = User.objects.get(pk=user.pk)  # fresh, so the role cache is empty
         return users
 
-    def _programme_portfolio(self, entry, sections, advisers):
+    def _programme_portfolio(
+        self, entry: Mapping[str, Any], sections: Sequence[Mapping[str, Any]], advisers: Sequence[User]
+    ) -> Portfolio:
         p = entry["portfolio"]
         contract = p["contract"]
         is_veiledning = entry["key"] == "veiledning"
@@ -262,12 +268,13 @@ class Command(BaseCommand):
             _plan_items(portfolio, p["plan"], portfolio.agreement_start.year)
         return portfolio
 
-    def _current_portfolio(self, source, leader):
+    def _current_portfolio(self, source: Portfolio, leader: User) -> Portfolio:
         """A copy of `source` moved forward by whole years of 52 weeks, which keeps every weekday, until it
         runs through today, as a programme leader would set up this year's cohort. (Across a year with an
         ISO week 53, the copy's week numbers are one lower than the source's; its dates are what count.)"""
         today = timezone.localdate()
         years = max(1, (today - timedelta(days=60)).year - source.agreement_start.year)
+        assert source.number is not None  # the source is Veiledningsordningen's portfolio 4 (programmes.json)
         number = source.number + years
         existing = Portfolio.objects.filter(programme=source.programme, number=number).first()
         if existing:
@@ -292,7 +299,7 @@ class Command(BaseCommand):
         portfolio.save(update_fields=["agreement_start", "agreement_end", "status", "document_title", "plan_title"])
         return portfolio
 
-    def _groups(self, portfolio, specs, users):
+    def _groups(self, portfolio: Portfolio, specs: Iterable[GroupSpec], users: dict[str, User]) -> None:
         municipalities = Municipality.objects.in_bulk(field_name="number")
         for name, numbers, adviser_email, status, members in specs:
             group, created = MunicipalityGroup.objects.get_or_create(
@@ -308,7 +315,7 @@ class Command(BaseCommand):
                     user=user, group=group, defaults={"role": role, "municipality": municipalities[number]}
                 )
 
-    def _print_logins(self, users):
+    def _print_logins(self, users: Mapping[str, User]) -> None:
         self.stdout.write(self.style.SUCCESS(f"Demodata er lastet. Innlogging (passord for alle: {DEMO_PASSWORD}):"))
         for email, user in users.items():
             if user.is_staff:

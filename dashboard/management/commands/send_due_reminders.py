@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from contracts.services import contract_reminders_send, contracts_put_in_force, contracts_render_due
@@ -14,7 +16,7 @@ class Command(BaseCommand):
         "mellomrom (cron); hver e-post sendes bare én gang."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         # The same services the beat tasks call (settings.CELERY_BEAT_SCHEDULE), in one run; the outbox last,
         # so that it sends what the others queued.
         reminders_top_up()
