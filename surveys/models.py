@@ -5,6 +5,8 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,6 +19,11 @@ from core.models import ScheduledEmail
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
 from portfolios.models import Portfolio
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
 
 class Level(models.TextChoices):
     """The respondent's level, as the report splits the answers (figure 7)."""
@@ -28,18 +35,19 @@ class Level(models.TextChoices):
     OTHER = "annen", "Annen deltaker"
 
 
-def level_for_role(role):
+def level_for_role(role: str) -> Level:
     if role in OWNER_ROLES:
         return Level.OWNER
-    return {
+    levels: dict[str, Level] = {
         Role.LEADER: Level.LEADER,
         Role.RESOURCE_TEACHER: Level.TEACHER,
         Role.COORDINATOR: Level.COORDINATOR,
-    }.get(role, Level.OTHER)
+    }
+    return levels.get(role, Level.OTHER)
 
 
-class SurveyQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class SurveyQuerySet(models.QuerySet["Survey"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "SurveyQuerySet":
         """The survey's staff pages (results, coding, exports) are the programme leader's alone."""
         if user.is_authenticated and user.is_programme_leader:
             return self.all()
@@ -81,20 +89,20 @@ class Survey(models.Model):
             models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="survey_closes_after_opening")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.title} ({self.portfolio})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("surveys:results", kwargs={"pk": self.pk})
 
-    def is_open(self, now=None):
+    def is_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
 
-    def has_closed(self, now=None):
+    def has_closed(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.closes_at
 
-    def roles_display(self):
+    def roles_display(self) -> str:
         return ", ".join(Role(r).label for r in self.roles if r in Role.values)
 
 
@@ -113,7 +121,7 @@ class Category(models.Model):
         ordering = ["order", "pk"]
         constraints = [models.UniqueConstraint(fields=["survey", "name"], name="survey_category_unique_name")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -130,7 +138,7 @@ class Page(models.Model):
         verbose_name_plural = "sider"
         ordering = ["order", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -177,15 +185,15 @@ class Question(models.Model):
         ordering = ["page__order", "order", "pk"]
         constraints = [models.UniqueConstraint(fields=["survey", "key"], name="survey_question_unique_key")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text[:80]
 
     @property
-    def is_scale(self):
+    def is_scale(self) -> bool:
         return self.kind in self.SCALE_KINDS
 
     @property
-    def is_closed(self):
+    def is_closed(self) -> bool:
         return self.kind in self.CLOSED_KINDS
 
 
@@ -201,18 +209,18 @@ class Item(models.Model):
         verbose_name_plural = "delspørsmål og svaralternativer"
         ordering = ["order", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
 
-def _token_for(nonce):
+def _token_for(nonce: str) -> str:
     # The link is derived from a per-invitation nonce and the secret key, so that the reminder sender can
     # rebuild it without the database ever holding it: only its SHA-256 is stored, like accounts' tokens.
     digest = hmac.new(settings.SECRET_KEY.encode(), f"surveys.invitation:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def hash_token(token):
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -242,18 +250,18 @@ class Invitation(models.Model):
             models.UniqueConstraint(fields=["survey", "user", "group"], name="survey_invitation_once_per_member")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} – {self.survey.title}"
 
-    def set_token(self):
+    def set_token(self) -> None:
         self.nonce = secrets.token_hex(16)
         self.token_hash = hash_token(self.token)
 
     @property
-    def token(self):
+    def token(self) -> str:
         return _token_for(self.nonce)
 
-    def get_answer_url(self):
+    def get_answer_url(self) -> str:
         return reverse("surveys:answer", kwargs={"token": self.token})
 
 
@@ -275,11 +283,11 @@ class Response(models.Model):
         ordering = ["pk"]
         indexes = [models.Index(fields=["survey", "submitted_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Besvarelse {self.pk}"
 
     @property
-    def is_submitted(self):
+    def is_submitted(self) -> bool:
         return self.submitted_at is not None
 
 
@@ -309,7 +317,7 @@ class Answer(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text[:80] if self.text else str(self.value)
 
 
@@ -332,7 +340,7 @@ class Mailing(models.Model):
         verbose_name_plural = "utsendinger"
         ordering = ["created_at", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y}"
 
 
@@ -356,5 +364,5 @@ class Delivery(ScheduledEmail):
         ]
         indexes = [models.Index(fields=["due_at"], condition=Q(status="pending"), name="survey_delivery_pending")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.mailing} → {self.invitation.user}"
