@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
     from accounts.models import User
 
+    from .forms import CodingForm, FindingForm
+    from .selectors import QuestionResult
+
 
 class Level(models.TextChoices):
     """The respondent's level, as the report splits the answers (figure 7)."""
@@ -114,6 +117,11 @@ class Category(models.Model):
     name = models.CharField("navn", max_length=200)
     description = models.TextField("beskrivelse", blank=True)
     finding = models.TextField("funn", blank=True)
+
+    # Attached by the views for their templates, never stored: the coding page's form for the finding
+    # (views.coding) and the report's results of the category's questions (views._report_context).
+    form: "FindingForm"
+    results: "list[QuestionResult]"
 
     class Meta:
         verbose_name = "kategori"
@@ -305,6 +313,9 @@ class Answer(models.Model):
     text = models.TextField("tekst", blank=True)
     categories = models.ManyToManyField(Category, blank=True, related_name="answers", verbose_name="kategorier")
     is_quote = models.BooleanField("sitat", default=False)
+
+    # Attached by the coding page for its template (views.coding), never stored.
+    form: "CodingForm"
 
     class Meta:
         verbose_name = "svar"
