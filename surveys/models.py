@@ -5,9 +5,11 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -23,9 +25,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
-
-    from .forms import CodingForm, FindingForm
-    from .selectors import QuestionResult
 
 
 class Level(models.TextChoices):
@@ -119,9 +118,11 @@ class Category(models.Model):
     finding = models.TextField("funn", blank=True)
 
     # Attached by the views for their templates, never stored: the coding page's form for the finding
-    # (views.coding) and the report's results of the category's questions (views._report_context).
-    form: "FindingForm"
-    results: "list[QuestionResult]"
+    # (views.coding: a FindingForm) and the report's results of the category's questions
+    # (views._report_context: selectors.QuestionResult). Typed loosely, since forms and selectors import
+    # this module and no two modules may import each other.
+    form: forms.Form
+    results: Sequence[object]
 
     class Meta:
         verbose_name = "kategori"
@@ -314,8 +315,8 @@ class Answer(models.Model):
     categories = models.ManyToManyField(Category, blank=True, related_name="answers", verbose_name="kategorier")
     is_quote = models.BooleanField("sitat", default=False)
 
-    # Attached by the coding page for its template (views.coding), never stored.
-    form: "CodingForm"
+    # Attached by the coding page for its template (views.coding: a CodingForm), never stored.
+    form: forms.Form
 
     class Meta:
         verbose_name = "svar"
