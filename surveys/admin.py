@@ -1,11 +1,18 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db.models import ForeignKey, QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from accounts.access import AuthenticatedRequest
 from core.admin import email_status
 from municipalities.models import Role
 
@@ -14,7 +21,7 @@ from .models import Category, Delivery, Invitation, Item, Page, Question, Survey
 from .services import SurveyError, invitations_create, reminder_round_start, survey_copy
 
 
-class SurveyAdminForm(forms.ModelForm):
+class SurveyAdminForm(forms.ModelForm[Survey]):
     roles = forms.MultipleChoiceField(
         label="Roller som spørres", choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -24,19 +31,19 @@ class SurveyAdminForm(forms.ModelForm):
         fields = ["portfolio", "title", "introduction", "opens_at", "closes_at", "anonymous", "roles"]
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(admin.TabularInline[Category, Survey]):
     model = Category
     extra = 0
     fields = ["order", "name", "description", "finding"]
 
 
-class PageInline(admin.TabularInline):
+class PageInline(admin.TabularInline[Page, Survey]):
     model = Page
     extra = 0
     fields = ["order", "title", "introduction"]
 
 
-class QuestionInline(admin.StackedInline):
+class QuestionInline(admin.StackedInline[Question, Survey]):
     """The questions on the survey's page; a matrix's items and a choice question's options are edited
     on the question's own page (the link «Endre»), since the admin cannot nest inlines."""
 
@@ -52,9 +59,12 @@ class QuestionInline(admin.StackedInline):
         ("allow_not_applicable", "elaborate"),
     ]
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField[Any] | None:
         # Only the survey's own pages and categories; the survey being edited is in the URL.
-        survey_id = request.resolver_match.kwargs.get("object_id")
+        match = request.resolver_match
+        survey_id = match.kwargs.get("object_id") if match else None
         if db_field.name in ("page", "category"):
             model = Page if db_field.name == "page" else Category
             kwargs["queryset"] = model.objects.filter(survey_id=survey_id) if survey_id else model.objects.none()
@@ -62,7 +72,10 @@ class QuestionInline(admin.StackedInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(admin.ModelAdmin[Survey]):
+    """The actions take an AuthenticatedRequest: the admin site lets only logged-in staff in, so the
+    request's user is a User, as behind @login_required."""
+
     form = SurveyAdminForm
     list_display = ["title", "portfolio", "opens_at", "closes_at", "anonymous", "links"]
     list_filter = ["portfolio__programme", "anonymous"]
@@ -72,11 +85,11 @@ class SurveyAdmin(admin.ModelAdmin):
     actions = ["copy_to_portfolio", "send_invitations", "start_reminder_round"]
 
     @admin.display(description="Resultater")
-    def links(self, obj):
+    def links(self, obj: Survey) -> SafeString:
         return format_html('<a href="{}">Resultater og rapport</a>', reverse("surveys:results", kwargs={"pk": obj.pk}))
 
     @admin.action(description="Kopier til en annen portefølje", permissions=["add"])
-    def copy_to_portfolio(self, request, queryset):
+    def copy_to_portfolio(self, request: AuthenticatedRequest, queryset: QuerySet[Survey]) -> HttpResponseBase | None:
         if queryset.count() != 1:
             self.message_user(request, "Velg nøyaktig én undersøkelse å kopiere.", messages.WARNING)
             return None
@@ -101,13 +114,13 @@ class SurveyAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/surveys/copy_survey.html", context)
 
     @admin.action(description="Send invitasjoner til deltakerne med de valgte rollene", permissions=["change"])
-    def send_invitations(self, request, queryset):
+    def send_invitations(self, request: AuthenticatedRequest, queryset: QuerySet[Survey]) -> None:
         for survey in queryset.select_related("portfolio"):
             count = invitations_create(survey=survey, user=request.user, request=request)
             self.message_user(request, f"{survey.title} ({survey.portfolio}): {count} nye invitasjoner sendes.")
 
     @admin.action(description="Start en påminnelsesrunde til dem som ikke har svart", permissions=["change"])
-    def start_reminder_round(self, request, queryset):
+    def start_reminder_round(self, request: AuthenticatedRequest, queryset: QuerySet[Survey]) -> None:
         for survey in queryset.select_related("portfolio"):
             try:
                 count = reminder_round_start(survey=survey, user=request.user, request=request)
@@ -117,14 +130,14 @@ class SurveyAdmin(admin.ModelAdmin):
             self.message_user(request, f"{survey.title} ({survey.portfolio}): {count} påminnelser sendes.")
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(admin.TabularInline[Item, Question]):
     model = Item
     extra = 0
     fields = ["order", "label"]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin[Question]):
     list_display = ["text", "key", "kind", "survey", "page", "order", "required"]
     list_filter = ["kind", "survey__portfolio"]
     list_select_related = ["survey__portfolio", "page"]
@@ -134,25 +147,26 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     """Read only: invitations are made by the survey's action, and the links are never shown here."""
 
     list_display = ["user", "group", "role", "level", "survey", "created_at"]
     list_filter = ["level", "survey__portfolio"]
     list_select_related = ["user", "group", "survey"]
     search_fields = ["user__email", "user__full_name"]
-    fields = ["survey", "user", "group", "role", "level", "created_at"]
-    readonly_fields = fields
+    # A tuple, which both options accept as it is (a list of str is not a list of field groups).
+    readonly_fields = ("survey", "user", "group", "role", "level", "created_at")
+    fields = readonly_fields
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
         return False
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     """The survey e-mails of each round. Whether an e-mail went out, and sending a failed one again, is in
     «E-poster» (core.Email), where every e-mail of the portal is."""
 
@@ -161,8 +175,8 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["invitation__user", "invitation__survey", "mailing", "email"]
     readonly_fields = ["mailing", "invitation", "status", "due_at", "email", "reason"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
         return False

@@ -2,8 +2,12 @@
 no script is needed. Every chart has a <title> and <desc> for screen readers; the numbers are also in a
 table beside it."""
 
+from collections.abc import Sequence
+
 from django.utils.html import escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+
+from .selectors import Distribution, Split
 
 BAR = "#1d5f8a"
 SPLIT_COLOURS = ["#1d5f8a", "#4a8a3c", "#a35a00", "#7a3d8f", "#555555"]
@@ -11,19 +15,20 @@ TEXT = "#1a1a1a"
 WIDTH = 560
 
 
-def _number(value):
+def _number(value: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-def describe(distribution):
+def describe(distribution: Distribution) -> str:
     parts = [f"{b.label}: {b.count} ({b.percent} %)" for b in distribution.buckets]
     text = "; ".join(parts)
-    if distribution.mean is not None:
+    # A distribution with a mean has its median as well: both are computed from the same ratings.
+    if distribution.mean is not None and distribution.median is not None:
         text += f". Gjennomsnitt {_number(distribution.mean)}, median {_number(distribution.median)}"
     return f"{text}. Antall svar: {distribution.n}."
 
 
-def distribution_svg(chart_id, title, distribution):
+def distribution_svg(chart_id: str, title: str, distribution: Distribution) -> SafeString:
     """Horizontal bars, one per answer option, labelled with count and percentage."""
     label_width, bar_width, row_height = 170, 280, 26
     height = row_height * len(distribution.buckets) + 10
@@ -70,7 +75,7 @@ def distribution_svg(chart_id, title, distribution):
     )
 
 
-def splits_svg(chart_id, title, splits):
+def splits_svg(chart_id: str, title: str, splits: Sequence[Split]) -> SafeString:
     """The mean per level as bars on the 1–6 scale (figure 7 of the report shows the split by level);
     a suppressed level is drawn as a note instead of a bar."""
     label_width, bar_width, row_height = 120, 320, 26

@@ -7,6 +7,7 @@ respondents to pass the anonymity threshold and every chart and split shows some
 with a fixed seed, so the demo looks the same every time. Safe to run again: an existing survey is left alone."""
 
 import random
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
@@ -14,8 +15,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
-from portfolios.models import Portfolio
+from portfolios.models import Portfolio, Programme
 
 from .models import Answer, Invitation, Question, Response, Survey
 from .services import evaluation_spec, invitations_create, survey_copy, survey_create_from_spec
@@ -171,12 +173,12 @@ FINDINGS = {
 ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "á": "a", "š": "s", "Æ": "Ae", "Ø": "O", "Å": "A"})
 
 
-def _email(group, name):
+def _email(group: str, name: str) -> str:
     first = name.split()[0].lower().translate(ASCII)
     return f"{first}.{group.lower().translate(ASCII)}@example.org"
 
 
-def _extra_groups(portfolio):
+def _extra_groups(portfolio: Portfolio) -> None:
     municipalities = Municipality.objects.in_bulk([n for _, n, _ in EXTRA_GROUPS], field_name="number")
     advisers = list(portfolio.advisers.order_by("pk"))
     User = get_user_model()
@@ -201,15 +203,22 @@ def _extra_groups(portfolio):
             )
 
 
-def _value(rng, level, question):
+def _value(rng: random.Random, level: str, question: Question) -> int:
     weights = WEIGHTS.get(level, WEIGHTS["eier"])
     if question.allow_not_applicable and rng.random() < 0.08:
         return Question.NOT_APPLICABLE
     return rng.choices(range(1, 7), weights=weights)[0]
 
 
-def _answers(rng, response, questions, texts):
-    rows, coded = [], []
+# Open answers not yet used, per question key: (text, the category it is coded into, if any).
+OpenAnswers = dict[str, list[tuple[str, str | None]]]
+
+
+def _answers(
+    rng: random.Random, response: Response, questions: Iterable[Question], texts: OpenAnswers
+) -> tuple[list[Answer], list[tuple[Answer, str | None]]]:
+    rows: list[Answer] = []
+    coded: list[tuple[Answer, str | None]] = []
     for q in questions:
         items = list(q.items.all())
         if q.kind == Question.Kind.SCALE:
@@ -232,7 +241,7 @@ def _answers(rng, response, questions, texts):
 
 
 @transaction.atomic
-def seed(*, leader):
+def seed(*, leader: User) -> Survey | None:
     portfolio = Portfolio.objects.filter(name=PORTFOLIO_NAME).first()
     if portfolio is None or Survey.objects.filter(portfolio=portfolio).exists():
         return None
@@ -245,7 +254,7 @@ def seed(*, leader):
     invitations_create(survey=survey, user=leader, notify=False)
     rng = random.Random(4)  # noqa: S311 - demo data, not security
     questions = list(survey.questions.prefetch_related("items"))
-    texts = {key: list(values) for key, values in OPEN_ANSWERS.items()}
+    texts: OpenAnswers = {key: list(values) for key, values in OPEN_ANSWERS.items()}
     categories = {c.name: c for c in survey.categories.all()}
     invitations = list(Invitation.objects.filter(survey=survey).order_by("pk"))
     coded = []
@@ -275,7 +284,7 @@ def seed(*, leader):
     return survey
 
 
-def _copy_to_current(survey, leader):
+def _copy_to_current(survey: Survey, leader: User) -> None:
     """The next cohort's survey, copied with the same question keys so the two can be compared; it opens in
     the last month of the current portfolio."""
     current = (
@@ -291,11 +300,11 @@ def _copy_to_current(survey, leader):
     copy.save(update_fields=["opens_at", "closes_at"])
 
 
-def _expand(counts):
+def _expand(counts: Mapping[int, int]) -> list[int]:
     return [value for value, n in sorted(counts.items()) for _ in range(n)]
 
 
-def _portfolio_2_survey(programme):
+def _portfolio_2_survey(programme: Programme) -> Survey:
     """Portfolio 2 with one group of an owner, a leader and a teacher per municipality, and their submitted
     answers to the two questions the report gives figures for."""
     portfolio, _ = Portfolio.objects.get_or_create(

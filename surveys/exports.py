@@ -10,35 +10,41 @@ import csv
 import hashlib
 import hmac
 import io
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 
-from .models import Answer, Question, Response
+from .models import Answer, Question, Response, Survey
 from .selectors import hidden_levels
 
 MERGED_LEVEL_LABEL = "Annet (færre enn 3)"
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP, "CSV Injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# What a cell of the table holds: a number (the row's number, a value on the scale) or a text.
+Cell = str | int
 
-def safe_cell(value):
+
+def safe_cell(value: Cell) -> Cell:
     """`value`, with a text that a spreadsheet would take for a formula prefixed by an apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
 
 
-def _shuffle_key(response):
+def _shuffle_key(response: Response) -> bytes:
     # Keyed with the secret key: a public seed (like the survey's id) would let anyone who has the
     # export and the list of submission times put the rows back in order.
     message = f"surveys.export:{response.survey_id}:{response.pk}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
 
 
-def answer_table(survey):
+def answer_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
     """(header, rows). Queries: questions with items, responses, answers (3), whatever the size."""
     questions = list(survey.questions.select_related("page").prefetch_related("items"))
-    columns, header = [], []
+    # (question, item, "value" or "text") per column
+    columns: list[tuple[int, int | None, str]] = []
+    header: list[str] = []
     for q in questions:
         if q.kind == Question.Kind.MATRIX:
             for item in q.items.all():
@@ -59,40 +65,42 @@ def answer_table(survey):
             "invitation__user", "invitation__group"
         )
     )
-    cells = {}
+    # (response, question, item, "value" or "text") → the cell
+    cells: dict[tuple[int, int, int | None, str], Cell] = {}
     # Plain tuples, not model instances: a raw export reads every answer row, and this is most of its time.
-    rows = (
+    answers = (
         Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False)
         .order_by("pk")
         .values_list("response_id", "question_id", "item_id", "value", "text")
     )
-    for response_id, question_id, item_id, value, text in rows:
+    for response_id, question_id, item_id, value, text in answers:
         if text:
             cells[(response_id, question_id, None, "text")] = text
         elif value is not None:
-            label = "Ikke deltatt / vet ikke" if value == Question.NOT_APPLICABLE else value
+            label: Cell = "Ikke deltatt / vet ikke" if value == Question.NOT_APPLICABLE else value
             cells[(response_id, question_id, item_id, "value")] = label
         else:
             key = (response_id, question_id, None, "value")
             cells[key] = f"{cells[key]}; {items[item_id]}" if key in cells else items[item_id]
-    level_label = {}
+    level_label: dict[str, str] = {}
     if survey.anonymous:
         head = ["nr", "nivå"]
         # The order depends only on the key and the ids, so the file is the same from one download to the next.
         responses.sort(key=_shuffle_key)
         # A level with 1 or 2 respondents would name them (there is often one owner or one coordinator per
         # portfolio); such levels, and if needed the next smallest, go together under one label.
-        per_level = {}
+        per_level: dict[str, int] = {}
         for r in responses:
             per_level[r.level] = per_level.get(r.level, 0) + 1
         level_label = dict.fromkeys(hidden_levels(per_level), MERGED_LEVEL_LABEL)
     else:
         head = ["nr", "nivå", "navn", "e-post", "kommunegruppe", "rolle", "sendt inn"]
-    rows = []
+    rows: list[list[Cell]] = []
     for number, r in enumerate(responses, start=1):
-        row = [number, level_label.get(r.level) or r.get_level_display()]
+        row: list[Cell] = [number, level_label.get(r.level) or r.get_level_display()]
         if not survey.anonymous:
             invitation = r.invitation
+            assert r.submitted_at is not None  # the query takes submitted responses only
             row += [
                 invitation.user.full_name,
                 invitation.user.email,
@@ -105,7 +113,7 @@ def answer_table(survey):
     return head + header, rows
 
 
-def to_csv(header, rows):
+def to_csv(header: Sequence[Cell], rows: Iterable[Sequence[Cell]]) -> bytes:
     buffer = io.StringIO()
     # A byte-order mark and semicolons: what Excel in Norwegian expects when the file is opened directly.
     buffer.write("\ufeff")
@@ -115,14 +123,15 @@ def to_csv(header, rows):
     return buffer.getvalue().encode("utf-8")
 
 
-def to_xlsx(header, rows, *, title):
+def to_xlsx(header: Sequence[Cell], rows: Iterable[Sequence[Cell]], *, title: str) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import Cell as SheetCell
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
 
-    def cells(values):
+    def cells(values: Iterable[Cell]) -> list[SheetCell]:
         out = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=value)

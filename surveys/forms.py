@@ -1,18 +1,31 @@
+from collections.abc import Iterable
+from typing import Any, TypedDict
+
 from django import forms
 
 from portfolios.models import Portfolio
 
-from .models import Question
+from .models import Answer, Category, Page, Question, Survey
 
 REQUIRED_MESSAGE = "Svar på dette spørsmålet før du går videre."
 MATRIX_REQUIRED_MESSAGE = "Svar på alle delspørsmålene før du går videre."
 
 
-def scale_choices(question):
+def scale_choices(question: Question) -> list[tuple[str, str]]:
     choices = [(str(v), str(v)) for v in Question.SCALE_VALUES]
     if question.allow_not_applicable:
         choices.append((str(Question.NOT_APPLICABLE), "Ikke deltatt / vet ikke"))
     return choices
+
+
+class Block(TypedDict):
+    """One question of a page as the template draws it (PageForm.blocks)."""
+
+    question: Question
+    field: forms.BoundField | None
+    rows: list[forms.BoundField]
+    elaboration: forms.BoundField | None
+    has_errors: bool
 
 
 class PageForm(forms.Form):
@@ -20,7 +33,14 @@ class PageForm(forms.Form):
     q<question>_utdyp for «Utdyp gjerne». `enforce_required` is off when the respondent saves to come
     back later: a half-answered page is kept as it is."""
 
-    def __init__(self, *args, page, answers=None, enforce_required=True, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        page: Page,
+        answers: Iterable[Answer] | None = None,
+        enforce_required: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.page = page
         self.questions = list(page.questions.prefetch_related("items"))
@@ -71,11 +91,12 @@ class PageForm(forms.Form):
             if name in initial and not self.is_bound:
                 field.initial = initial[name]
 
-    def blocks(self):
+    def blocks(self) -> list[Block]:
         """What the template draws, question by question: the question and its bound fields."""
-        out = []
+        out: list[Block] = []
         for q in self.questions:
             name = f"q{q.pk}"
+            main: forms.BoundField | None
             if q.kind == Question.Kind.MATRIX:
                 fields = [self[f"{name}_i{item.pk}"] for item in q.items.all()]
                 main = None
@@ -93,8 +114,10 @@ class PageForm(forms.Form):
         return out
 
 
-def _initial(answers):
-    initial = {}
+def _initial(answers: Iterable[Answer]) -> dict[str, str | list[str]]:
+    initial: dict[str, str | list[str]] = {}
+    # The options ticked, per multiple choice question.
+    ticked: dict[str, list[str]] = {}
     for a in answers:
         name = f"q{a.question_id}"
         q = a.question
@@ -107,19 +130,23 @@ def _initial(answers):
         elif q.kind == Question.Kind.SINGLE:
             initial[name] = str(a.item_id)
         elif q.kind == Question.Kind.MULTIPLE:
-            initial.setdefault(name, []).append(str(a.item_id))
+            ticked.setdefault(name, []).append(str(a.item_id))
+    initial.update(ticked)
     return initial
 
 
 class CodingForm(forms.Form):
-    categories = forms.ModelMultipleChoiceField(
+    # The survey's own categories, set in __init__.
+    categories: forms.ModelMultipleChoiceField[Category] = forms.ModelMultipleChoiceField(
         label="Kategorier", queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     is_quote = forms.BooleanField(label="Bruk som sitat i rapporten", required=False)
 
-    def __init__(self, *args, survey, **kwargs):
+    def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].queryset = survey.categories.all()
+        field = self.fields["categories"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = survey.categories.all()
 
 
 class FindingForm(forms.Form):

@@ -5,7 +5,11 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,6 +20,11 @@ from django.utils import timezone
 from core.models import ScheduledEmail
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
 from portfolios.models import Portfolio
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 class Level(models.TextChoices):
@@ -28,18 +37,19 @@ class Level(models.TextChoices):
     OTHER = "annen", "Annen deltaker"
 
 
-def level_for_role(role):
+def level_for_role(role: str) -> Level:
     if role in OWNER_ROLES:
         return Level.OWNER
-    return {
+    levels: dict[str, Level] = {
         Role.LEADER: Level.LEADER,
         Role.RESOURCE_TEACHER: Level.TEACHER,
         Role.COORDINATOR: Level.COORDINATOR,
-    }.get(role, Level.OTHER)
+    }
+    return levels.get(role, Level.OTHER)
 
 
-class SurveyQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class SurveyQuerySet(models.QuerySet["Survey"]):
+    def visible_to(self, user: "User | AnonymousUser") -> "SurveyQuerySet":
         """The survey's staff pages (results, coding, exports) are the programme leader's alone."""
         if user.is_authenticated and user.is_programme_leader:
             return self.all()
@@ -81,20 +91,20 @@ class Survey(models.Model):
             models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="survey_closes_after_opening")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.title} ({self.portfolio})"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("surveys:results", kwargs={"pk": self.pk})
 
-    def is_open(self, now=None):
+    def is_open(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
 
-    def has_closed(self, now=None):
+    def has_closed(self, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.closes_at
 
-    def roles_display(self):
+    def roles_display(self) -> str:
         return ", ".join(Role(r).label for r in self.roles if r in Role.values)
 
 
@@ -107,13 +117,20 @@ class Category(models.Model):
     description = models.TextField("beskrivelse", blank=True)
     finding = models.TextField("funn", blank=True)
 
+    # Attached by the views for their templates, never stored: the coding page's form for the finding
+    # (views.coding: a FindingForm) and the report's results of the category's questions
+    # (views._report_context: selectors.QuestionResult). Typed loosely, since forms and selectors import
+    # this module and no two modules may import each other.
+    form: forms.Form
+    results: Sequence[object]
+
     class Meta:
         verbose_name = "kategori"
         verbose_name_plural = "kategorier"
         ordering = ["order", "pk"]
         constraints = [models.UniqueConstraint(fields=["survey", "name"], name="survey_category_unique_name")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
@@ -130,7 +147,7 @@ class Page(models.Model):
         verbose_name_plural = "sider"
         ordering = ["order", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
 
@@ -177,15 +194,15 @@ class Question(models.Model):
         ordering = ["page__order", "order", "pk"]
         constraints = [models.UniqueConstraint(fields=["survey", "key"], name="survey_question_unique_key")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text[:80]
 
     @property
-    def is_scale(self):
+    def is_scale(self) -> bool:
         return self.kind in self.SCALE_KINDS
 
     @property
-    def is_closed(self):
+    def is_closed(self) -> bool:
         return self.kind in self.CLOSED_KINDS
 
 
@@ -201,18 +218,18 @@ class Item(models.Model):
         verbose_name_plural = "delspørsmål og svaralternativer"
         ordering = ["order", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.label
 
 
-def _token_for(nonce):
+def _token_for(nonce: str) -> str:
     # The link is derived from a per-invitation nonce and the secret key, so that the reminder sender can
     # rebuild it without the database ever holding it: only its SHA-256 is stored, like accounts' tokens.
     digest = hmac.new(settings.SECRET_KEY.encode(), f"surveys.invitation:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def hash_token(token):
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -242,18 +259,18 @@ class Invitation(models.Model):
             models.UniqueConstraint(fields=["survey", "user", "group"], name="survey_invitation_once_per_member")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} – {self.survey.title}"
 
-    def set_token(self):
+    def set_token(self) -> None:
         self.nonce = secrets.token_hex(16)
         self.token_hash = hash_token(self.token)
 
     @property
-    def token(self):
+    def token(self) -> str:
         return _token_for(self.nonce)
 
-    def get_answer_url(self):
+    def get_answer_url(self) -> str:
         return reverse("surveys:answer", kwargs={"token": self.token})
 
 
@@ -275,11 +292,11 @@ class Response(models.Model):
         ordering = ["pk"]
         indexes = [models.Index(fields=["survey", "submitted_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Besvarelse {self.pk}"
 
     @property
-    def is_submitted(self):
+    def is_submitted(self) -> bool:
         return self.submitted_at is not None
 
 
@@ -298,6 +315,9 @@ class Answer(models.Model):
     categories = models.ManyToManyField(Category, blank=True, related_name="answers", verbose_name="kategorier")
     is_quote = models.BooleanField("sitat", default=False)
 
+    # Attached by the coding page for its template (views.coding: a CodingForm), never stored.
+    form: forms.Form
+
     class Meta:
         verbose_name = "svar"
         verbose_name_plural = "svar"
@@ -309,7 +329,7 @@ class Answer(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text[:80] if self.text else str(self.value)
 
 
@@ -332,7 +352,7 @@ class Mailing(models.Model):
         verbose_name_plural = "utsendinger"
         ordering = ["created_at", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.created_at:%d.%m.%Y}"
 
 
@@ -356,5 +376,5 @@ class Delivery(ScheduledEmail):
         ]
         indexes = [models.Index(fields=["due_at"], condition=Q(status="pending"), name="survey_delivery_pending")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.mailing} → {self.invitation.user}"

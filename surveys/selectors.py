@@ -5,11 +5,14 @@ The results come from one grouped query over the answers (GROUP BY question, ite
 only turns those few counted rows into percentages, means and medians, so the number of queries and the
 work in Python stay the same however many people answered."""
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 from django.db.models import Count, IntegerField, Prefetch, Q, Value
 
 from accounts.access import AccessRefused
+from accounts.models import User
 from municipalities.models import MunicipalityGroup, Role
 
 from .models import Answer, Category, Invitation, Level, Question, Response, Survey, hash_token
@@ -20,15 +23,18 @@ NOT_APPLICABLE_LABEL = "Ikke deltatt / vet ikke"
 # Marks the multiple-choice respondent counts in the grouped answer query; no answer has a negative value.
 RESPONDENTS_MARKER = -1
 
+# (level, its label, submitted responses), as respondents_by_level gives them.
+LevelCount = tuple[str, str, int]
 
-def get_survey_for_user(user, pk):
+
+def get_survey_for_user(user: User, pk: int) -> Survey:
     survey = Survey.objects.visible_to(user).select_related("portfolio__programme").filter(pk=pk).first()
     if survey is None:
         raise AccessRefused("surveys.survey", pk)
     return survey
 
 
-def get_invitation_by_token(token):
+def get_invitation_by_token(token: str) -> Invitation | None:
     """The invitation a personal link belongs to, or None. Looked up by the token's hash only."""
     return (
         Invitation.objects.select_related("survey__portfolio", "user", "response")
@@ -37,7 +43,7 @@ def get_invitation_by_token(token):
     )
 
 
-def largest_remainder_percentages(counts):
+def largest_remainder_percentages(counts: Sequence[int]) -> list[int]:
     """Whole percentages for `counts` that add up to exactly 100 (0 for no counts at all): each gets its
     rounded-down share, and the points left go to the largest remainders (ties to the earlier one)."""
     total = sum(counts)
@@ -52,13 +58,15 @@ def largest_remainder_percentages(counts):
     return floors
 
 
-def _median(pairs):
+def _median(pairs: Sequence[tuple[int, int]]) -> float | None:
     """The median of values given as (value, count) pairs sorted by value."""
     n = sum(c for _, c in pairs)
     if not n:
         return None
     lower_pos, upper_pos = (n - 1) // 2, n // 2
-    seen, lower, upper = 0, None, None
+    seen = 0
+    lower: int | None = None
+    upper: int | None = None
     for value, count in pairs:
         if lower is None and lower_pos < seen + count:
             lower = value
@@ -66,6 +74,8 @@ def _median(pairs):
             upper = value
             break
         seen += count
+    # Both positions are below n, the sum of the counts, so the loop has found both.
+    assert lower is not None and upper is not None
     return (lower + upper) / 2
 
 
@@ -78,8 +88,9 @@ class Bucket:
 
 @dataclass
 class Distribution:
-    buckets: list
-    n: int
+    buckets: list[Bucket]
+    # None in a suppressed distribution, which carries no numbers.
+    n: int | None
     mean: float | None = None
     median: float | None = None
     suppressed: bool = False
@@ -101,21 +112,24 @@ class ResultRow:
 
     label: str
     overall: Distribution
-    splits: list = field(default_factory=list)
+    splits: list[Split] = field(default_factory=list)
     chart_id: str = ""
+    # The charts, drawn by the views (charts.py) for the page; none for a suppressed row.
+    svg: str = ""
+    splits_svg: str = ""
 
 
 @dataclass
 class QuestionResult:
     question: Question
-    rows: list
+    rows: list[ResultRow]
 
 
 SMALL_NOTE = "færre enn 3"
 COMPLEMENTARY_NOTE = "skjult"
 
 
-def hidden_levels(respondents):
+def hidden_levels(respondents: Mapping[str, int]) -> set[str]:
     """The levels an anonymous survey must hide, given {level: respondents} in display order.
 
     Every level with fewer than ANONYMITY_THRESHOLD respondents is hidden. Since the total is shown, one
@@ -131,7 +145,9 @@ def hidden_levels(respondents):
     return hidden
 
 
-def _distribution(question, counts, *, suppress=False, note=SMALL_NOTE):
+def _distribution(
+    question: Question, counts: Mapping[int, int], *, suppress: bool = False, note: str = SMALL_NOTE
+) -> Distribution:
     """`counts` maps a value (scale) or item id (choices) to a count. A suppressed distribution carries
     no numbers at all, so that no template or chart can show them by mistake."""
     if question.is_scale:
@@ -160,7 +176,7 @@ def _distribution(question, counts, *, suppress=False, note=SMALL_NOTE):
     return distribution
 
 
-def survey_results(survey, *, levels=None):
+def survey_results(survey: Survey, *, levels: Sequence[LevelCount] | None = None) -> list[QuestionResult]:
     """Per closed question the distribution overall and by level, from submitted responses only.
     `levels` is `respondents_by_level(survey)` if the caller has it already.
 
@@ -193,9 +209,9 @@ def survey_results(survey, *, levels=None):
         .order_by()
     )
     # (question, row key) → level → value-or-item → count. A row key is the item for a matrix, else None.
-    table = {}
+    table: dict[tuple[int, int | None], dict[str, dict[int, int]]] = {}
     # (question, level) → respondents, for multiple choice.
-    ticked = {}
+    ticked: dict[tuple[int, str], int] = {}
     for row in counted.union(ticked_by, all=True):
         if row["value"] == RESPONDENTS_MARKER:
             ticked[(row["question_id"], row["response__level"])] = row["n"]
@@ -218,13 +234,13 @@ def survey_results(survey, *, levels=None):
         levels = respondents_by_level(survey)
     results = []
     for question in questions:
-        row_keys = (
+        row_keys: list[tuple[int | None, str]] = (
             [(i.pk, i.label) for i in question.items.all()] if question.kind == Question.Kind.MATRIX else [(None, "")]
         )
         rows = []
         for item_id, label in row_keys:
             by_level = table.get((question.pk, item_id), {})
-            overall = {}
+            overall: dict[int, int] = {}
             for counts in by_level.values():
                 for bucket, n in counts.items():
                     overall[bucket] = overall.get(bucket, 0) + n
@@ -256,7 +272,7 @@ def survey_results(survey, *, levels=None):
     return results
 
 
-def _respondents(question, counts, ticked):
+def _respondents(question: Question, counts: Mapping[int, int], ticked: int) -> int:
     # For multiple choice the counts are ticks, not people: there it is the distinct responses, counted
     # in the database (`ticked`).
     if question.kind == Question.Kind.MULTIPLE:
@@ -264,7 +280,7 @@ def _respondents(question, counts, ticked):
     return sum(counts.values())
 
 
-def respondents_by_level(survey):
+def respondents_by_level(survey: Survey) -> list[LevelCount]:
     """[(level, label, submitted responses)] for the levels that answered, in Level's order (1 query)."""
     counts = dict(
         Response.objects.filter(survey=survey, submitted_at__isnull=False)
@@ -283,11 +299,19 @@ class RateRow:
     answered: int
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         return round(100 * self.answered / self.invited) if self.invited else 0
 
 
-def response_rates(survey):
+class ResponseRates(TypedDict):
+    """Who was invited, started and answered: per group (by name), per role (in Role's order) and in all."""
+
+    by_group: list[RateRow]
+    by_role: list[RateRow]
+    total: RateRow
+
+
+def response_rates(survey: Survey) -> ResponseRates:
     """Response rate per group and per role, and the total (2 queries)."""
     rows = list(
         Invitation.objects.filter(survey=survey)
@@ -302,8 +326,9 @@ def response_rates(survey):
     groups = MunicipalityGroup.objects.filter(pk__in={r["group_id"] for r in rows}).prefetch_related("municipalities")
     names = {g.pk: g.display_name for g in groups}
 
-    def summed(key, label_of):
-        out = {}
+    # `key` is a column of the rows: the group's id or the role.
+    def summed(key: str, label_of: Callable[[Any], str]) -> dict[Any, RateRow]:
+        out: dict[Any, RateRow] = {}
         for r in rows:
             rate = out.setdefault(r[key], RateRow(label_of(r[key]), 0, 0, 0))
             rate.invited += r["invited"]
@@ -318,7 +343,7 @@ def response_rates(survey):
     return {"by_group": by_group, "by_role": by_role, "total": total}
 
 
-def open_answers(survey):
+def open_answers(survey: Survey) -> list[Answer]:
     """Every text answer of the submitted responses, with its question, categories and (for a survey
     that is not anonymous) who wrote it. Fixed number of queries."""
     return list(
@@ -330,7 +355,7 @@ def open_answers(survey):
     )
 
 
-def report_categories(survey):
+def report_categories(survey: Survey) -> list[Category]:
     """The categories in order, each with its finding and its quotes (2 queries)."""
     quotes = Answer.objects.filter(is_quote=True, response__submitted_at__isnull=False).select_related("question")
     return list(survey.categories.prefetch_related(Prefetch("answers", quotes, to_attr="quotes")))
@@ -340,10 +365,10 @@ def report_categories(survey):
 class Comparison:
     survey: Survey
     question: Question
-    rows: list
+    rows: list[ResultRow]
 
 
-def question_comparison(key, user):
+def question_comparison(key: str, user: User) -> list[Comparison]:
     """The question with `key` in every survey the user may see, each with its overall distribution per
     row (matrix items are matched by their order). In an anonymous survey a question that fewer than
     ANONYMITY_THRESHOLD people answered shows no numbers, as on the results page. Queries: surveys with
@@ -370,7 +395,7 @@ def question_comparison(key, user):
         .order_by()
         .values_list("question_id", "n")
     )
-    table = {}
+    table: dict[tuple[int, int | None], dict[int, int]] = {}
     for row in counted:
         if row["value"] is not None:
             key_, bucket = (row["question_id"], row["item_id"]), row["value"]
@@ -381,7 +406,7 @@ def question_comparison(key, user):
     for question in questions:
         if not question.is_closed:
             continue
-        row_keys = (
+        row_keys: list[tuple[int | None, str]] = (
             [(i.pk, i.label) for i in question.items.all()] if question.kind == Question.Kind.MATRIX else [(None, "")]
         )
         rows = [
@@ -400,7 +425,7 @@ def question_comparison(key, user):
     return comparisons
 
 
-def comparable_keys(survey):
+def comparable_keys(survey: Survey) -> set[str]:
     """The survey's closed questions that also exist (by key) in another survey."""
     keys = (
         Question.objects.filter(key__in=survey.questions.filter(kind__in=Question.CLOSED_KINDS).values("key"))
@@ -412,5 +437,5 @@ def comparable_keys(survey):
     return set(keys)
 
 
-def categories_of(survey):
+def categories_of(survey: Survey) -> list[Category]:
     return list(Category.objects.filter(survey=survey))

@@ -2,18 +2,24 @@
 portfolio's members, the e-mail rounds, saving and submitting answers, and coding the open answers."""
 
 import json
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_log
 from core import outbox
 from core.background import send_soon
 from core.mail import build_mail, site_url
 from core.models import Email
 from municipalities.models import Membership
+from portfolios.models import Portfolio
 
 from .models import (
     Answer,
@@ -41,12 +47,19 @@ class SurveyError(Exception):
 # Building and copying
 
 
-def evaluation_spec():
+def evaluation_spec() -> dict[str, Any]:
     return json.loads(EVALUATION_SPEC.read_text(encoding="utf-8"))
 
 
 @transaction.atomic
-def survey_create_from_spec(*, portfolio, opens_at, closes_at, spec=None, anonymous=True):
+def survey_create_from_spec(
+    *,
+    portfolio: Portfolio,
+    opens_at: datetime,
+    closes_at: datetime,
+    spec: Mapping[str, Any] | None = None,
+    anonymous: bool = True,
+) -> Survey:
     """A survey for `portfolio` from a specification (by default the evaluation survey in
     data/evaluation_survey.json): categories, pages, questions and their items."""
     spec = spec or evaluation_spec()
@@ -90,7 +103,9 @@ def survey_create_from_spec(*, portfolio, opens_at, closes_at, spec=None, anonym
 
 
 @transaction.atomic
-def survey_copy(*, survey, portfolio, copied_by=None, request=None):
+def survey_copy(
+    *, survey: Survey, portfolio: Portfolio, copied_by: User | None = None, request: HttpRequest | None = None
+) -> Survey:
     """A copy of `survey` for `portfolio`: categories (without findings), pages, questions with their items,
     same question keys and a link to the question each was copied from, so results can be compared.
     The dates are kept; the programme leader sets the new ones in the admin."""
@@ -104,7 +119,8 @@ def survey_copy(*, survey, portfolio, copied_by=None, request=None):
         roles=list(survey.roles),
         copied_from=survey,
     )
-    categories = {
+    # Keyed by the optional category_id of the questions that look them up: no category gives None.
+    categories: dict[int | None, Category] = {
         c.pk: Category.objects.create(survey=copy, order=c.order, name=c.name, description=c.description)
         for c in survey.categories.all()
     }
@@ -138,7 +154,9 @@ def survey_copy(*, survey, portfolio, copied_by=None, request=None):
 
 
 @transaction.atomic
-def invitations_create(*, survey, user=None, request=None, notify=True):
+def invitations_create(
+    *, survey: Survey, user: User | None = None, request: HttpRequest | None = None, notify: bool = True
+) -> int:
     """Invite every member of the portfolio's groups whose role the survey asks, and queue their e-mails
     (not with `notify=False`, which the demo uses). Safe to run again: members invited before are left
     alone, so members added later can be invited by running it once more. Returns the number of new
@@ -171,7 +189,7 @@ def invitations_create(*, survey, user=None, request=None, notify=True):
 
 
 @transaction.atomic
-def reminder_round_start(*, survey, user=None, request=None):
+def reminder_round_start(*, survey: Survey, user: User | None = None, request: HttpRequest | None = None) -> int:
     """A reminder round: one e-mail to each invited person who has not submitted. Returns the number queued.
     Each round is its own mailing, and (mailing, invitation) is unique, so nobody gets a round twice."""
     if survey.has_closed():
@@ -195,23 +213,23 @@ def reminder_round_start(*, survey, user=None, request=None):
     return len(rows)
 
 
-def _queue_send():
+def _queue_send() -> None:
     send_soon("surveys.tasks.send_survey_mail")
 
 
-def deliveries_hand_over(*, now=None):
+def deliveries_hand_over(*, now: datetime | None = None) -> int:
     """Puts the e-mail of every queued survey delivery in the outbox, each once (core.outbox.hand_over), or
     records why it is no longer worth sending. Returns how many e-mails were queued."""
     return outbox.hand_over(Delivery.objects.all(), load=_load_claimed, build=_build, now=now)
 
 
-def _load_claimed(deliveries):
+def _load_claimed(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
     return deliveries.select_related(
         "mailing", "invitation__user", "invitation__survey__portfolio__programme", "invitation__response"
     )
 
 
-def _skip_reason(delivery, response):
+def _skip_reason(delivery: Delivery, response: Response | None) -> str:
     invitation = delivery.invitation
     if not invitation.user.is_active:
         return "Deltakeren er deaktivert."
@@ -222,10 +240,10 @@ def _skip_reason(delivery, response):
     return ""
 
 
-def _build(delivery):
+def _build(delivery: Delivery) -> Email | str:
     """The delivery's e-mail, unsaved; or why it is no longer worth sending (core.outbox.hand_over)."""
     invitation = delivery.invitation
-    response = getattr(invitation, "response", None)
+    response: Response | None = getattr(invitation, "response", None)
     if reason := _skip_reason(delivery, response):
         return reason
     return build_mail(
@@ -246,7 +264,7 @@ def _build(delivery):
 # Answering
 
 
-def response_for(invitation):
+def response_for(invitation: Invitation) -> Response:
     """The invitation's response, started now if it has none (a draft until submitted)."""
     response, _ = Response.objects.get_or_create(
         invitation=invitation, defaults={"survey_id": invitation.survey_id, "level": invitation.level}
@@ -254,17 +272,17 @@ def response_for(invitation):
     return response
 
 
-def _answers_from(question, data):
+def _answers_from(question: Question, data: Mapping[str, Any]) -> list[Answer]:
     """Answer rows (unsaved) for one question from a page form's cleaned data."""
     name = f"q{question.pk}"
-    rows = []
+    rows: list[Answer] = []
     if question.kind == Question.Kind.SCALE:
         if data.get(name) not in (None, ""):
             rows.append(Answer(question=question, value=int(data[name])))
     elif question.kind == Question.Kind.MATRIX:
         for item in question.items.all():
             value = data.get(f"{name}_i{item.pk}")
-            if value not in (None, ""):
+            if value is not None and value != "":
                 rows.append(Answer(question=question, item=item, value=int(value)))
     elif question.kind == Question.Kind.SINGLE:
         if data.get(name):
@@ -279,7 +297,7 @@ def _answers_from(question, data):
 
 
 @transaction.atomic
-def response_save_page(*, response, page, data):
+def response_save_page(*, response: Response, page: Page, data: Mapping[str, Any]) -> Response:
     """Replace the response's answers to `page`'s questions with what the form holds. A submitted
     response is locked: the row lock makes a double post wait and then see it submitted."""
     response = Response.objects.select_for_update().get(pk=response.pk)
@@ -295,10 +313,11 @@ def response_save_page(*, response, page, data):
     return response
 
 
-def missing_required(response):
+def missing_required(response: Response) -> list[Question]:
     """The required questions the response has not answered, in order (a matrix needs every item)."""
     questions = list(response.survey.questions.filter(required=True).select_related("page").prefetch_related("items"))
-    answered = {}
+    # question → the items answered (None for a question without items)
+    answered: dict[int, set[int | None]] = {}
     for question_id, item_id in (
         Answer.objects.filter(response=response, question__required=True)
         .exclude(value__isnull=True, item__isnull=True)
@@ -317,7 +336,7 @@ def missing_required(response):
 
 
 @transaction.atomic
-def response_submit(*, response, request=None):
+def response_submit(*, response: Response, request: HttpRequest | None = None) -> Response:
     """Submit the response once. Raises SurveyError if it was submitted before or lacks required answers."""
     response = Response.objects.select_for_update().get(pk=response.pk)
     if response.is_submitted:
@@ -338,7 +357,9 @@ def response_submit(*, response, request=None):
 
 
 @transaction.atomic
-def answer_code(*, answer, categories, is_quote, user, request=None):
+def answer_code(
+    *, answer: Answer, categories: Iterable[Category], is_quote: bool, user: User, request: HttpRequest | None = None
+) -> Answer:
     """Tag an open answer with categories (of its own survey) and mark it as a quote or not."""
     categories = [c for c in categories if c.survey_id == answer.question.survey_id]
     answer.categories.set(categories)
@@ -354,7 +375,9 @@ def answer_code(*, answer, categories, is_quote, user, request=None):
     return answer
 
 
-def category_set_finding(*, category, finding, user, request=None):
+def category_set_finding(
+    *, category: Category, finding: str, user: User, request: HttpRequest | None = None
+) -> Category:
     category.finding = finding
     category.save(update_fields=["finding"])
     audit_log(action="survey.finding_written", actor=user, obj=category, request=request)

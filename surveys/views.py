@@ -1,21 +1,26 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.access import AccessRefused
+from accounts.access import AccessRefused, AuthenticatedRequest
+from accounts.models import User
 from accounts.services import audit_log
 from core.downloads import attachment
 from core.pdf import render_pdf
 
 from . import charts, exports
 from .forms import CodingForm, FindingForm, PageForm
-from .models import Answer, Category, Survey
+from .models import Answer, Category, Invitation, Response, Survey
 from .permissions import can_manage_surveys
 from .selectors import (
+    QuestionResult,
     comparable_keys,
     get_invitation_by_token,
     get_survey_for_user,
@@ -39,17 +44,17 @@ from .services import (
 # Answering through the personal link (no login)
 
 
-def _invitation_or_404(token):
+def _invitation_or_404(token: str) -> Invitation:
     invitation = get_invitation_by_token(token)
     if invitation is None:
         raise Http404("Ukjent lenke.")
     return invitation
 
 
-def _refusal(request, invitation):
+def _refusal(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
     """The page for a link that can no longer be used, or None if it can."""
     survey = invitation.survey
-    response = getattr(invitation, "response", None)
+    response: Response | None = getattr(invitation, "response", None)
     if response is not None and response.is_submitted:
         return render(
             request,
@@ -64,7 +69,7 @@ def _refusal(request, invitation):
     return None
 
 
-def answer_start(request, token):
+def answer_start(request: HttpRequest, token: str) -> HttpResponse:
     invitation = _invitation_or_404(token)
     if refusal := _refusal(request, invitation):
         return refusal
@@ -83,7 +88,7 @@ def answer_start(request, token):
     )
 
 
-def answer_page(request, token, number):
+def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBase:
     invitation = _invitation_or_404(token)
     if refusal := _refusal(request, invitation):
         return refusal
@@ -93,7 +98,7 @@ def answer_page(request, token, number):
         raise Http404("Siden finnes ikke.")
     page = pages[number - 1]
     is_last = number == len(pages)
-    response = getattr(invitation, "response", None)
+    response: Response | None = getattr(invitation, "response", None)
     if request.method == "POST":
         action = request.POST.get("action", "next")
         lenient = action in ("save", "previous")
@@ -143,9 +148,9 @@ def answer_page(request, token, number):
     )
 
 
-def answer_thanks(request, token):
+def answer_thanks(request: HttpRequest, token: str) -> HttpResponseBase:
     invitation = _invitation_or_404(token)
-    response = getattr(invitation, "response", None)
+    response: Response | None = getattr(invitation, "response", None)
     if response is None or not response.is_submitted:
         return redirect("surveys:answer", token=token)
     return render(request, "surveys/answer_thanks.html", {"survey": invitation.survey})
@@ -154,19 +159,19 @@ def answer_thanks(request, token):
 # Staff pages: the programme leader's alone
 
 
-def _leader_only(request):
+def _leader_only(request: AuthenticatedRequest) -> None:
     if not can_manage_surveys(request.user):
         raise AccessRefused()
 
 
 @login_required
-def survey_list(request):
+def survey_list(request: AuthenticatedRequest) -> HttpResponse:
     _leader_only(request)
     surveys = Survey.objects.visible_to(request.user).select_related("portfolio__programme")
     return render(request, "surveys/survey_list.html", {"surveys": surveys, "now": timezone.now()})
 
 
-def _results_context(survey, user):
+def _results_context(survey: Survey, user: User) -> dict[str, Any]:
     levels = respondents_by_level(survey)
     results = survey_results(survey, levels=levels)
     for result in results:
@@ -190,7 +195,7 @@ def _results_context(survey, user):
 
 
 @login_required
-def results(request, pk):
+def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = get_survey_for_user(request.user, pk)
     context = _results_context(survey, request.user)
     context["rates"] = response_rates(survey)
@@ -198,7 +203,7 @@ def results(request, pk):
 
 
 @login_required
-def coding(request, pk):
+def coding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = get_survey_for_user(request.user, pk)
     answers = open_answers(survey)
     categories = list(survey.categories.all())
@@ -215,7 +220,7 @@ def coding(request, pk):
 
 @login_required
 @require_POST
-def code_answer(request, pk, answer_pk):
+def code_answer(request: AuthenticatedRequest, pk: int, answer_pk: int) -> HttpResponseBase:
     survey = get_survey_for_user(request.user, pk)
     answer = get_object_or_404(
         Answer.objects.select_related("question"),
@@ -240,7 +245,7 @@ def code_answer(request, pk, answer_pk):
 
 @login_required
 @require_POST
-def write_finding(request, pk, category_pk):
+def write_finding(request: AuthenticatedRequest, pk: int, category_pk: int) -> HttpResponseBase:
     survey = get_survey_for_user(request.user, pk)
     category = get_object_or_404(Category, pk=category_pk, survey=survey)
     form = FindingForm(request.POST, prefix=f"c{category.pk}")
@@ -254,10 +259,10 @@ def write_finding(request, pk, category_pk):
     return redirect(reverse("surveys:coding", kwargs={"pk": survey.pk}) + f"#kategori-{category.pk}")
 
 
-def _report_context(survey, user):
+def _report_context(survey: Survey, user: User) -> dict[str, Any]:
     context = _results_context(survey, user)
     categories = report_categories(survey)
-    by_category = {}
+    by_category: dict[int | None, list[QuestionResult]] = {}
     for result in context["results"]:
         by_category.setdefault(result.question.category_id, []).append(result)
     for category in categories:
@@ -269,17 +274,17 @@ def _report_context(survey, user):
 
 
 @login_required
-def report(request, pk):
+def report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = get_survey_for_user(request.user, pk)
     return render(request, "surveys/report.html", _report_context(survey, request.user))
 
 
-def _filename(survey, extension):
+def _filename(survey: Survey, extension: str) -> str:
     return f"sporreundersokelse-{survey.pk}.{extension}"
 
 
 @login_required
-def report_pdf(request, pk):
+def report_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     survey = get_survey_for_user(request.user, pk)
     pdf = render_pdf("surveys/report_pdf.html", _report_context(survey, request.user))
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "pdf"})
@@ -289,7 +294,7 @@ def report_pdf(request, pk):
 
 
 @login_required
-def export_csv(request, pk):
+def export_csv(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     survey = get_survey_for_user(request.user, pk)
     header, rows = exports.answer_table(survey)
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "csv"})
@@ -299,7 +304,7 @@ def export_csv(request, pk):
 
 
 @login_required
-def export_xlsx(request, pk):
+def export_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     survey = get_survey_for_user(request.user, pk)
     header, rows = exports.answer_table(survey)
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "xlsx"})
@@ -312,7 +317,7 @@ def export_xlsx(request, pk):
 
 
 @login_required
-def compare(request, key):
+def compare(request: AuthenticatedRequest, key: str) -> HttpResponse:
     _leader_only(request)
     comparisons = question_comparison(key, request.user)
     if not comparisons:
