@@ -1,11 +1,16 @@
+from typing import Any, TypedDict
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django_stubs_ext import WithAnnotations
 
+from accounts.models import User
 from portfolios.admin import PortfolioFilter
 
 from .models import Contract, ContractDocument, ContractTemplate, PortfolioContracts, Signature
@@ -26,16 +31,23 @@ class RenderStateFilter(admin.SimpleListFilter):
     title = "dokument"
     parameter_name = "dokument"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
         return [("queued", "Lages"), ("failed", "Feilet")]
 
-    def queryset(self, request, queryset):
-        condition = {"queued": QUEUED, "failed": FAILED}.get(self.value())
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Contract]) -> QuerySet[Contract]:
+        condition = {"queued": QUEUED, "failed": FAILED}.get(self.value() or "")
         return queryset.filter(condition) if condition is not None else queryset
 
 
-def _retry(model_admin, request, contracts):
-    count = contracts_render_retry(contracts=contracts, actor=request.user, request=request)
+def _admin_user(request: HttpRequest) -> User:
+    """The user of an admin request: the admin site lets in only logged-in staff, so never an AnonymousUser."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _retry(model_admin: admin.ModelAdmin[Any], request: HttpRequest, contracts: QuerySet[Contract]) -> None:
+    count = contracts_render_retry(contracts=contracts, actor=_admin_user(request), request=request)
     if count:
         model_admin.message_user(
             request, f"{count} kontrakter er lagt i kø igjen og lages i bakgrunnen om litt.", messages.SUCCESS
@@ -47,35 +59,43 @@ def _retry(model_admin, request, contracts):
 
 
 @admin.register(ContractTemplate)
-class ContractTemplateAdmin(admin.ModelAdmin):
+class ContractTemplateAdmin(admin.ModelAdmin[ContractTemplate]):
     list_display = ["programme", "title", "signatory_name", "signatories"]
     list_select_related = ["programme"]
 
 
-class SignatureInline(admin.TabularInline):
+# Tuples, shared by `fields` and `readonly_fields`: django-stubs types the two differently, and only a tuple
+# (immutable, so covariant) fits both.
+SIGNATURE_FIELDS = ("slot", "full_name", "user", "place", "signed_at", "ip_address", "document_sha256")
+
+
+class SignatureInline(admin.TabularInline[Signature, Contract]):
     model = Signature
     extra = 0
     can_delete = False
-    fields = ["slot", "full_name", "user", "place", "signed_at", "ip_address", "document_sha256"]
-    readonly_fields = fields
+    fields = SIGNATURE_FIELDS
+    readonly_fields = SIGNATURE_FIELDS
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:
         return False
 
 
-class DocumentInline(admin.TabularInline):
+DOCUMENT_FIELDS = ("kind", "sha256", "size", "created_at", "created_by")
+
+
+class DocumentInline(admin.TabularInline[ContractDocument, Contract]):
     model = ContractDocument
     extra = 0
     can_delete = False
-    fields = ["kind", "sha256", "size", "created_at", "created_by"]
-    readonly_fields = fields
+    fields = DOCUMENT_FIELDS
+    readonly_fields = DOCUMENT_FIELDS
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:
         return False
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(admin.ModelAdmin[Contract]):
     """Contracts are read here; their status changes only through the portal's actions (signing, upload,
     termination) and the send action, so that every change passes the services' checks and the log."""
 
@@ -104,18 +124,18 @@ class ContractAdmin(admin.ModelAdmin):
         "final_document",
     ]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:
         return False
 
     @admin.display(description="I portalen")
-    def page_link(self, obj):
+    def page_link(self, obj: Contract) -> str:
         return format_html('<a href="{}">Åpne</a>', obj.get_absolute_url())
 
     @admin.display(description="Dokument")
-    def document_state(self, obj):
+    def document_state(self, obj: Contract) -> str:
         if obj.render_state == "queued":
             return "Lages" + (" (nytt forsøk)" if obj.render_failed_at else "")
         if obj.render_state == "failed":
@@ -124,28 +144,39 @@ class ContractAdmin(admin.ModelAdmin):
         return ""
 
     @admin.action(description="Prøv igjen", permissions=["change"])
-    def retry_render(self, request, queryset):
+    def retry_render(self, request: HttpRequest, queryset: QuerySet[Contract]) -> None:
         _retry(self, request, queryset)
 
 
+class RenderCounts(TypedDict):
+    """The counts PortfolioContractsAdmin.get_queryset annotates on each portfolio. (Annotations that name
+    it are quoted: WithAnnotations with a TypedDict cannot be subscripted at run time on Python 3.11.)"""
+
+    queued_count: int
+    failed_count: int
+
+
+PORTFOLIO_FIELDS = ("programme", "name", "agreement_start", "agreement_end", "status")
+
+
 @admin.register(PortfolioContracts)
-class PortfolioContractsAdmin(admin.ModelAdmin):
+class PortfolioContractsAdmin(admin.ModelAdmin[PortfolioContracts]):
     """Where the programme leader generates and sends a portfolio's contracts and fetches the fee export."""
 
     list_display = ["name", "programme", "agreement_start", "agreement_end", "status", "queued", "failed", "links"]
     list_filter = ["programme", "status"]
     list_select_related = ["programme"]
     actions = ["generate_and_send", "retry_render"]
-    fields = ["programme", "name", "agreement_start", "agreement_end", "status"]
-    readonly_fields = fields
+    fields = PORTFOLIO_FIELDS
+    readonly_fields = PORTFOLIO_FIELDS
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: PortfolioContracts | None = None) -> bool:
         return False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PortfolioContracts]:
         # The counts of the contracts' documents in the making or failed, in the list's own query.
         contracts = "groups__contracts"
         return (
@@ -163,22 +194,22 @@ class PortfolioContractsAdmin(admin.ModelAdmin):
             )
         )
 
-    def _contracts_link(self, obj, count, state):
+    def _contracts_link(self, obj: PortfolioContracts, count: int, state: str) -> str:
         if not count:
             return "–"
         url = reverse("admin:contracts_contract_changelist") + f"?portfolio={obj.pk}&dokument={state}"
         return format_html('<a href="{}">{}</a>', url, count)
 
     @admin.display(description="Lages")
-    def queued(self, obj):
+    def queued(self, obj: "WithAnnotations[PortfolioContracts, RenderCounts]") -> str:
         return self._contracts_link(obj, obj.queued_count, "queued")
 
     @admin.display(description="Feilet")
-    def failed(self, obj):
+    def failed(self, obj: "WithAnnotations[PortfolioContracts, RenderCounts]") -> str:
         return self._contracts_link(obj, obj.failed_count, "failed")
 
     @admin.display(description="Dokumenter")
-    def links(self, obj):
+    def links(self, obj: PortfolioContracts) -> str:
         foundation = reverse("contracts:foundation_pdf", args=[obj.pk])
         contracts = reverse("admin:contracts_contract_changelist") + f"?portfolio={obj.pk}"
         html = format_html(
@@ -190,11 +221,13 @@ class PortfolioContractsAdmin(admin.ModelAdmin):
         return html
 
     @admin.action(description="Lag kontrakter og send dem til signering", permissions=["change"])
-    def generate_and_send(self, request, queryset):
+    def generate_and_send(self, request: HttpRequest, queryset: QuerySet[PortfolioContracts]) -> None:
         for portfolio in queryset.select_related("programme"):
             try:
                 with transaction.atomic():
-                    created, queued = contracts_send_portfolio(portfolio=portfolio, actor=request.user, request=request)
+                    created, queued = contracts_send_portfolio(
+                        portfolio=portfolio, actor=_admin_user(request), request=request
+                    )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 continue
@@ -207,6 +240,6 @@ class PortfolioContractsAdmin(admin.ModelAdmin):
             )
 
     @admin.action(description="Prøv igjen (kontrakter som feilet)", permissions=["change"])
-    def retry_render(self, request, queryset):
+    def retry_render(self, request: HttpRequest, queryset: QuerySet[PortfolioContracts]) -> None:
         portfolios = list(queryset.values_list("pk", flat=True))
         _retry(self, request, Contract.objects.filter(group__portfolio__in=portfolios))

@@ -2,10 +2,14 @@
 and the current portfolio's contracts at different points of their life. Safe to run again."""
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from accounts.models import User
 from municipalities.models import MunicipalityGroup
+from portfolios.models import Portfolio
 
 from .models import Contract, ContractTemplate
 from .services import contract_finalise, contract_send, contract_sign, contracts_generate
@@ -13,14 +17,14 @@ from .services import contract_finalise, contract_send, contract_sign, contracts
 _YEARS = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
 
 
-def _with_placeholders(text, contract_data, portfolio_data):
+def _with_placeholders(text: str, contract_data: Mapping[str, Any], portfolio_data: Mapping[str, Any]) -> str:
     """The seed's wording with its own period and years turned into the placeholders, so that each
     portfolio prints its own."""
     text = text.replace(portfolio_data["agreement_period"]["contract_wording"], "{avtaleperiode}")
     return _YEARS.sub("{år}", text)
 
 
-def _body_lines(body):
+def _body_lines(body: str) -> str:
     # The foundation documents break the sentence over five centred lines; the template keeps those breaks.
     for marker in (
         " Veiledning i kulturskoleutvikling {år}",
@@ -32,7 +36,7 @@ def _body_lines(body):
     return body.replace(" {kommune} kommune", "\n{kommune} kommune", 1)
 
 
-def seed_contract_templates(programmes_data):
+def seed_contract_templates(programmes_data: Mapping[str, Any]) -> None:
     """One template per programme from the transcribed contract forms (dashboard/demo_data/programmes.json)."""
     from portfolios.models import Programme
 
@@ -59,27 +63,30 @@ def seed_contract_templates(programmes_data):
         )
 
 
-def _sign(contract, email, place):
+def _sign(contract: Contract, email: str, place: str) -> None:
+    """Signs `contract` as the user `email`. Precondition: the contract has been sent (contract_send)."""
     user = get_user_model().objects.get(email=email)
     contract.refresh_from_db()
+    document = contract.signing_document
+    assert document is not None, "a sent contract has its document to sign"
     contract_sign(
         contract=contract,
         user=user,
         full_name=user.full_name,
         place=place,
-        document_sha256=contract.signing_document.sha256,
+        document_sha256=document.sha256,
         user_agent="seed_demo",
         notify=False,
     )
 
 
-def seed_contracts(portfolio, leader):
+def seed_contracts(portfolio: Portfolio, leader: User) -> None:
     """The current portfolio's contracts: Bodø's signed by all and in force, Guovdageaidnu's awaiting the
     municipality's signatures, and of Fauske og Saltdal's two, Fauske's awaiting the countersignature while
     Saltdal's is still a draft. Contracts that have moved on are left as they are."""
     contracts_generate(portfolio=portfolio, actor=leader)
 
-    def contract(group_name, municipality_number):
+    def contract(group_name: str, municipality_number: str) -> Contract:
         group = MunicipalityGroup.objects.get(portfolio=portfolio, name=group_name)
         return Contract.objects.get(group=group, municipality__number=municipality_number)
 
@@ -101,7 +108,7 @@ def seed_contracts(portfolio, leader):
         _sign(fauske, "leder.fauske@example.org", "Fauske")
 
 
-def seed_demo_contracts(programmes_data, current_portfolio, leader):
+def seed_demo_contracts(programmes_data: Mapping[str, Any], current_portfolio: Portfolio, leader: User) -> None:
     """Everything seed_demo needs from contracts, once the groups exist."""
     seed_contract_templates(programmes_data)
     seed_contracts(current_portfolio, leader)

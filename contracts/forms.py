@@ -1,9 +1,13 @@
+from typing import Any
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from accounts.models import User
 
 
 class SignForm(forms.Form):
@@ -17,7 +21,7 @@ class SignForm(forms.Form):
     confirm = forms.BooleanField(label="Jeg har lest kontrakten og signerer den", required=True)
     document_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["confirm"].error_messages["required"] = "Kryss av for at du har lest kontrakten og signerer den."
@@ -26,20 +30,20 @@ class SignForm(forms.Form):
         self.helper = FormHelper()
         self.helper.add_input(Submit("sign", "Signer kontrakten"))
 
-    def clean_full_name(self):
+    def clean_full_name(self) -> str:
         name = " ".join(self.cleaned_data["full_name"].split())
         if name.casefold() != " ".join(self.user.full_name.split()).casefold():
             raise ValidationError(f"Skriv navnet ditt slik det står i profilen din: {self.user.full_name}.")
         return name
 
-    def clean_place(self):
+    def clean_place(self) -> str:
         return " ".join(self.cleaned_data["place"].split())
 
 
 class PdfUploadForm(forms.Form):
     file = forms.FileField(label="Signert kontrakt (PDF)", help_text="Kun PDF.")
 
-    def __init__(self, *args, submit_label="Last opp", **kwargs):
+    def __init__(self, *args: Any, submit_label: str = "Last opp", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit = settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
         self.fields["file"].help_text = f"Kun PDF, høyst {limit} MB."
@@ -47,7 +51,7 @@ class PdfUploadForm(forms.Form):
         self.helper = FormHelper()
         self.helper.add_input(Submit("upload", submit_label))
 
-    def clean_file(self):
+    def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         # The size is checked before the bytes are read, so an oversized file is never held in memory.
         if upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
@@ -63,10 +67,10 @@ class PdfUploadForm(forms.Form):
 class VerifyForm(PdfUploadForm):
     file = forms.FileField(label="PDF-fil å kontrollere")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, submit_label="Kontroller", **kwargs)
 
-    def clean_file(self):
+    def clean_file(self) -> bytes:
         upload = self.cleaned_data["file"]
         if upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
             limit = settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
@@ -81,7 +85,7 @@ class TerminateForm(forms.Form):
     )
     reason = forms.CharField(label="Årsak", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].error_messages["required"] = "Oppgi hvorfor kontrakten avsluttes."
         self.fields["terminated_on"].error_messages["invalid"] = "Skriv en gyldig dato."

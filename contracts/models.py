@@ -2,10 +2,12 @@
 PDFs kept for the record."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
+from accounts.models import User
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import Portfolio, Programme
 
@@ -21,11 +23,11 @@ SLOT_CHOICES = [
     (SLOT_LEADER, "Kulturskoleleder"),
     (SLOT_ORGANISATION, "Norsk kulturskoleråd"),
 ]
-SLOT_LABELS = dict(SLOT_CHOICES)
+SLOT_LABELS: dict[str, str] = dict(SLOT_CHOICES)
 
 # Which membership roles may sign in each municipal slot. Kulturskoleeier is anyone who speaks for the
 # owner (political or administrative level, or the kommunedirektør).
-SLOT_ROLES = {
+SLOT_ROLES: dict[str, set[Role]] = {
     SLOT_OWNER: {Role.OWNER_POLITICAL, Role.OWNER_ADMINISTRATIVE, Role.MUNICIPAL_DIRECTOR},
     SLOT_DIRECTOR: {Role.MUNICIPAL_DIRECTOR},
     SLOT_LEADER: {Role.LEADER},
@@ -66,19 +68,19 @@ class ContractTemplate(models.Model):
         verbose_name_plural = "kontraktmaler"
         ordering = ["programme__name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Kontraktmal for {self.programme}"
 
     @property
-    def municipal_slots(self):
+    def municipal_slots(self) -> list[str]:
         """The municipality's signature slots, in the order the form prints them."""
         if self.signatories == self.Signatories.DIRECTOR_AND_LEADER:
             return [SLOT_DIRECTOR, SLOT_LEADER]
         return [SLOT_OWNER, SLOT_LEADER]
 
 
-class ContractQuerySet(models.QuerySet):
-    def visible_to(self, user):
+class ContractQuerySet(models.QuerySet["Contract"]):
+    def visible_to(self, user: User | AnonymousUser) -> "ContractQuerySet":
         """Contracts of the groups a user may see: the programme leader all, an adviser their groups',
         a member their own group's (every municipality of it, as the group works together)."""
         if not user.is_authenticated:
@@ -165,18 +167,18 @@ class Contract(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Kontrakt for {self.municipality.name}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("contracts:detail", kwargs={"pk": self.pk})
 
     @property
-    def portfolio(self):
+    def portfolio(self) -> Portfolio:
         return self.group.portfolio
 
     @property
-    def render_state(self):
+    def render_state(self) -> str:
         """ "queued" while a document waits to be made, "failed" when the last try failed and nothing is
         queued, otherwise ""."""
         if self.render_requested_at is not None:
@@ -184,7 +186,7 @@ class Contract(models.Model):
         return "failed" if self.render_failed_at is not None else ""
 
     @property
-    def countersign_pending(self):
+    def countersign_pending(self) -> bool:
         """Norsk kulturskoleråd has countersigned, and the signed document is not made yet: the contract
         stays «Signert av kommunen» until it is, so that nothing claims to be countersigned without its
         document."""
@@ -215,7 +217,7 @@ class ContractDocument(models.Model):
         verbose_name_plural = "kontraktdokumenter"
         ordering = ["contract", "created_at"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.contract}"
 
 
@@ -242,7 +244,7 @@ class Signature(models.Model):
         ordering = ["contract", "signed_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["contract", "slot"], name="signature_one_per_slot")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.full_name} ({self.get_slot_display()})"
 
 

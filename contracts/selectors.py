@@ -1,18 +1,63 @@
 """Reads of contracts that views, services and the group page share."""
 
+from collections.abc import Iterable
+from typing import TypedDict
+
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 
 from accounts.access import AccessRefused
+from accounts.models import User
 from accounts.roles import PROGRAMME_LEADER
-from municipalities.models import MunicipalityGroup
-from portfolios.models import PlanItem
+from municipalities.models import Membership, Municipality, MunicipalityGroup
+from portfolios.models import PlanItem, Portfolio
 
-from .models import SLOT_LABELS, SLOT_ORGANISATION, SLOT_ROLES, Contract, ContractDocument, Signature
-from .texts import contract_texts
+from .models import (
+    SLOT_LABELS,
+    SLOT_ORGANISATION,
+    SLOT_ROLES,
+    Contract,
+    ContractDocument,
+    ContractTemplate,
+    Signature,
+)
+from .texts import ContractTexts, contract_texts
 
 
-def get_contract_for_user(user, pk):
+class ContractTerms(TypedDict):
+    """What a contract says and who signs it (see contract_terms); frozen as JSON in `Contract.terms`."""
+
+    texts: ContractTexts
+    slots: list[str]
+    organisation: str
+    signatory_name: str
+    signatory_title: str
+    signatory_place: str
+
+
+class SigningRow(TypedDict):
+    """One slot of a contract's signature block (see signing_state)."""
+
+    slot: str
+    label: str
+    signature: Signature | None
+    # The memberships that may sign the slot; none for the organisation's, which the programme leader signs.
+    candidates: list[Membership]
+
+
+class FeeRow(TypedDict):
+    """One municipality's instalment for the finance office (see fee_rows)."""
+
+    municipality: Municipality
+    group: MunicipalityGroup
+    instalment: int
+    after: PlanItem | None
+    instalments: int
+    amount: int
+    contract_status: str
+
+
+def get_contract_for_user(user: User, pk: int) -> Contract:
     """The contract `pk` with what its pages show, if `user` may see it; otherwise AccessRefused (a 404)."""
     contract = (
         Contract.objects.visible_to(user)
@@ -31,7 +76,7 @@ def get_contract_for_user(user, pk):
     return contract
 
 
-def get_document_for_user(user, pk, *, final):
+def get_document_for_user(user: User, pk: int, *, final: bool) -> tuple[Contract, ContractDocument]:
     """(contract, document) for a download: the signed document (`final`) or the one sent for signing, if
     `user` may see the contract and it has that document; otherwise AccessRefused (a 404).
 
@@ -50,7 +95,7 @@ def get_document_for_user(user, pk, *, final):
     return contract, getattr(contract, field)
 
 
-def contracts_of_group(group):
+def contracts_of_group(group: MunicipalityGroup) -> list[Contract]:
     """The group's contracts for its page, with their signatures, in two queries."""
     return list(
         Contract.objects.filter(group=group)
@@ -60,13 +105,13 @@ def contracts_of_group(group):
     )
 
 
-def template_of(contract):
+def template_of(contract: Contract) -> ContractTemplate | None:
     """The programme's contract template, or None if the programme leader has not written one yet."""
     programme = contract.group.portfolio.programme
     return getattr(programme, "contract_template", None)
 
 
-def contract_terms(contract):
+def contract_terms(contract: Contract) -> ContractTerms | None:
     """The contract's wording, period and signatories: frozen on the contract when it was sent, so that
     what is signed and countersigned is what was sent; for a draft, the programme's template as it is now
     (None without a template)."""
@@ -87,12 +132,14 @@ def contract_terms(contract):
     }
 
 
-def municipal_slots(contract):
+def municipal_slots(contract: Contract) -> list[str]:
     terms = contract_terms(contract)
     return terms["slots"] if terms else []
 
 
-def slot_candidates(contract, slot, memberships, *, single_municipality):
+def slot_candidates(
+    contract: Contract, slot: str, memberships: Iterable[Membership], *, single_municipality: bool
+) -> list[Membership]:
     """The members who may sign `slot` for the contract's municipality. In a group of one municipality a
     member need not name it; in a group of several, each municipality's own people sign its contract."""
     roles = SLOT_ROLES[slot]
@@ -104,16 +151,15 @@ def slot_candidates(contract, slot, memberships, *, single_municipality):
     ]
 
 
-def signing_state(contract):
-    """Who has signed and who may still sign, slot by slot: a list of dicts with `slot`, `label`,
-    `signature` (or None) and `candidates` (memberships; for the organisation, the programme leaders)."""
+def signing_state(contract: Contract) -> list[SigningRow]:
+    """Who has signed and who may still sign, slot by slot (see SigningRow)."""
     group = contract.group
     # Explicit order: the models' default orderings would join the group and portfolio tables to sort.
     memberships = list(group.memberships.select_related("user").order_by("user__full_name", "pk"))
     # len() of all(): uses the municipalities get_contract_for_user prefetched (the page shows them too).
     single = len(group.municipalities.all()) == 1
     signatures = {s.slot: s for s in contract.signatures.select_related("user").order_by("signed_at", "pk")}
-    rows = [
+    rows: list[SigningRow] = [
         {
             "slot": slot,
             "label": SLOT_LABELS[slot],
@@ -133,7 +179,7 @@ def signing_state(contract):
     return rows
 
 
-def slot_for_user(contract, user, state=None):
+def slot_for_user(contract: Contract, user: User, state: list[SigningRow] | None = None) -> str | None:
     """The slot `user` may sign on `contract` now or later, or None: a municipal slot through their
     membership, or the organisation's for the programme leader."""
     state = state if state is not None else signing_state(contract)
@@ -146,9 +192,9 @@ def slot_for_user(contract, user, state=None):
     return None
 
 
-def pending_signatories(contract):
+def pending_signatories(contract: Contract) -> list[User]:
     """The users who may sign a municipal slot that nobody has signed yet."""
-    users = {}
+    users: dict[int, User] = {}
     for row in signing_state(contract):
         if row["slot"] != SLOT_ORGANISATION and row["signature"] is None:
             for membership in row["candidates"]:
@@ -156,18 +202,18 @@ def pending_signatories(contract):
     return list(users.values())
 
 
-def programme_leaders():
+def programme_leaders() -> list[User]:
     return list(get_user_model().objects.filter(groups__name=PROGRAMME_LEADER, is_active=True))
 
 
-def documents_with_hash(sha256):
+def documents_with_hash(sha256: str) -> list[ContractDocument]:
     return list(ContractDocument.objects.filter(sha256=sha256).select_related("contract__municipality"))
 
 
 SIGNED_KINDS = (ContractDocument.Kind.SIGNED, ContractDocument.Kind.UPLOADED)
 
 
-def fee_parts(total, parts):
+def fee_parts(total: int, parts: int) -> list[int]:
     """`total` split into `parts` whole kroner that add up to it exactly, the larger parts first:
     20 000 in three is 6 667 + 6 667 + 6 666."""
     parts = max(1, parts)
@@ -175,7 +221,7 @@ def fee_parts(total, parts):
     return [base + 1 if i < remainder else base for i in range(parts)]
 
 
-def fee_rows(portfolio):
+def fee_rows(portfolio: Portfolio) -> list[FeeRow]:
     """One row per municipality and instalment for the finance office. Every admitted, active or completed
     group's municipalities are invoiced; the contract's status is given beside them, and the gathering
     each instalment follows."""
@@ -199,7 +245,7 @@ def fee_rows(portfolio):
     gatherings = list(
         portfolio.plan_items.filter(kind=PlanItem.Kind.GATHERING, format=PlanItem.Format.PHYSICAL).order_by("order")
     )
-    rows = []
+    rows: list[FeeRow] = []
     for group in groups:
         for municipality in sorted(group.municipalities.all(), key=lambda m: m.name):
             contract = contracts.get((group.pk, municipality.pk))

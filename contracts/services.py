@@ -6,15 +6,20 @@ ValidationError whose message is shown to the user as it is.
 
 import io
 import logging
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from accounts.models import User
 from accounts.services import audit_log
 from core import storage
 from core.background import send_soon
@@ -22,9 +27,17 @@ from core.mail import build_mail, site_url
 from core.models import Email
 from core.pdf import render_pdf
 from municipalities.models import MunicipalityGroup
+from portfolios.models import Portfolio
 
 from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract, ContractDocument, Signature
-from .selectors import contract_terms, pending_signatories, programme_leaders, signing_state, slot_for_user
+from .selectors import (
+    ContractTerms,
+    contract_terms,
+    pending_signatories,
+    programme_leaders,
+    signing_state,
+    slot_for_user,
+)
 from .texts import oslo_date
 
 logger = logging.getLogger(__name__)
@@ -33,7 +46,7 @@ Status = Contract.Status
 
 # The contract's life: draft → sent → signed by the municipality → countersigned → in force; terminated
 # from anywhere before that ends. A contract signed outside the portal jumps to countersigned by upload.
-TRANSITIONS = {
+TRANSITIONS: dict[Status, set[Status]] = {
     Status.DRAFT: {Status.SENT, Status.COUNTERSIGNED, Status.TERMINATED},
     Status.SENT: {Status.SIGNED, Status.COUNTERSIGNED, Status.TERMINATED},
     Status.SIGNED: {Status.COUNTERSIGNED, Status.TERMINATED},
@@ -64,7 +77,7 @@ RENDER_FIELDS = ["render_requested_at", "render_failed_at", "render_error"]
 CONTRACT_GROUP_STATUSES = [MunicipalityGroup.Status.ADMITTED, MunicipalityGroup.Status.ACTIVE]
 
 
-def _move(contract, to):
+def _move(contract: Contract, to: Status) -> None:
     """Sets the contract's status to `to`, or raises ValidationError if its life does not allow that."""
     if to not in TRANSITIONS[Status(contract.status)]:
         raise ValidationError(
@@ -74,7 +87,7 @@ def _move(contract, to):
     contract.status = to
 
 
-def _locked(contract):
+def _locked(contract: Contract) -> Contract:
     """The contract's row, locked until the transaction ends, with the relations the services read."""
     return (
         Contract.objects.select_for_update(of=("self",))
@@ -83,7 +96,7 @@ def _locked(contract):
     )
 
 
-def _queue_mail(contract, users, kind):
+def _queue_mail(contract: Contract, users: Iterable[User], kind: str) -> None:
     """Puts the contract e-mail `kind` (see MAIL_TEMPLATES) to each of `users` in the outbox, in the caller's
     transaction, so that an e-mail exists exactly when what it tells has been committed; `core.outbox`
     sends each once. The audit log says it was queued: whether it went out, the outbox shows."""
@@ -115,7 +128,9 @@ def _queue_mail(contract, users, kind):
         )
 
 
-def _store(*, contract, kind, content, created_by=None):
+def _store(
+    *, contract: Contract, kind: ContractDocument.Kind, content: bytes, created_by: User | None = None
+) -> ContractDocument:
     path = storage.write_bytes(f"contracts/{contract.pk}", content)
     return ContractDocument.objects.create(
         contract=contract,
@@ -127,10 +142,24 @@ def _store(*, contract, kind, content, created_by=None):
     )
 
 
-def contract_pdf_context(contract, *, signatures=(), signing_document=None):
-    """What the contract's print template needs. With `signatures`, the signature block is filled in and a
-    last page lists them with the hash of the document they signed."""
+def _terms_required(contract: Contract) -> ContractTerms:
+    """The contract's terms; ValidationError if it has none because its programme has no template yet."""
     terms = contract_terms(contract)
+    if terms is None:
+        raise ValidationError(f"{contract.group.portfolio.programme} har ingen kontraktmal ennå.")
+    return terms
+
+
+def contract_pdf_context(
+    contract: Contract,
+    *,
+    signatures: Sequence[Signature] = (),
+    signing_document: ContractDocument | None = None,
+) -> dict[str, Any]:
+    """What the contract's print template needs. With `signatures`, the signature block is filled in and a
+    last page lists them with the hash of the document they signed. Raises ValidationError if the contract
+    has no terms (its programme has no template yet)."""
+    terms = _terms_required(contract)
     portfolio = contract.group.portfolio
     by_slot = {s.slot: s for s in signatures}
     municipal = [{"label": SLOT_LABELS[slot], "signature": by_slot.get(slot)} for slot in terms["slots"]]
@@ -150,15 +179,18 @@ def contract_pdf_context(contract, *, signatures=(), signing_document=None):
     }
 
 
-def contract_render(contract, *, signatures=(), signing_document=None):
+def contract_render(
+    contract: Contract,
+    *,
+    signatures: Sequence[Signature] = (),
+    signing_document: ContractDocument | None = None,
+) -> bytes:
     """The contract as PDF/A bytes; see contract_pdf_context."""
-    if contract_terms(contract) is None:
-        raise ValidationError(f"{contract.group.portfolio.programme} har ingen kontraktmal ennå.")
     context = contract_pdf_context(contract, signatures=signatures, signing_document=signing_document)
     return render_pdf(CONTRACT_PDF_TEMPLATE, context, pdf_variant=PDF_VARIANT)
 
 
-def contracts_generate(*, portfolio, actor=None, request=None):
+def contracts_generate(*, portfolio: Portfolio, actor: User | None = None, request: HttpRequest | None = None) -> int:
     """Creates the missing draft contracts of `portfolio`: one per municipality of each admitted or active
     group. Returns the number created. Safe to run again."""
     groups = MunicipalityGroup.objects.filter(portfolio=portfolio, status__in=CONTRACT_GROUP_STATUSES)
@@ -174,7 +206,9 @@ def contracts_generate(*, portfolio, actor=None, request=None):
     return len(new)
 
 
-def contracts_send_portfolio(*, portfolio, actor, request=None):
+def contracts_send_portfolio(
+    *, portfolio: Portfolio, actor: User, request: HttpRequest | None = None
+) -> tuple[int, int]:
     """Generates the portfolio's contracts and queues every draft for sending. Nothing is rendered here:
     each draft is marked (`render_requested_at`) and the background job renders, stores and sends it
     (contracts_render_due), so that the programme leader's request returns at once however many contracts
@@ -195,7 +229,9 @@ def contracts_send_portfolio(*, portfolio, actor, request=None):
     return created, queued
 
 
-def contract_send(*, contract, actor=None, request=None, notify=True):
+def contract_send(
+    *, contract: Contract, actor: User | None = None, request: HttpRequest | None = None, notify: bool = True
+) -> bool:
     """Renders the document to be signed, stores it, marks the contract sent and queues the e-mails to the
     municipality's signatories, all in one transaction holding the contract's row, so that nothing is
     half-done and two callers never send one contract twice. The background job (contracts_render_due)
@@ -208,10 +244,7 @@ def contract_send(*, contract, actor=None, request=None, notify=True):
         if contract.status != Status.DRAFT:
             return False
         # The terms are frozen with the document: what is signed later is what is sent now.
-        terms = contract_terms(contract)
-        if terms is None:
-            raise ValidationError(f"{contract.group.portfolio.programme} har ingen kontraktmal ennå.")
-        contract.terms = terms
+        contract.terms = _terms_required(contract)
         # Rendered under the row's lock: it is what the lock is for (one render per sending), and only the
         # background job and the demo data send, so no person waits for it.
         content = contract_render(contract)
@@ -234,14 +267,14 @@ def contract_send(*, contract, actor=None, request=None, notify=True):
     return True
 
 
-def _render_done(contract):
+def _render_done(contract: Contract) -> None:
     """Clears the contract's render queue and any earlier failure (saved with RENDER_FIELDS by the caller)."""
     contract.render_requested_at = None
     contract.render_failed_at = None
     contract.render_error = ""
 
 
-def contracts_render_due(*, limit=None):
+def contracts_render_due(*, limit: int | None = None) -> int:
     """The background job: makes the documents queued on contracts (`render_requested_at`), oldest first,
     until none is left (or `limit` were tried). Returns how many were tried.
 
@@ -267,27 +300,36 @@ def contracts_render_due(*, limit=None):
     return tried
 
 
-def _render_queued(contract):
+class _DocumentMaker(Protocol):
+    def __call__(self, *, contract: Contract) -> bool: ...
+
+
+def _render_queued(contract: Contract) -> None:
     """Makes the document `contract` waits for. Precondition: its row is locked by the caller's transaction."""
     # A draft waits for the document to sign; a contract the municipality has signed, for the signed one.
-    make, what = {Status.DRAFT: (contract_send, "signing"), Status.SIGNED: (contract_finalise, "signed")}.get(
-        contract.status, (None, None)
-    )
-    try:
-        # A savepoint: a failure undoes whatever the render had begun (a document row, a status).
-        with transaction.atomic():
-            made = make is not None and make(contract=contract)
-    # PdfRenderError (core.pdf), and any other failure: a template error, a static file missing from
-    # the manifest, the storage. A render failure is rarely transient, so it waits for a person, not a retry.
-    except Exception as error:
-        _render_failed(contract, what, error)
-        return
+    makers: dict[str, tuple[_DocumentMaker, str]] = {
+        Status.DRAFT: (contract_send, "signing"),
+        Status.SIGNED: (contract_finalise, "signed"),
+    }
+    maker = makers.get(contract.status)
+    made = False
+    if maker is not None:
+        make, what = maker
+        try:
+            # A savepoint: a failure undoes whatever the render had begun (a document row, a status).
+            with transaction.atomic():
+                made = make(contract=contract)
+        # PdfRenderError (core.pdf), and any other failure: a template error, a static file missing from the
+        # manifest, the storage. A render failure is rarely transient, so it waits for a person, not a retry.
+        except Exception as error:
+            _render_failed(contract, what, error)
+            return
     if not made:
         # Nothing left to make: terminated, or countersigned by an upload, since it was queued.
         Contract.objects.filter(pk=contract.pk).update(render_requested_at=None)
 
 
-def contracts_render_retry(*, contracts, actor, request=None):
+def contracts_render_retry(*, contracts: QuerySet[Contract], actor: User, request: HttpRequest | None = None) -> int:
     """«Prøv igjen»: queues again the documents of `contracts` (a queryset) whose render failed. Only
     failed ones move; the error stays shown until a render succeeds. Returns how many were queued."""
     with transaction.atomic():
@@ -309,13 +351,13 @@ def contracts_render_retry(*, contracts, actor, request=None):
     return len(failed)
 
 
-RENDER_FAILED_MESSAGES = {
+RENDER_FAILED_MESSAGES: dict[str, str] = {
     "signing": "Kontrakten til signering kunne ikke lages, og den er ikke sendt.",
     "signed": "Den signerte kontrakten kunne ikke lages. Signaturene er registrert.",
 }
 
 
-def _render_failed(contract, what, error):
+def _render_failed(contract: Contract, what: str, error: Exception) -> None:
     logger.exception("Contract %s: the %s document could not be made; waiting for «Prøv igjen».", contract.pk, what)
     detail = " ".join(error.messages) if isinstance(error, ValidationError) else str(error) or type(error).__name__
     message = f"{RENDER_FAILED_MESSAGES[what]} Feil: {detail}"[:2000]
@@ -326,7 +368,7 @@ def _render_failed(contract, what, error):
     audit_log(action="contract.render_failed", obj=contract, payload={"document": what, "error": message})
 
 
-def _confirmation_text(*, contract, slot, full_name, place, sha256):
+def _confirmation_text(*, contract: Contract, slot: str, full_name: str, place: str, sha256: str) -> str:
     return (
         f"Jeg, {full_name}, signerer kontrakten for {contract.municipality.name} kommune "
         f"({contract.group.portfolio}) som {SLOT_LABELS[slot].lower()}, i {place}. "
@@ -334,7 +376,7 @@ def _confirmation_text(*, contract, slot, full_name, place, sha256):
     )
 
 
-def contract_confirmation_text(*, contract, slot, full_name="", place=""):
+def contract_confirmation_text(*, contract: Contract, slot: str | None, full_name: str = "", place: str = "") -> str:
     """The text a signatory in `slot` confirms, as the signing page shows it before they type name and place."""
     sha = contract.signing_document.sha256 if contract.signing_document else ""
     return _confirmation_text(
@@ -347,8 +389,17 @@ def contract_confirmation_text(*, contract, slot, full_name="", place=""):
 
 
 def contract_sign(
-    *, contract, user, full_name, place, document_sha256, ip=None, user_agent="", request=None, notify=True
-):
+    *,
+    contract: Contract,
+    user: User,
+    full_name: str,
+    place: str,
+    document_sha256: str,
+    ip: str | None = None,
+    user_agent: str = "",
+    request: HttpRequest | None = None,
+    notify: bool = True,
+) -> Signature:
     """Records `user`'s signature on `contract`. The municipality's signatories sign while it is sent; the
     programme leader countersigns once the municipality has signed, and the final PDF is then queued for
     the background job (contract_finalise), never rendered here. `document_sha256` is the hash of the PDF
@@ -376,7 +427,18 @@ def contract_sign(
         ) from None
 
 
-def _sign(*, contract, user, full_name, place, document_sha256, ip, user_agent, request, notify):
+def _sign(
+    *,
+    contract: Contract,
+    user: User,
+    full_name: str,
+    place: str,
+    document_sha256: str,
+    ip: str | None,
+    user_agent: str,
+    request: HttpRequest | None,
+    notify: bool,
+) -> Signature:
     with transaction.atomic():
         contract = _locked(contract)
         state = signing_state(contract)
@@ -439,7 +501,9 @@ def _sign(*, contract, user, full_name, place, document_sha256, ip, user_agent, 
     return signature
 
 
-def _save_countersigned(contract, document, *, countersigned_at=None):
+def _save_countersigned(
+    contract: Contract, document: ContractDocument, *, countersigned_at: datetime | None = None
+) -> None:
     """Records `document` as the contract's signed one; the contract (already moved to countersigned) comes
     into force at once if its period has begun. A render still queued or failed is no longer wanted."""
     now = timezone.now()
@@ -458,7 +522,7 @@ def _save_countersigned(contract, document, *, countersigned_at=None):
         audit_log(action="contract.in_force", obj=contract)
 
 
-def contract_finalise(*, contract, notify=True):
+def contract_finalise(*, contract: Contract, notify: bool = True) -> bool:
     """Renders the final PDF/A once, with every signature, stores it, and moves the contract to
     countersigned (and in force if its period has begun), queueing the «completed» e-mails to the
     municipality's signatories; in one transaction holding the contract's row. The background job calls
@@ -490,7 +554,7 @@ def contract_finalise(*, contract, notify=True):
     return True
 
 
-def pdf_check_upload(content):
+def pdf_check_upload(content: bytes) -> None:
     """Raises ValidationError unless `content` is a PDF that can be read, within the size limit."""
     limit = settings.CONTRACT_UPLOAD_MAX_BYTES
     if len(content) > limit:
@@ -505,7 +569,9 @@ def pdf_check_upload(content):
         raise ValidationError("PDF-en kan ikke leses. Den kan være skadet; prøv å lagre den på nytt.") from None
 
 
-def contract_upload_signed(*, contract, content, actor, request=None):
+def contract_upload_signed(
+    *, contract: Contract, content: bytes, actor: User, request: HttpRequest | None = None
+) -> Contract:
     """Stores a contract signed outside the portal as the contract's signed document; the contract is then
     countersigned, and in force if its period has begun. Signatures already given in the portal are kept
     and named in the audit event; the uploaded copy is the contract from then on."""
@@ -523,7 +589,7 @@ def contract_upload_signed(*, contract, content, actor, request=None):
             # Signatures given in the portal before the paper copy came stay on record, and the log says the
             # paper copy took their place.
             payload={
-                "sha256": contract.final_document.sha256,
+                "sha256": document.sha256,
                 "size": len(content),
                 "portal_signatures_replaced": sorted(contract.signatures.values_list("slot", flat=True)),
             },
@@ -531,7 +597,9 @@ def contract_upload_signed(*, contract, content, actor, request=None):
     return contract
 
 
-def contract_terminate(*, contract, terminated_on, reason, actor, request=None):
+def contract_terminate(
+    *, contract: Contract, terminated_on: date, reason: str, actor: User, request: HttpRequest | None = None
+) -> Contract:
     """Ends the contract on `terminated_on` for `reason` (the foundation document allows immediate effect)."""
     if not reason.strip():
         raise ValidationError("Oppgi hvorfor kontrakten avsluttes.")
@@ -556,7 +624,7 @@ def contract_terminate(*, contract, terminated_on, reason, actor, request=None):
     return contract
 
 
-def contracts_put_in_force(*, today=None):
+def contracts_put_in_force(*, today: date | None = None) -> int:
     """Countersigned contracts whose agreement period has begun come into force. Returns how many."""
     today = today or timezone.localdate()
     now = timezone.now()
@@ -572,7 +640,7 @@ def contracts_put_in_force(*, today=None):
     return count
 
 
-def contract_reminders_send(*, now=None, batch=200):
+def contract_reminders_send(*, now: datetime | None = None, batch: int = 200) -> int:
     """Sends the one reminder due on each contract still waiting for the municipality's signatures.
 
     Each due contract is claimed by clearing its due time inside a transaction that holds its row with

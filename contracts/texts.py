@@ -1,6 +1,13 @@
 """The contract form's wording with the portfolio's period and the municipality's name filled in."""
 
+from datetime import datetime
+from typing import TypedDict
+
 from django.utils import timezone
+
+from portfolios.models import Portfolio
+
+from .models import ContractTemplate
 
 MONTHS = [
     "januar",
@@ -21,18 +28,27 @@ MONTHS = [
 BLANK_MUNICIPALITY = "________________________"
 
 
-def period_words(portfolio):
+class ContractTexts(TypedDict):
+    """A contract's wording as printed; kept in `Contract.terms` (JSON) once the contract is sent."""
+
+    header: str
+    title: str
+    subtitle_lines: list[str]
+    body_lines: list[str]
+
+
+def period_words(portfolio: Portfolio) -> str:
     """«januar 2026 – juni 2027»: the portfolio's own agreement period, in the contracts' wording."""
     start, end = portfolio.agreement_start, portfolio.agreement_end
     return f"{MONTHS[start.month - 1]} {start.year} – {MONTHS[end.month - 1]} {end.year}"
 
 
-def period_years(portfolio):
+def period_years(portfolio: Portfolio) -> str:
     start, end = portfolio.agreement_start.year, portfolio.agreement_end.year
     return str(start) if start == end else f"{start}–{end}"
 
 
-def fill(text, *, portfolio, municipality_name):
+def fill(text: str, *, portfolio: Portfolio, municipality_name: str) -> str:
     # str.replace rather than str.format: the programme leader writes these texts, and a stray brace
     # must print as written, not break the render.
     return (
@@ -42,10 +58,12 @@ def fill(text, *, portfolio, municipality_name):
     )
 
 
-def contract_texts(template, *, portfolio, municipality_name=BLANK_MUNICIPALITY):
+def contract_texts(
+    template: ContractTemplate, *, portfolio: Portfolio, municipality_name: str = BLANK_MUNICIPALITY
+) -> ContractTexts:
     """Header, title, subtitle and body of `template` for one municipality (blank: the form itself)."""
 
-    def filled(text):
+    def filled(text: str) -> str:
         return fill(text, portfolio=portfolio, municipality_name=municipality_name)
 
     return {
@@ -56,5 +74,5 @@ def contract_texts(template, *, portfolio, municipality_name=BLANK_MUNICIPALITY)
     }
 
 
-def oslo_date(moment):
+def oslo_date(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%d.%m.%Y")

@@ -3,27 +3,31 @@ the foundation document as PDF and the fee export. Out of reach is always a 404 
 
 import csv
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts.access import AccessRefused, require_programme_leader
+from accounts.access import AccessRefused, AuthenticatedRequest, require_programme_leader
 from accounts.services import audit_log, client_ip
 from core import storage
 from core.downloads import download_name
 from core.pdf import render_pdf
+from portfolios.models import PlanItem
 from portfolios.selectors import get_portfolio_for_user
 
 from .forms import PdfUploadForm, SignForm, TerminateForm, VerifyForm
-from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract
+from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract, ContractDocument, ContractTemplate
 from .selectors import (
     SIGNED_KINDS,
+    SigningRow,
     documents_with_hash,
     fee_rows,
     get_contract_for_user,
@@ -35,7 +39,7 @@ from .services import contract_confirmation_text, contract_sign, contract_termin
 from .texts import contract_texts
 
 
-def _can_sign_now(contract, slot, state):
+def _can_sign_now(contract: Contract, slot: str | None, state: list[SigningRow]) -> bool:
     """Whether `slot` is unsigned and it is that slot's turn."""
     if slot is None:
         return False
@@ -47,11 +51,15 @@ def _can_sign_now(contract, slot, state):
     return contract.status == Contract.Status.SENT
 
 
-def _detail(request, contract, *, form=None, status=200):
+def _detail(
+    request: AuthenticatedRequest, contract: Contract, *, form: SignForm | None = None, status: int = 200
+) -> HttpResponse:
     state = signing_state(contract)
     slot = slot_for_user(contract, request.user, state)
     can_sign = _can_sign_now(contract, slot, state)
     if can_sign and form is None:
+        # A contract open for signing has been sent, and sending stored its document (services.contract_send).
+        assert contract.signing_document is not None
         form = SignForm(user=request.user, initial={"document_sha256": contract.signing_document.sha256})
     confirmation = contract_confirmation_text(contract=contract, slot=slot) if can_sign else ""
     return render(
@@ -73,14 +81,14 @@ def _detail(request, contract, *, form=None, status=200):
 
 
 @login_required
-def contract_detail(request, pk):
+def contract_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contract = get_contract_for_user(request.user, pk)
     return _detail(request, contract)
 
 
 @login_required
 @require_POST
-def contract_sign_view(request, pk):
+def contract_sign_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contract = get_contract_for_user(request.user, pk)
     # Only the contract's own signatories reach the signing; for everyone else it does not exist.
     if slot_for_user(contract, request.user) is None:
@@ -106,13 +114,21 @@ def contract_sign_view(request, pk):
     contract = get_contract_for_user(request.user, pk)
     if not _can_sign_now(contract, slot_for_user(contract, request.user), signing_state(contract)):
         # Signing is no longer open (someone else signed first, or the contract changed): say so plainly.
-        for error in form.non_field_errors() or ["Kontrakten kan ikke signeres nå."]:
-            messages.error(request, error)
+        for message in form.non_field_errors() or ["Kontrakten kan ikke signeres nå."]:
+            # str(): an ErrorList yields its messages as strings, though django-stubs allows ValidationErrors.
+            messages.error(request, str(message))
         return redirect(contract)
     return _detail(request, contract, form=form)
 
 
-def _serve(request, contract, document, filename, *, as_attachment):
+def _serve(
+    request: AuthenticatedRequest,
+    contract: Contract,
+    document: ContractDocument,
+    filename: str,
+    *,
+    as_attachment: bool,
+) -> HttpResponseBase:
     """The stored bytes, after checking them against their SHA-256; never rendered again."""
     try:
         content = storage.read_verified(document.path, document.sha256)
@@ -131,7 +147,7 @@ def _serve(request, contract, document, filename, *, as_attachment):
 
 
 @login_required
-def signing_pdf(request, pk):
+def signing_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The document the signatories read and sign, as stored when the contract was sent."""
     contract, document = get_document_for_user(request.user, pk, final=False)
     name = download_name("kontrakt", contract.municipality.name, "til-signering", extension="pdf")
@@ -139,7 +155,7 @@ def signing_pdf(request, pk):
 
 
 @login_required
-def signed_pdf(request, pk):
+def signed_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The signed contract, as stored when the last signature came in or the signed copy was uploaded."""
     contract, document = get_document_for_user(request.user, pk, final=True)
     portfolio = contract.group.portfolio
@@ -150,7 +166,7 @@ def signed_pdf(request, pk):
 
 
 @login_required
-def contract_upload(request, pk):
+def contract_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The programme leader stores a contract signed outside the portal."""
     require_programme_leader(request.user, "contracts.contract", pk)
     contract = get_contract_for_user(request.user, pk)
@@ -169,7 +185,7 @@ def contract_upload(request, pk):
 
 
 @login_required
-def contract_terminate_view(request, pk):
+def contract_terminate_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The programme leader ends a contract, with a date and a reason."""
     require_programme_leader(request.user, "contracts.contract", pk)
     contract = get_contract_for_user(request.user, pk)
@@ -192,11 +208,11 @@ def contract_terminate_view(request, pk):
 
 
 @login_required
-def verify(request):
+def verify(request: AuthenticatedRequest) -> HttpResponse:
     """Anyone logged in may check whether a PDF is an unaltered contract on record. Which contract it is,
     is told only to those who may see that contract."""
     form = VerifyForm(request.POST or None, request.FILES or None)
-    result = None
+    result: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
         sha = storage.sha256_hex(form.cleaned_data["file"])
         documents = documents_with_hash(sha)
@@ -223,7 +239,7 @@ def verify(request):
 
 
 @login_required
-def foundation_pdf(request, pk):
+def foundation_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """The portfolio's foundation document as PDF: sections, the plan with weeks, and the contract form."""
     portfolio = get_portfolio_for_user(request.user, pk)
     template = getattr(portfolio.programme, "contract_template", None)
@@ -241,11 +257,11 @@ def foundation_pdf(request, pk):
     return FileResponse(io.BytesIO(content), content_type="application/pdf", as_attachment=False, filename=name)
 
 
-def _slot_labels(template):
+def _slot_labels(template: ContractTemplate | None) -> list[str]:
     return [SLOT_LABELS[slot] for slot in template.municipal_slots] if template else []
 
 
-def _gathering_label(item):
+def _gathering_label(item: PlanItem | None) -> str:
     if item is None:
         return ""
     when = item.starts_on.strftime("%d.%m.%Y") if item.starts_on else item.when_text
@@ -253,7 +269,7 @@ def _gathering_label(item):
 
 
 @login_required
-def fee_export(request, pk):
+def fee_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Fee rows for the finance office as CSV (semicolons and a BOM, so that Excel opens it in Norwegian)."""
     require_programme_leader(request.user, "portfolios.portfolio", pk)
     portfolio = get_portfolio_for_user(request.user, pk)
@@ -262,7 +278,10 @@ def fee_export(request, pk):
     rows = fee_rows(portfolio)
     name = download_name("deltakeravgift", portfolio.programme.name, portfolio.name, extension="csv")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
+    disposition = content_disposition_header(as_attachment=True, filename=name)
+    # Django returns None only for an inline response without a file name; an attachment always has one.
+    assert disposition is not None
+    response["Content-Disposition"] = disposition
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
     writer.writerow(

@@ -2,6 +2,8 @@
 change log (audit events) stays complete."""
 
 from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
 from portfolios.admin import PortfolioFilter
 
@@ -9,23 +11,25 @@ from .models import Comment, DevelopmentPlan, Goal, Measure, PlanVersion
 
 
 class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
+    # `obj` is the admin's own object, or for an inline the parent's (and absent from a ModelAdmin's
+    # has_add_permission).
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
-class GoalInline(ReadOnlyMixin, admin.TabularInline):
+class GoalInline(ReadOnlyMixin, admin.TabularInline[Goal, DevelopmentPlan]):
     model = Goal
     fields = ["order", "level", "title", "attainment"]
     extra = 0
 
 
-class PlanVersionInline(ReadOnlyMixin, admin.TabularInline):
+class PlanVersionInline(ReadOnlyMixin, admin.TabularInline[PlanVersion, DevelopmentPlan]):
     model = PlanVersion
     fields = ["number", "approved_by", "approved_at"]
     extra = 0
@@ -36,19 +40,19 @@ class PlanPortfolioFilter(PortfolioFilter):
 
 
 @admin.register(DevelopmentPlan)
-class DevelopmentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DevelopmentPlanAdmin(ReadOnlyMixin, admin.ModelAdmin[DevelopmentPlan]):
     list_display = ["__str__", "status", "version", "approved_at", "updated_at"]
     list_filter = [PlanPortfolioFilter, "status"]
     list_select_related = ["group"]
     search_fields = ["group__name", "group__municipalities__name"]
     inlines = [GoalInline, PlanVersionInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DevelopmentPlan]:
         return super().get_queryset(request).prefetch_related("group__municipalities")
 
 
 @admin.register(Measure)
-class MeasureAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MeasureAdmin(ReadOnlyMixin, admin.ModelAdmin[Measure]):
     list_display = ["__str__", "goal", "status", "starts_on", "ends_on"]
     list_filter = ["status"]
     list_select_related = ["goal"]
@@ -56,6 +60,6 @@ class MeasureAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin[Comment]):
     list_display = ["__str__", "plan", "created_at"]
     list_select_related = ["author", "plan__group"]

@@ -2,23 +2,35 @@
 and measures in every status; Guovdageaidnu's plan as a draft. Written through the services, so the change log
 reads like real work. The wording follows the seeds (the foundation documents and the evaluation report)."""
 
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
 
 from django.utils import timezone
 
+from accounts.models import User
 from meetings.models import Task
 from municipalities.models import MunicipalityGroup, Role
+from portfolios.models import Portfolio
 
 from . import services
-from .models import DevelopmentPlan, Level, Measure
+from .models import DevelopmentPlan, Goal, Level, Measure
 
 
-def _dates(start, months_from, months_to):
+def _dates(start: date, months_from: int, months_to: int) -> tuple[date, date]:
     # Months of 30 days are precise enough for a demo; it keeps the arithmetic free of calendars.
     return start + timedelta(days=30 * months_from), start + timedelta(days=30 * months_to)
 
 
-def _goal(plan, user, level, title, success, measures, **tags):
+def _goal(
+    plan: DevelopmentPlan,
+    user: User,
+    level: Level,
+    title: str,
+    success: str,
+    measures: Iterable[Mapping[str, Any]],
+    **tags: list[str],
+) -> Goal:
     goal = services.goal_create(
         plan=plan,
         user=user,
@@ -29,7 +41,7 @@ def _goal(plan, user, level, title, success, measures, **tags):
     return goal
 
 
-def _bodo(group, users, today):
+def _bodo(group: MunicipalityGroup, users: Mapping[str, User], today: date) -> None:
     leader = users["leder.bodo@example.org"]
     owner = users["kommunalsjef.bodo@example.org"]
     teacher = users["laerer.bodo@example.org"]
@@ -156,6 +168,8 @@ def _bodo(group, users, today):
         qualities=["result"],
     )
     services.plan_share(plan=plan, user=leader)
+    # seed_demo assigns Bodø its adviser before the plans are made.
+    assert group.adviser is not None
     services.comment_add(
         plan=plan,
         user=group.adviser,
@@ -168,7 +182,7 @@ def _bodo(group, users, today):
     services.plan_approve(plan=plan, user=owner)
 
 
-def _guovdageaidnu(group, users, today):
+def _guovdageaidnu(group: MunicipalityGroup, users: Mapping[str, User], today: date) -> None:
     leader = users["leder.guovdageaidnu@example.org"]
     plan = services.plan_create(group=group, user=leader)
     services.plan_update(
@@ -222,7 +236,7 @@ def _guovdageaidnu(group, users, today):
     )
 
 
-def create_demo_plans(*, portfolio, users):
+def create_demo_plans(*, portfolio: Portfolio, users: Mapping[str, User]) -> None:
     """Creates the demo plans in `portfolio` (the current one) if they do not exist yet.
 
     `users` maps the demo's e-mail addresses to users; the groups «Bodø» and «Guovdageaidnu» must exist."""
@@ -234,7 +248,7 @@ def create_demo_plans(*, portfolio, users):
             _link_tasks(group)
 
 
-def _link_tasks(group):
+def _link_tasks(group: MunicipalityGroup) -> None:
     """Links each of the group's first measures to a task from its meeting notes (if the meetings were seeded)."""
     tasks = list(Task.objects.published().filter(note__meeting__group=group).order_by("note__meeting__starts_at"))
     measures = Measure.objects.filter(goal__plan__group=group).order_by("goal__order", "order")

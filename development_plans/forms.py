@@ -1,39 +1,44 @@
+from typing import Any, TypeVar
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db import models
 from django.utils import timezone
 
 from accounts.models import User
 from meetings.models import Task
-from municipalities.models import Role
+from municipalities.models import MunicipalityGroup, Role
 
 from .models import Comment, DevelopmentPlan, Goal, Level, Measure, Pillar, ProgrammeArea, Quality
 
+_M = TypeVar("_M", bound=models.Model)
 
-class _Form(forms.ModelForm):
+
+class _Form(forms.ModelForm[_M]):
     """A crispy form with one submit button; the template adds the form tag, so it can add a cancel link."""
 
     submit_label = "Lagre"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", self.submit_label))
 
 
-def _textarea(rows=3):
+def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class PlanForm(_Form):
+class PlanForm(_Form[DevelopmentPlan]):
     class Meta:
         model = DevelopmentPlan
         fields = ["needs", "knowledge_base", "opportunities", "focus_area", "overall_goal"]
         widgets = {f: _textarea(4) for f in fields}
 
 
-class GoalForm(_Form):
+class GoalForm(_Form[Goal]):
     level = forms.ChoiceField(
         label="Nivå",
         choices=[("", "Velg nivå"), *Level.choices],
@@ -78,20 +83,28 @@ class GoalForm(_Form):
         }
         error_messages = {"title": {"required": "Skriv hva målet er."}}
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("attainment_text", "").strip() and cleaned.get("attainment") is None:
             self.add_error("attainment", "Gi en vurdering fra 1 til 6 når du skriver om måloppnåelsen.")
         return cleaned
 
 
-def _task_label(task):
+def _task_label(task: Task) -> str:
     meeting = task.note.meeting
     when = f" {timezone.localtime(meeting.starts_at):%d.%m.%Y}" if meeting.starts_at else ""
     return f"{task.text} (fra {meeting.title.lower()}{when})"
 
 
-class MeasureForm(_Form):
+class TaskChoiceField(forms.ModelMultipleChoiceField[Task]):
+    """The meeting tasks a measure may be linked to, each named with its meeting."""
+
+    def label_from_instance(self, obj: Task) -> str:
+        return _task_label(obj)
+
+
+class MeasureForm(_Form[Measure]):
     starts_on = forms.DateField(
         label="Start", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -118,30 +131,37 @@ class MeasureForm(_Form):
             "evaluation": _textarea(3),
             "tasks": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"tasks": TaskChoiceField}
         error_messages = {"title": {"required": "Skriv hva tiltaket er."}}
 
-    def __init__(self, *args, group, **kwargs):
+    def __init__(self, *args: Any, group: MunicipalityGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the group's members can be responsible; the role list is the group's roles.
-        self.fields["responsible_person"].queryset = User.objects.filter(memberships__group=group).order_by("full_name")
-        self.fields["responsible_person"].empty_label = "Ingen bestemt person"
-        self.fields["responsible_role"].choices = [("", "Ingen bestemt rolle"), *Role.choices]
+        person = self.fields["responsible_person"]
+        assert isinstance(person, forms.ModelChoiceField)
+        person.queryset = User.objects.filter(memberships__group=group).order_by("full_name")
+        person.empty_label = "Ingen bestemt person"
+        role = self.fields["responsible_role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = [("", "Ingen bestemt rolle"), *Role.choices]
         self.fields["dropped_reason"].help_text = "Må fylles ut når tiltaket er avbrutt."
         # The group's tasks from published meeting notes, oldest meeting first.
-        self.fields["tasks"].queryset = (
+        tasks = self.fields["tasks"]
+        assert isinstance(tasks, TaskChoiceField)
+        tasks.queryset = (
             Task.objects.published()
             .filter(note__meeting__group=group)
             .select_related("note__meeting")
             .order_by("note__meeting__starts_at", "order", "pk")
         )
-        self.fields["tasks"].label_from_instance = _task_label
-        self.fields["tasks"].help_text = "Oppgaver fra veiledningsmøtene som hører til dette tiltaket."
-        if not self.fields["tasks"].queryset.exists():
+        tasks.help_text = "Oppgaver fra veiledningsmøtene som hører til dette tiltaket."
+        if not tasks.queryset.exists():
             # Before the first published meeting note there is nothing to link; an empty list only confuses.
             del self.fields["tasks"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
         if starts_on and ends_on and ends_on < starts_on:
             self.add_error("ends_on", "Sluttdatoen kan ikke være før startdatoen.")
@@ -153,7 +173,7 @@ class MeasureForm(_Form):
         return cleaned
 
 
-class CommentForm(forms.ModelForm):
+class CommentForm(forms.ModelForm[Comment]):
     submit_label = "Legg inn kommentar"
 
     class Meta:
@@ -163,7 +183,7 @@ class CommentForm(forms.ModelForm):
         labels = {"text": "Ny kommentar"}
         error_messages = {"text": {"required": "Skriv en kommentar før du sender."}}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -6,11 +6,17 @@ approves, the plan's goals and measures are frozen as JSON in a `PlanVersion` ro
 that starts version + 1 as a draft. Old versions render read-only from their snapshot, so they never change
 when goals or measures are later edited or deleted."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from accounts.models import User
 from municipalities.models import MunicipalityGroup, Role
 
 
@@ -41,8 +47,19 @@ class Quality(models.TextChoices):
     RESULT = "result", "Resultatkvalitet"
 
 
-class DevelopmentPlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
+@dataclass(frozen=True)
+class PlanAccess:
+    """What one user may do with one group's plan, as `selectors.plan_access` decides it. Defined here, not
+    in the selectors, so that DevelopmentPlan can declare the `access` the selectors set on it."""
+
+    can_read: bool = False
+    can_comment: bool = False
+    can_edit: bool = False
+    can_approve: bool = False
+
+
+class DevelopmentPlanQuerySet(models.QuerySet["DevelopmentPlan"]):
+    def visible_to(self, user: User | AnonymousUser) -> "DevelopmentPlanQuerySet":
         """Plans a user may read: all for the programme leader, else their groups' (as adviser or member);
         none for an anonymous user, as in `selectors.plan_access`."""
         if not user.is_authenticated:
@@ -91,15 +108,19 @@ class DevelopmentPlan(models.Model):
 
     objects = DevelopmentPlanQuerySet.as_manager()
 
+    # Not a field: what the requesting user may do with the plan, set by selectors.get_plan_for_user on the
+    # plan it returns (and only there).
+    access: PlanAccess
+
     class Meta:
         verbose_name = "utviklingsplan"
         verbose_name_plural = "utviklingsplaner"
         ordering = ["group"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"Utviklingsplan for {self.group}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("development_plans:plan_detail", kwargs={"pk": self.pk})
 
 
@@ -130,15 +151,15 @@ class Goal(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title[:80]
 
     @staticmethod
-    def _labels(choices, values):
+    def _labels(choices: type[models.TextChoices], values: Iterable[str]) -> list[str]:
         return [choices(v).label for v in values if v in choices.values]
 
     @property
-    def tag_labels(self):
+    def tag_labels(self) -> list[str]:
         """The goal's Rammeplan tags as screen words, pillars first."""
         return (
             self._labels(Pillar, self.pillars)
@@ -197,15 +218,15 @@ class Measure(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title[:80]
 
     @property
-    def responsible_display(self):
+    def responsible_display(self) -> str:
         person = str(self.responsible_person) if self.responsible_person_id else ""
         return ", ".join(p for p in (person, self.get_responsible_role_display()) if p)
 
-    def is_overdue(self, today):
+    def is_overdue(self, today: date) -> bool:
         """Still open after its end date."""
         return self.status in self.OPEN_STATUSES and self.ends_on is not None and self.ends_on < today
 
@@ -223,7 +244,7 @@ class Comment(models.Model):
         verbose_name_plural = "kommentarer"
         ordering = ["plan", "created_at", "pk"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.author}: {self.text[:60]}"
 
 
@@ -244,8 +265,8 @@ class PlanVersion(models.Model):
         ordering = ["plan", "-number"]
         constraints = [models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.plan}, versjon {self.number}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("development_plans:version_detail", kwargs={"pk": self.plan_id, "number": self.number})

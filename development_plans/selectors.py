@@ -6,37 +6,45 @@ the programme leader reads every plan. Everyone else gets a 404."""
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any, Literal, TypedDict
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Field, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.access import AccessRefused, require_programme_leader
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from meetings.models import Task
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
+from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
 
-from .models import DevelopmentPlan, Goal, Level, Measure, Pillar, PlanVersion, ProgrammeArea, Quality
+from .models import (
+    DevelopmentPlan,
+    Goal,
+    Level,
+    Measure,
+    Pillar,
+    PlanAccess,
+    PlanVersion,
+    ProgrammeArea,
+    Quality,
+)
 
 EDITOR_ROLES = frozenset({Role.LEADER, Role.COORDINATOR})
 PLAN_FIELDS = ["needs", "knowledge_base", "opportunities", "focus_area", "overall_goal"]
 
-
-@dataclass(frozen=True)
-class PlanAccess:
-    can_read: bool = False
-    can_comment: bool = False
-    can_edit: bool = False
-    can_approve: bool = False
+# A permission of PlanAccess, as the access helpers take it.
+Need = Literal["can_read", "can_comment", "can_edit", "can_approve"]
 
 
 NO_ACCESS = PlanAccess()
 
 
-def plan_access(user, group):
+def plan_access(user: User | AnonymousUser, group: MunicipalityGroup) -> PlanAccess:
     """What `user` may do with `group`'s plan. Reads `group.memberships`, so a prefetch saves the query."""
     if not user.is_authenticated:
         return NO_ACCESS
@@ -55,23 +63,25 @@ def plan_access(user, group):
     return NO_ACCESS
 
 
-def _group_queryset():
+def _group_queryset() -> QuerySet[MunicipalityGroup]:
     return MunicipalityGroup.objects.select_related("portfolio__programme", "adviser").prefetch_related(
         "municipalities", "memberships"
     )
 
 
-def get_group_plan_for_user(user, group_pk, *, need="can_read"):
+def get_group_plan_for_user(
+    user: User, group_pk: int, *, need: Need = "can_read"
+) -> tuple[MunicipalityGroup, DevelopmentPlan | None, PlanAccess]:
     """(group, plan or None, access) for the group `group_pk` if `user` has the permission `need` on its plan;
     else AccessRefused (a 404)."""
     group = _group_queryset().select_related("development_plan").filter(pk=group_pk).first()
     access = plan_access(user, group) if group is not None else NO_ACCESS
-    if not getattr(access, need):
+    if group is None or not getattr(access, need):
         raise AccessRefused("municipalities.municipalitygroup", group_pk)
     return group, getattr(group, "development_plan", None), access
 
 
-def get_plan_for_user(user, pk, *, need="can_read"):
+def get_plan_for_user(user: User, pk: int, *, need: Need = "can_read") -> DevelopmentPlan:
     """Plan `pk`, with `plan.access` what `user` may do with it, if `user` has the permission `need`
     (a PlanAccess field); else AccessRefused (a 404): a reader who may not edit gets a 404 on the edit pages
     too, like anything out of reach."""
@@ -82,13 +92,13 @@ def get_plan_for_user(user, pk, *, need="can_read"):
         .first()
     )
     access = plan_access(user, plan.group) if plan is not None else NO_ACCESS
-    if not getattr(access, need):
+    if plan is None or not getattr(access, need):
         raise AccessRefused("development_plans.developmentplan", pk)
     plan.access = access
     return plan
 
 
-def get_goal(plan, goal_pk):
+def get_goal(plan: DevelopmentPlan, goal_pk: int) -> Goal:
     """Goal `goal_pk` of `plan` (whose access was checked); another plan's goal is refused like a missing one."""
     goal = plan.goals.filter(pk=goal_pk).first()
     if goal is None:
@@ -96,7 +106,7 @@ def get_goal(plan, goal_pk):
     return goal
 
 
-def get_measure(plan, measure_pk):
+def get_measure(plan: DevelopmentPlan, measure_pk: int) -> Measure:
     """Measure `measure_pk` under one of `plan`'s goals; another plan's measure is refused like a missing one."""
     measure = Measure.objects.select_related("goal").filter(pk=measure_pk, goal__plan=plan).first()
     if measure is None:
@@ -105,7 +115,7 @@ def get_measure(plan, measure_pk):
     return measure
 
 
-def get_version(plan, number):
+def get_version(plan: DevelopmentPlan, number: int) -> PlanVersion:
     """Approved version `number` of `plan` (whose access was checked); else AccessRefused (a 404)."""
     version = PlanVersion.objects.select_related("approved_by").filter(plan=plan, number=number).first()
     if version is None:
@@ -113,13 +123,13 @@ def get_version(plan, number):
     return version
 
 
-def get_portfolio_for_programme_leader(user, portfolio_pk):
+def get_portfolio_for_programme_leader(user: User, portfolio_pk: int) -> Portfolio:
     """The portfolio, for the programme leader's overview of every group's plan; 404 for everyone else."""
     require_programme_leader(user, "portfolios.portfolio", portfolio_pk)
     return get_portfolio_for_user(user, portfolio_pk)
 
 
-def goals_with_measures(plan):
+def goals_with_measures(plan: DevelopmentPlan) -> list[Goal]:
     """The plan's goals in order, each with its measures (their responsible people and their tasks from
     meeting notes) prefetched."""
     measures = (
@@ -130,7 +140,7 @@ def goals_with_measures(plan):
     return list(plan.goals.order_by("order", "pk").prefetch_related(Prefetch("measures", measures)))
 
 
-def plan_page_data(plan):
+def plan_page_data(plan: DevelopmentPlan) -> dict[str, Any]:
     """Everything the plan page shows besides the plan itself, in a fixed number of queries; with
     `content_token`, which the owner's approve form posts back (see `plan_content_token`)."""
     goals = goals_with_measures(plan)
@@ -142,7 +152,7 @@ def plan_page_data(plan):
     }
 
 
-def plan_snapshot(plan, *, goals=None):
+def plan_snapshot(plan: DevelopmentPlan, *, goals: Sequence[Goal] | None = None) -> dict[str, Any]:
     """The plan's content as JSON, with the screen words of every choice, so that an approved version reads
     the same whatever later happens to the live plan or to the choices in the code. `goals`, if given, are
     the plan's `goals_with_measures(plan)` already fetched."""
@@ -178,7 +188,7 @@ def plan_snapshot(plan, *, goals=None):
     return {"plan": {f: getattr(plan, f) for f in PLAN_FIELDS}, "goals": content}
 
 
-def plan_content_token(plan, *, goals=None):
+def plan_content_token(plan: DevelopmentPlan, *, goals: Sequence[Goal] | None = None) -> str:
     """A digest of the plan's content (its snapshot: the plan's fields, goals and measures in order, and the
     measures' tasks), which the owner's approve form carries so that an approval is refused if the content
     changed after the owner opened the page. The plan's `updated_at` would not do: editing a goal or a
@@ -188,10 +198,10 @@ def plan_content_token(plan, *, goals=None):
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def snapshot_for_display(snapshot):
+def snapshot_for_display(snapshot: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(content, goals) of a snapshot, with the measures' dates as dates again; the snapshot is left as it is."""
 
-    def day(value):
+    def day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
     goals = [
@@ -206,7 +216,7 @@ def snapshot_for_display(snapshot):
     return snapshot["plan"], goals
 
 
-def plan_change_log(plan):
+def plan_change_log(plan: DevelopmentPlan) -> QuerySet[AuditEvent]:
     """Every recorded change to the plan, newest first (the audit events written by the services)."""
     return AuditEvent.objects.filter(
         object_type=DevelopmentPlan._meta.label_lower, object_id=str(plan.pk)
@@ -241,16 +251,20 @@ _CHOICES = {
 }
 
 
-def _field_label(name):
+def _field_label(name: str) -> str:
     for model in (Measure, Goal, DevelopmentPlan):
         try:
-            return str(model._meta.get_field(name).verbose_name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             continue
+        # A changed value is a model's own field; a reverse relation of the same name has no label.
+        if isinstance(field, Field):
+            return str(field.verbose_name)
     return name
 
 
-def _value_display(name, value):
+def _value_display(name: str, value: Any) -> str:
+    """`value` of field `name` as logged (JSON: see services._json), for the screen."""
     choices = _CHOICES.get(name)
     if isinstance(value, list):
         return ", ".join(str(choices.get(v, v)) if choices else str(v) for v in value) or "ingen"
@@ -264,10 +278,17 @@ def _value_display(name, value):
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def change_log_entries(plan):
+class ChangeLogEntry(TypedDict):
+    event: AuditEvent
+    label: str
+    title: str
+    changes: list[str]
+
+
+def change_log_entries(plan: DevelopmentPlan) -> list[ChangeLogEntry]:
     """The change log as lines for the screen: what happened, to which goal or measure, and each field's
     old and new value."""
-    entries = []
+    entries: list[ChangeLogEntry] = []
     for event in plan_change_log(plan):
         payload = event.payload
         changes = [
@@ -287,7 +308,13 @@ def change_log_entries(plan):
     return entries
 
 
-def group_plan_summary(user, group):
+class GroupPlanSummary(TypedDict):
+    plan: DevelopmentPlan | None
+    access: PlanAccess
+    group: MunicipalityGroup
+
+
+def group_plan_summary(user: User | AnonymousUser, group: MunicipalityGroup) -> GroupPlanSummary:
     """For the group page: the plan (or None) and what `user` may do with it. No query beyond the plan's own
     when `group` comes from `with_overview()`."""
     return {
@@ -306,7 +333,16 @@ BAR_HEIGHT = 16
 AXIS_HEIGHT = 30
 
 
-def progress_data(plan, *, today=None):
+class ProgressRow(TypedDict):
+    """A measure in the progress view (see progress_data); `number` is «goal.measure», e.g. «1.2»."""
+
+    number: str
+    measure: Measure
+    goal: Goal
+    overdue: bool
+
+
+def progress_data(plan: DevelopmentPlan, *, today: date | None = None) -> dict[str, Any]:
     """Measures by status and the data of the time line; each measure appears once in `rows`, in plan order.
 
     `rows` are dicts with the measure, its goal, whether it is overdue and, where it has dates, the bar's
@@ -314,7 +350,7 @@ def progress_data(plan, *, today=None):
     """
     today = today or timezone.localdate()
     goals = goals_with_measures(plan)
-    rows = []
+    rows: list[ProgressRow] = []
     for goal_number, goal in enumerate(goals, start=1):
         for measure_number, measure in enumerate(goal.measures.all(), start=1):
             rows.append(
@@ -327,7 +363,7 @@ def progress_data(plan, *, today=None):
             )
     counts = dict.fromkeys(Measure.Status, 0)
     for row in rows:
-        counts[row["measure"].status] += 1
+        counts[Measure.Status(row["measure"].status)] += 1
     by_status = [(Measure.Status(s).label, s, n) for s, n in counts.items()]
     dated = [r for r in rows if r["measure"].starts_on or r["measure"].ends_on]
     chart = _timeline(dated, today) if dated else None
@@ -342,9 +378,19 @@ def progress_data(plan, *, today=None):
     }
 
 
-def _timeline(rows, today):
-    starts = [r["measure"].starts_on or r["measure"].ends_on for r in rows]
-    ends = [r["measure"].ends_on or r["measure"].starts_on for r in rows]
+def _span(measure: Measure) -> tuple[date, date]:
+    """The first and the last day of a measure that has a date; a single date is both."""
+    start, end = measure.starts_on or measure.ends_on, measure.ends_on or measure.starts_on
+    if start is None or end is None:
+        raise ValueError(f"Measure {measure.pk} has no dates to draw.")
+    return start, end
+
+
+def _timeline(rows: Sequence[ProgressRow], today: date) -> dict[str, Any]:
+    """The time line's geometry. Precondition: every row's measure has a start or an end date."""
+    spans = [_span(r["measure"]) for r in rows]
+    starts = [start for start, _ in spans]
+    ends = [end for _, end in spans]
     first = min([*starts, today])
     last = max([*ends, today])
     # Whole months on the axis, so that the ticks fall on the first of each month.
@@ -352,10 +398,10 @@ def _timeline(rows, today):
     last = (last.replace(day=28) + timedelta(days=4)).replace(day=1)
     span = (last - first).days or 1
 
-    def x(day):
+    def x(day: date) -> float:
         return round(CHART_LABEL_WIDTH + (day - first).days / span * (CHART_WIDTH - CHART_LABEL_WIDTH), 1)
 
-    bars = []
+    bars: list[dict[str, Any]] = []
     for index, (row, start, end) in enumerate(zip(rows, starts, ends, strict=True)):
         bars.append(
             {
@@ -384,7 +430,12 @@ def _timeline(rows, today):
     }
 
 
-def portfolio_plan_overview(portfolio, *, today=None):
+class PlanOverviewRow(TypedDict):
+    group: MunicipalityGroup
+    plan: DevelopmentPlan | None
+
+
+def portfolio_plan_overview(portfolio: Portfolio, *, today: date | None = None) -> dict[str, Any]:
     """Every group of `portfolio` with its plan (or None) and the plan's counts, in three queries."""
     today = today or timezone.localdate()
     open_measure = Q(goals__measures__status__in=Measure.OPEN_STATUSES)
@@ -408,7 +459,7 @@ def portfolio_plan_overview(portfolio, *, today=None):
         .prefetch_related("municipalities")
         .order_by("name", "pk")
     )
-    rows = [{"group": g, "plan": by_group.get(g.pk)} for g in groups]
+    rows: list[PlanOverviewRow] = [{"group": g, "plan": by_group.get(g.pk)} for g in groups]
     counts = dict.fromkeys(["Ikke startet", *DevelopmentPlan.Status.labels], 0)
     for row in rows:
         counts[row["plan"].get_status_display() if row["plan"] else "Ikke startet"] += 1

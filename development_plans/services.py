@@ -6,13 +6,19 @@ next version as a draft (`_start_version`). A save or a move that changes nothin
 pressing «Lagre» on an unchanged form does not throw the owner's approval away: the services that may change
 nothing lock the plan (`_lock`), work out the change, and start the version only when there is one."""
 
+from collections.abc import Iterable, Mapping
 from datetime import date
+from typing import Any, Literal, TypeVar
 
 from django.db import models, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_log
+from meetings.models import Task
+from municipalities.models import MunicipalityGroup
 
 from .models import Comment, DevelopmentPlan, Goal, Measure, PlanVersion
 from .selectors import PLAN_FIELDS, goals_with_measures, plan_content_token, plan_snapshot
@@ -22,7 +28,17 @@ class PlanStateError(Exception):
     """A transition the plan's status does not allow; the message is for the screen."""
 
 
-def _json(value):
+# {field: [old, new]}, the values as JSON for the audit log (see _json).
+Changes = dict[str, list[Any]]
+
+# Which way a goal or a measure moves among its siblings.
+Direction = Literal["up", "down"]
+
+# A goal among the plan's goals, or a measure among its goal's measures.
+_Item = TypeVar("_Item", Goal, Measure)
+
+
+def _json(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, models.Model):
@@ -30,9 +46,9 @@ def _json(value):
     return value
 
 
-def _apply(instance, data):
+def _apply(instance: models.Model, data: Mapping[str, Any]) -> Changes:
     """Sets `data` on `instance`; returns {field: [old, new]} for the fields whose value changed."""
-    changes = {}
+    changes: Changes = {}
     for field, value in data.items():
         old = getattr(instance, field)
         if old != value:
@@ -41,17 +57,19 @@ def _apply(instance, data):
     return changes
 
 
-def _log(action, *, plan, user, request=None, **payload):
+def _log(action: str, *, plan: DevelopmentPlan, user: User, request: HttpRequest | None = None, **payload: Any) -> None:
     audit_log(action=action, actor=user, obj=plan, request=request, payload={"version": plan.version, **payload})
 
 
-def _lock(plan):
+def _lock(plan: DevelopmentPlan) -> DevelopmentPlan:
     """Locks the plan's row until the end of the transaction, so that a change and an approval (which reads
     the content under the same lock) never interleave. Returns the locked plan, freshly read."""
     return DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
 
 
-def _start_version(locked, plan, *, user, request=None):
+def _start_version(
+    locked: DevelopmentPlan, plan: DevelopmentPlan, *, user: User, request: HttpRequest | None = None
+) -> None:
     """Call before writing a change to the `locked` plan (from `_lock`), and only when something does change.
     If the plan is approved, the change starts a new version as a draft, so the approved version stays as
     the owner approved it (in its PlanVersion). `plan`, the caller's copy, gets the new version and status."""
@@ -64,7 +82,7 @@ def _start_version(locked, plan, *, user, request=None):
     plan.version, plan.status = locked.version, locked.status
 
 
-def _begin_change(plan, *, user, request=None):
+def _begin_change(plan: DevelopmentPlan, *, user: User, request: HttpRequest | None = None) -> DevelopmentPlan:
     """Locks the plan for a change that always changes something (an addition or a deletion) and starts
     the next version if the plan is approved. Returns the locked plan."""
     locked = _lock(plan)
@@ -73,7 +91,7 @@ def _begin_change(plan, *, user, request=None):
 
 
 @transaction.atomic
-def plan_create(*, group, user, request=None):
+def plan_create(*, group: MunicipalityGroup, user: User, request: HttpRequest | None = None) -> DevelopmentPlan:
     """Start the group's plan, its focus area taken from the group's; returns the existing plan if another
     request started it first (a double click, a second tab).
 
@@ -85,7 +103,9 @@ def plan_create(*, group, user, request=None):
 
 
 @transaction.atomic
-def plan_update(*, plan, user, data, request=None):
+def plan_update(
+    *, plan: DevelopmentPlan, user: User, data: Mapping[str, Any], request: HttpRequest | None = None
+) -> DevelopmentPlan:
     """Change the plan's own fields (needs, knowledge base, opportunities, focus area, overall goal)."""
     locked = _lock(plan)
     changes = _apply(locked, {f: data[f] for f in PLAN_FIELDS if f in data})
@@ -96,12 +116,14 @@ def plan_update(*, plan, user, data, request=None):
     return locked
 
 
-def _next_order(queryset):
+def _next_order(queryset: QuerySet[Goal] | QuerySet[Measure]) -> int:
     return (queryset.aggregate(m=Max("order"))["m"] or 0) + 1
 
 
 @transaction.atomic
-def goal_create(*, plan, user, data, request=None):
+def goal_create(
+    *, plan: DevelopmentPlan, user: User, data: Mapping[str, Any], request: HttpRequest | None = None
+) -> Goal:
     locked = _begin_change(plan, user=user, request=request)
     goal = Goal(plan=locked, order=_next_order(locked.goals.all()))
     _apply(goal, data)
@@ -111,7 +133,7 @@ def goal_create(*, plan, user, data, request=None):
 
 
 @transaction.atomic
-def goal_update(*, goal, user, data, request=None):
+def goal_update(*, goal: Goal, user: User, data: Mapping[str, Any], request: HttpRequest | None = None) -> Goal:
     locked = _lock(goal.plan)
     current = Goal.objects.get(pk=goal.pk)
     changes = _apply(current, data)
@@ -131,7 +153,7 @@ def goal_update(*, goal, user, data, request=None):
 
 
 @transaction.atomic
-def goal_delete(*, goal, user, request=None):
+def goal_delete(*, goal: Goal, user: User, request: HttpRequest | None = None) -> None:
     """Delete a goal with its measures."""
     locked = _begin_change(goal.plan, user=user, request=request)
     measures = list(goal.measures.values_list("title", flat=True))
@@ -147,7 +169,7 @@ def goal_delete(*, goal, user, request=None):
     goal.delete()
 
 
-def _reordered(item, siblings, direction):
+def _reordered(item: _Item, siblings: QuerySet[_Item], direction: Direction) -> list[_Item] | None:
     """The siblings (`item` among them) with `item` swapped with its neighbour in `direction` ("up" or
     "down") and renumbered 1, 2, 3…, not yet saved; None when `item` is already first or last."""
     items = list(siblings.order_by("order", "pk"))
@@ -161,7 +183,16 @@ def _reordered(item, siblings, direction):
     return items
 
 
-def _move(item, siblings, direction, *, locked, plan, user, request):
+def _move(
+    item: _Item,
+    siblings: QuerySet[_Item],
+    direction: Direction,
+    *,
+    locked: DevelopmentPlan,
+    plan: DevelopmentPlan,
+    user: User,
+    request: HttpRequest | None,
+) -> bool:
     """Moves `item` among `siblings` on the `locked` plan; returns False, changing nothing, when it is
     already first or last."""
     items = _reordered(item, siblings, direction)
@@ -173,7 +204,7 @@ def _move(item, siblings, direction, *, locked, plan, user, request):
 
 
 @transaction.atomic
-def goal_move(*, goal, user, direction, request=None):
+def goal_move(*, goal: Goal, user: User, direction: Direction, request: HttpRequest | None = None) -> None:
     locked = _lock(goal.plan)
     if _move(goal, locked.goals.all(), direction, locked=locked, plan=goal.plan, user=user, request=request):
         _log(
@@ -187,9 +218,10 @@ def goal_move(*, goal, user, direction, request=None):
         )
 
 
-def _task_changes(measure, tasks):
+def _task_changes(measure: Measure, tasks: Iterable[Task]) -> Changes:
     """{"tasks": [old, new]} if linking the measure to `tasks` (from meeting notes) changes its links, else {}.
     Writes nothing; the caller sets the tasks."""
+    tasks = list(tasks)
     linked = list(measure.tasks.all())
     if {t.pk for t in linked} == {t.pk for t in tasks}:
         return {}
@@ -197,7 +229,7 @@ def _task_changes(measure, tasks):
 
 
 @transaction.atomic
-def measure_create(*, goal, user, data, request=None):
+def measure_create(*, goal: Goal, user: User, data: Mapping[str, Any], request: HttpRequest | None = None) -> Measure:
     """`data` holds the measure's fields and, under "tasks", the meeting tasks it is linked to."""
     locked = _begin_change(goal.plan, user=user, request=request)
     data = dict(data)
@@ -219,7 +251,9 @@ def measure_create(*, goal, user, data, request=None):
 
 
 @transaction.atomic
-def measure_update(*, measure, user, data, request=None):
+def measure_update(
+    *, measure: Measure, user: User, data: Mapping[str, Any], request: HttpRequest | None = None
+) -> Measure:
     """`data` holds the measure's fields and, under "tasks" if the form had them, the meeting tasks it is
     linked to."""
     locked = _lock(measure.goal.plan)
@@ -248,7 +282,7 @@ def measure_update(*, measure, user, data, request=None):
 
 
 @transaction.atomic
-def measure_delete(*, measure, user, request=None):
+def measure_delete(*, measure: Measure, user: User, request: HttpRequest | None = None) -> None:
     locked = _begin_change(measure.goal.plan, user=user, request=request)
     _log(
         "development_plan.measure_deleted",
@@ -262,7 +296,7 @@ def measure_delete(*, measure, user, request=None):
 
 
 @transaction.atomic
-def measure_move(*, measure, user, direction, request=None):
+def measure_move(*, measure: Measure, user: User, direction: Direction, request: HttpRequest | None = None) -> None:
     locked = _lock(measure.goal.plan)
     siblings = measure.goal.measures.all()
     if _move(measure, siblings, direction, locked=locked, plan=measure.goal.plan, user=user, request=request):
@@ -278,7 +312,7 @@ def measure_move(*, measure, user, direction, request=None):
 
 
 @transaction.atomic
-def plan_share(*, plan, user, request=None):
+def plan_share(*, plan: DevelopmentPlan, user: User, request: HttpRequest | None = None) -> DevelopmentPlan:
     """Draft → shared with the adviser. The plan needs at least one goal."""
     locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
     if locked.status != DevelopmentPlan.Status.DRAFT:
@@ -293,7 +327,9 @@ def plan_share(*, plan, user, request=None):
 
 
 @transaction.atomic
-def plan_approve(*, plan, user, content_token=None, request=None):
+def plan_approve(
+    *, plan: DevelopmentPlan, user: User, content_token: str | None = None, request: HttpRequest | None = None
+) -> PlanVersion:
     """Shared → approved by the owner: freezes the plan as version `plan.version`.
 
     A shared plan can still be edited, so the owner approves the content they read: `content_token` is
@@ -326,12 +362,12 @@ def plan_approve(*, plan, user, content_token=None, request=None):
 
 
 @transaction.atomic
-def comment_add(*, plan, user, text, request=None):
+def comment_add(*, plan: DevelopmentPlan, user: User, text: str, request: HttpRequest | None = None) -> Comment:
     comment = Comment.objects.create(plan=plan, author=user, text=text)
     _log("development_plan.commented", plan=plan, user=user, request=request, comment_id=comment.pk)
     return comment
 
 
-def plan_exported(*, plan, user, request=None):
+def plan_exported(*, plan: DevelopmentPlan, user: User, request: HttpRequest | None = None) -> None:
     """Records that `user` downloaded the plan as PDF."""
     _log("development_plan.exported", plan=plan, user=user, request=request)

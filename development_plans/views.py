@@ -1,18 +1,24 @@
 """The development plan's pages. Each view fetches through the selectors (which decide who may do what),
 calls one service and redirects; a form with an error is shown again with what was typed."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.access import AuthenticatedRequest
 from core.downloads import attachment, download_name
 from core.pdf import render_pdf
 
 from . import services
 from .forms import CommentForm, GoalForm, MeasureForm, PlanForm
 from .selectors import (
+    Need,
     change_log_entries,
     get_goal,
     get_group_plan_for_user,
@@ -28,12 +34,12 @@ from .selectors import (
 )
 
 
-def _direction(request):
+def _direction(request: HttpRequest) -> services.Direction:
     return "up" if request.POST.get("direction") == "up" else "down"
 
 
 @login_required
-def group_plan(request, group_pk):
+def group_plan(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     """The group's plan, or, before it exists, a page that lets an editor start it."""
     group, plan, access = get_group_plan_for_user(request.user, group_pk)
     if plan is not None:
@@ -43,7 +49,7 @@ def group_plan(request, group_pk):
 
 @login_required
 @require_POST
-def plan_create(request, group_pk):
+def plan_create(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
     group, plan, _ = get_group_plan_for_user(request.user, group_pk, need="can_edit")
     if plan is None:
         plan = services.plan_create(group=group, user=request.user, request=request)
@@ -52,7 +58,7 @@ def plan_create(request, group_pk):
 
 
 @login_required
-def plan_detail(request, pk):
+def plan_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk)
     context = {"plan": plan, "group": plan.group, "access": plan.access, **plan_page_data(plan)}
     if plan.access.can_comment:
@@ -61,7 +67,7 @@ def plan_detail(request, pk):
 
 
 @login_required
-def plan_edit(request, pk):
+def plan_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     form = PlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +81,14 @@ def plan_edit(request, pk):
     )
 
 
-def _transition(request, pk, need, service, success, **kwargs):
+def _transition(
+    request: AuthenticatedRequest,
+    pk: int,
+    need: Need,
+    service: Callable[..., object],
+    success: str,
+    **kwargs: Any,
+) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need=need)
     try:
         service(plan=plan, user=request.user, request=request, **kwargs)
@@ -88,13 +101,13 @@ def _transition(request, pk, need, service, success, **kwargs):
 
 @login_required
 @require_POST
-def plan_share(request, pk):
+def plan_share(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _transition(request, pk, "can_edit", services.plan_share, "Planen er delt med veilederen.")
 
 
 @login_required
 @require_POST
-def plan_approve(request, pk):
+def plan_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     # The form carries a digest of the content the owner read; a form without one (an old page) is refused
     # like a changed plan, so an approval always covers what was on the owner's screen.
     return _transition(
@@ -109,7 +122,7 @@ def plan_approve(request, pk):
 
 @login_required
 @require_POST
-def comment_add(request, pk):
+def comment_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_comment")
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -121,7 +134,7 @@ def comment_add(request, pk):
 
 
 @login_required
-def goal_add(request, pk):
+def goal_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     form = GoalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -132,7 +145,7 @@ def goal_add(request, pk):
 
 
 @login_required
-def goal_edit(request, pk, goal_pk):
+def goal_edit(request: AuthenticatedRequest, pk: int, goal_pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     goal = get_goal(plan, goal_pk)
     form = GoalForm(request.POST or None, instance=goal)
@@ -156,7 +169,7 @@ def goal_edit(request, pk, goal_pk):
 
 @login_required
 @require_POST
-def goal_delete(request, pk, goal_pk):
+def goal_delete(request: AuthenticatedRequest, pk: int, goal_pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     services.goal_delete(goal=get_goal(plan, goal_pk), user=request.user, request=request)
     messages.success(request, "Målet og tiltakene under det er slettet.")
@@ -165,7 +178,7 @@ def goal_delete(request, pk, goal_pk):
 
 @login_required
 @require_POST
-def goal_move(request, pk, goal_pk):
+def goal_move(request: AuthenticatedRequest, pk: int, goal_pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     goal = get_goal(plan, goal_pk)
     services.goal_move(goal=goal, user=request.user, direction=_direction(request), request=request)
@@ -173,7 +186,7 @@ def goal_move(request, pk, goal_pk):
 
 
 @login_required
-def measure_add(request, pk, goal_pk):
+def measure_add(request: AuthenticatedRequest, pk: int, goal_pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     goal = get_goal(plan, goal_pk)
     form = MeasureForm(request.POST or None, group=plan.group)
@@ -189,7 +202,7 @@ def measure_add(request, pk, goal_pk):
 
 
 @login_required
-def measure_edit(request, pk, measure_pk):
+def measure_edit(request: AuthenticatedRequest, pk: int, measure_pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     measure = get_measure(plan, measure_pk)
     form = MeasureForm(request.POST or None, instance=measure, group=plan.group)
@@ -214,7 +227,7 @@ def measure_edit(request, pk, measure_pk):
 
 @login_required
 @require_POST
-def measure_delete(request, pk, measure_pk):
+def measure_delete(request: AuthenticatedRequest, pk: int, measure_pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     services.measure_delete(measure=get_measure(plan, measure_pk), user=request.user, request=request)
     messages.success(request, "Tiltaket er slettet.")
@@ -223,7 +236,7 @@ def measure_delete(request, pk, measure_pk):
 
 @login_required
 @require_POST
-def measure_move(request, pk, measure_pk):
+def measure_move(request: AuthenticatedRequest, pk: int, measure_pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     measure = get_measure(plan, measure_pk)
     services.measure_move(measure=measure, user=request.user, direction=_direction(request), request=request)
@@ -231,13 +244,13 @@ def measure_move(request, pk, measure_pk):
 
 
 @login_required
-def progress(request, pk):
+def progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk)
     return render(request, "development_plans/progress.html", {"plan": plan, **progress_data(plan)})
 
 
 @login_required
-def plan_pdf(request, pk):
+def plan_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk)
     content, goals = snapshot_for_display(plan_snapshot(plan))
     context = {"plan": plan, "group": plan.group, "content": content, "goals": goals}
@@ -248,13 +261,13 @@ def plan_pdf(request, pk):
 
 
 @login_required
-def change_log(request, pk):
+def change_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk)
     return render(request, "development_plans/change_log.html", {"plan": plan, "entries": change_log_entries(plan)})
 
 
 @login_required
-def version_detail(request, pk, number):
+def version_detail(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk)
     version = get_version(plan, number)
     content, goals = snapshot_for_display(version.snapshot)
@@ -266,7 +279,7 @@ def version_detail(request, pk, number):
 
 
 @login_required
-def portfolio_overview(request, portfolio_pk):
+def portfolio_overview(request: AuthenticatedRequest, portfolio_pk: int) -> HttpResponse:
     """The programme leader's view of every group's plan in a portfolio."""
     portfolio = get_portfolio_for_programme_leader(request.user, portfolio_pk)
     return render(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from contracts.models import ContractDocument
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         "avslutter da med feilkode 1."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         checked = failed = 0
         for document in ContractDocument.objects.order_by("pk").iterator():
             checked += 1
