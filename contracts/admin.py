@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django_stubs_ext import WithAnnotations
 
-from accounts.models import User
+from accounts.access import request_user
 from portfolios.admin import PortfolioFilter
 
 from .models import Contract, ContractDocument, ContractTemplate, PortfolioContracts, Signature
@@ -39,15 +39,8 @@ class RenderStateFilter(admin.SimpleListFilter):
         return queryset.filter(condition) if condition is not None else queryset
 
 
-def _admin_user(request: HttpRequest) -> User:
-    """The user of an admin request: the admin site lets in only logged-in staff, so never an AnonymousUser."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _retry(model_admin: admin.ModelAdmin[Any], request: HttpRequest, contracts: QuerySet[Contract]) -> None:
-    count = contracts_render_retry(contracts=contracts, actor=_admin_user(request), request=request)
+    count = contracts_render_retry(contracts=contracts, actor=request_user(request), request=request)
     if count:
         model_admin.message_user(
             request, f"{count} kontrakter er lagt i kø igjen og lages i bakgrunnen om litt.", messages.SUCCESS
@@ -226,7 +219,7 @@ class PortfolioContractsAdmin(admin.ModelAdmin[PortfolioContracts]):
             try:
                 with transaction.atomic():
                     created, queued = contracts_send_portfolio(
-                        portfolio=portfolio, actor=_admin_user(request), request=request
+                        portfolio=portfolio, actor=request_user(request), request=request
                     )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)

@@ -1,5 +1,5 @@
-"""Contracts between Norsk kulturskoleråd and each municipality of a group, their signatures and the
-PDFs kept for the record."""
+"""Contracts between the organisation that runs the portal (settings.ORGANISATION) and each municipality of
+a group, their signatures and the PDFs kept for the record."""
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -21,9 +21,11 @@ SLOT_CHOICES = [
     (SLOT_OWNER, "Kulturskoleeier"),
     (SLOT_DIRECTOR, "Kommunedirektør"),
     (SLOT_LEADER, "Kulturskoleleder"),
-    (SLOT_ORGANISATION, "Norsk kulturskoleråd"),
+    (SLOT_ORGANISATION, "Organisasjonen"),
 ]
-SLOT_LABELS: dict[str, str] = dict(SLOT_CHOICES)
+# What the pages, e-mails and PDFs print: the organisation by its name (the choices' labels stay fixed, since
+# they are part of the migrations).
+SLOT_LABELS: dict[str, str] = {**dict(SLOT_CHOICES), SLOT_ORGANISATION: settings.ORGANISATION["name"]}
 
 # Which membership roles may sign in each municipal slot. Kulturskoleeier is anyone who speaks for the
 # owner (political or administrative level, or the kommunedirektør).
@@ -32,6 +34,14 @@ SLOT_ROLES: dict[str, set[Role]] = {
     SLOT_DIRECTOR: {Role.MUNICIPAL_DIRECTOR},
     SLOT_LEADER: {Role.LEADER},
 }
+
+
+def default_signatory_name() -> str:
+    return str(settings.ORGANISATION["signatory_name"])
+
+
+def default_signatory_title() -> str:
+    return str(settings.ORGANISATION["signatory_title"])
 
 
 class ContractTemplate(models.Model):
@@ -53,9 +63,11 @@ class ContractTemplate(models.Model):
     title = models.CharField("tittel", max_length=200)
     subtitle = models.CharField("undertittel", max_length=300, blank=True, help_text=PLACEHOLDER_HELP)
     body = models.TextField("avtaletekst", help_text="Linjeskift beholdes. " + PLACEHOLDER_HELP)
-    organisation = models.CharField("organisasjon", max_length=200, default="Norsk kulturskoleråd")
-    signatory_name = models.CharField("signatar for organisasjonen (navn)", max_length=200)
-    signatory_title = models.CharField("signatarens tittel", max_length=200)
+    # The organisation's signatory as this form words it; a new form starts from settings.ORGANISATION.
+    signatory_name = models.CharField(
+        "signatar for organisasjonen (navn)", max_length=200, default=default_signatory_name
+    )
+    signatory_title = models.CharField("signatarens tittel", max_length=200, default=default_signatory_title)
     signatory_place = models.CharField(
         "sted for organisasjonens signatur", max_length=100, blank=True, help_text="F.eks. «Trondheim»."
     )
@@ -96,7 +108,7 @@ class Contract(models.Model):
         DRAFT = "draft", "Utkast"
         SENT = "sent", "Sendt til signering"
         SIGNED = "signed", "Signert av kommunen"
-        COUNTERSIGNED = "countersigned", "Kontrasignert av Norsk kulturskoleråd"
+        COUNTERSIGNED = "countersigned", "Kontrasignert"
         IN_FORCE = "in_force", "I kraft"
         TERMINATED = "terminated", "Avsluttet"
 
@@ -245,7 +257,12 @@ class Signature(models.Model):
         constraints = [models.UniqueConstraint(fields=["contract", "slot"], name="signature_one_per_slot")]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.get_slot_display()})"
+        return f"{self.full_name} ({self.slot_label})"
+
+    @property
+    def slot_label(self) -> str:
+        """The slot as pages and PDFs name it: the organisation's by its name (SLOT_LABELS)."""
+        return SLOT_LABELS[self.slot]
 
 
 class PortfolioContracts(Portfolio):

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from accounts.access import AccessRefused
 from accounts.models import User
 from accounts.roles import PROGRAMME_LEADER
+from core.organisation import organisation
 from municipalities.models import Membership, Municipality, MunicipalityGroup
 from portfolios.models import PlanItem, Portfolio
 
@@ -125,7 +126,7 @@ def contract_terms(contract: Contract) -> ContractTerms | None:
             template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.name
         ),
         "slots": template.municipal_slots,
-        "organisation": template.organisation,
+        "organisation": organisation()["name"],
         "signatory_name": template.signatory_name,
         "signatory_title": template.signatory_title,
         "signatory_place": template.signatory_place,

@@ -16,6 +16,7 @@ from django.template.loader import get_template
 
 from .background import send_soon
 from .models import Email
+from .organisation import with_organisation
 
 if TYPE_CHECKING:
     # django-stubs' name for the AUTH_USER_MODEL, which its plugin resolves to the project's user model: core
@@ -35,6 +36,7 @@ def _render_plain(name: str, context: Mapping[str, Any]) -> str:
 
 def render_mail(*, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """The subject (one line) and the body of mail template `template`."""
+    context = with_organisation(context)
     subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
     body = _render_plain(f"{template}.txt", context)
     return subject, body

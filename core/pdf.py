@@ -27,6 +27,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .organisation import with_organisation
+
 # The documents' base address. Nothing answers at it; the fetcher maps it to the static files.
 BASE_URL = "https://pdf.veiledning.invalid/"
 
@@ -111,4 +113,4 @@ def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
 def render_pdf(template_name: str, context: Mapping[str, Any], *, pdf_variant: str | None = None) -> bytes:
     """Renders `template_name` with `context` to PDF bytes. `pdf_variant` passes on to WeasyPrint,
     e.g. "pdf/a-3b" for documents kept in the archive. Raises PdfRenderError if the PDF cannot be made."""
-    return html_to_pdf(render_to_string(template_name, context), pdf_variant=pdf_variant)
+    return html_to_pdf(render_to_string(template_name, with_organisation(context)), pdf_variant=pdf_variant)

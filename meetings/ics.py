@@ -14,7 +14,7 @@ from icalendar import Calendar, Event, vCalAddress
 
 from .models import Meeting
 
-PRODID = "-//Norsk kulturskoleråd//Veiledning//NO"
+PRODID = f"-//{settings.ORGANISATION['name']}//Veiledning//NO"
 
 
 def _location(meeting: Meeting) -> str:
@@ -25,7 +25,7 @@ def meeting_event(meeting: Meeting) -> Event:
     """Precondition: the meeting has its times."""
     assert meeting.starts_at is not None and meeting.ends_at is not None
     event = Event()
-    event.add("uid", f"{meeting.uid}@veiledning.kulturskoleradet.no")
+    event.add("uid", f"{meeting.uid}@{settings.ORGANISATION['calendar_domain']}")
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", meeting.starts_at.astimezone(UTC))
@@ -38,7 +38,7 @@ def meeting_event(meeting: Meeting) -> Event:
     event.add("description", "\n\n".join(part for part in description if part))
     event.add("url", f"{settings.SITE_URL}{meeting.get_absolute_url()}")
     organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
-    organizer.params["cn"] = "Norsk kulturskoleråd"
+    organizer.params["cn"] = settings.ORGANISATION["name"]
     event.add("organizer", organizer)
     return event
 

@@ -161,7 +161,7 @@ class Meeting(models.Model):
 
 class MeetingNote(models.Model):
     """The adviser's note from a guidance meeting. Members see it once it is published; `staff_note`
-    is for Norsk kulturskoleråd's staff alone and never shown to members."""
+    is for the organisation's staff alone and never shown to members."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Utkast"

@@ -29,7 +29,9 @@ class Municipality(models.Model):
     )
     norwegian_name = models.CharField("norsk navn", max_length=100, blank=True)
     county = models.ForeignKey(County, on_delete=models.PROTECT, related_name="municipalities", verbose_name="fylke")
-    is_member = models.BooleanField("medlem av Norsk kulturskoleråd", default=False)
+    # Of the organisation that runs the portal (settings.ORGANISATION); a field's label is not read from
+    # settings, since it is part of the migrations.
+    is_member = models.BooleanField("medlem av organisasjonen", default=False)
 
     class Meta:
         verbose_name = "kommune"

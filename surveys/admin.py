@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from accounts.access import AuthenticatedRequest
+from accounts.access import request_user
 from core.admin import email_status
 from municipalities.models import Role
 
@@ -73,9 +73,6 @@ class QuestionInline(admin.StackedInline[Question, Survey]):
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin[Survey]):
-    """The actions take an AuthenticatedRequest: the admin site lets only logged-in staff in, so the
-    request's user is a User, as behind @login_required."""
-
     form = SurveyAdminForm
     list_display = ["title", "portfolio", "opens_at", "closes_at", "anonymous", "links"]
     list_filter = ["portfolio__programme", "anonymous"]
@@ -89,7 +86,7 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
         return format_html('<a href="{}">Resultater og rapport</a>', reverse("surveys:results", kwargs={"pk": obj.pk}))
 
     @admin.action(description="Kopier til en annen portefølje", permissions=["add"])
-    def copy_to_portfolio(self, request: AuthenticatedRequest, queryset: QuerySet[Survey]) -> HttpResponseBase | None:
+    def copy_to_portfolio(self, request: HttpRequest, queryset: QuerySet[Survey]) -> HttpResponseBase | None:
         if queryset.count() != 1:
             self.message_user(request, "Velg nøyaktig én undersøkelse å kopiere.", messages.WARNING)
             return None
@@ -97,7 +94,10 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
         form = CopySurveyForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             copy = survey_copy(
-                survey=source, portfolio=form.cleaned_data["portfolio"], copied_by=request.user, request=request
+                survey=source,
+                portfolio=form.cleaned_data["portfolio"],
+                copied_by=request_user(request),
+                request=request,
             )
             self.message_user(
                 request, f"Undersøkelsen er kopiert til {copy.portfolio}. Sett nye datoer.", messages.SUCCESS
@@ -114,16 +114,16 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
         return TemplateResponse(request, "admin/surveys/copy_survey.html", context)
 
     @admin.action(description="Send invitasjoner til deltakerne med de valgte rollene", permissions=["change"])
-    def send_invitations(self, request: AuthenticatedRequest, queryset: QuerySet[Survey]) -> None:
+    def send_invitations(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
         for survey in queryset.select_related("portfolio"):
-            count = invitations_create(survey=survey, user=request.user, request=request)
+            count = invitations_create(survey=survey, user=request_user(request), request=request)
             self.message_user(request, f"{survey.title} ({survey.portfolio}): {count} nye invitasjoner sendes.")
 
     @admin.action(description="Start en påminnelsesrunde til dem som ikke har svart", permissions=["change"])
-    def start_reminder_round(self, request: AuthenticatedRequest, queryset: QuerySet[Survey]) -> None:
+    def start_reminder_round(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
         for survey in queryset.select_related("portfolio"):
             try:
-                count = reminder_round_start(survey=survey, user=request.user, request=request)
+                count = reminder_round_start(survey=survey, user=request_user(request), request=request)
             except SurveyError as error:
                 self.message_user(request, f"{survey.title}: {error}", messages.WARNING)
                 continue

@@ -85,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.organisation.context_processor",
             ],
         },
     },
@@ -199,11 +200,28 @@ CONTRACT_REMINDER_AFTER_DAYS = env.int("CONTRACT_REMINDER_AFTER_DAYS", default=7
 # Used in e-mails sent outside a request (background tasks, management commands).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# The organisation that runs the portal, in one place: every page, e-mail and PDF names it from here (the
+# `organisation` template variable: core.organisation), so that another organisation can run the portal for
+# its own programmes by setting these. Each programme's contract form keeps its own wording of the signatory
+# (admin: «Kontraktmaler»); these are what a new form starts from.
+ORGANISATION = {
+    "name": env("ORGANISATION_NAME", default="Norsk kulturskoleråd"),
+    "address": env("ORGANISATION_ADDRESS", default="Trondheim"),
+    "email": env("ORGANISATION_EMAIL", default="veiledning@kulturskoleradet.no"),
+    "phone": env("ORGANISATION_PHONE", default=""),
+    "website": env("ORGANISATION_WEBSITE", default="https://www.kulturskoleradet.no"),
+    "signatory_name": env("ORGANISATION_SIGNATORY_NAME", default="Morten Christiansen"),
+    "signatory_title": env("ORGANISATION_SIGNATORY_TITLE", default="direktør"),
+    # The domain in every calendar entry's UID. Calendars know a meeting by its UID, so this must never
+    # change once people subscribe, even if the portal moves to another address.
+    "calendar_domain": env("ORGANISATION_CALENDAR_DOMAIN", default="veiledning.kulturskoleradet.no"),
+}
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 # A mail server that does not answer must not hold a worker: the reminder batches are sized to this.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Norsk kulturskoleråd <veiledning@kulturskoleradet.no>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{ORGANISATION['name']} <{ORGANISATION['email']}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery on Redis runs the background work. Every piece of work is a database row first (an e-mail in

@@ -131,7 +131,7 @@ def test_password_reset_sends_a_norwegian_link_that_works(client):
     client.post(reverse("accounts:password_reset"), {"email": "glemsk@example.org"})
     assert mail.outbox == []  # not from inside the request: it waits in the outbox
     assert len(deliver_outbox()) == 1
-    assert mail.outbox[0].subject == "Nytt passord til Norsk kulturskoleråds portal for veiledning"
+    assert mail.outbox[0].subject == "Nytt passord til portalen for veiledning fra Norsk kulturskoleråd"
     path = re.search(r"/konto/passord/nytt/\S+/", mail.outbox[0].body).group(0)
     form_page = client.get(path, follow=True)
     assert "Velg nytt passord" in form_page.content.decode()

@@ -22,6 +22,7 @@ def _fails(request):
 
 # The portal's URLs and one view that fails, for the tests marked with pytest.mark.urls(__name__).
 urlpatterns = [path("feiler/", _fails), path("", include("veiledning.urls"))]
+handler500 = "core.views.server_error"  # as veiledning.urls has it
 
 
 def _logged_errors(caplog):
