@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -40,6 +40,8 @@ Status = Email.Status
 SEND_TASK = "core.send_outbox"
 # A schedule row of some app (a meeting's reminder, a survey's delivery), for `hand_over`.
 _Row = TypeVar("_Row", bound=ScheduledEmail)
+# Failed sends in a row after which a run stops (see send_due).
+FAILURES_BEFORE_PAUSE = 5
 STUCK_MESSAGE = "Sendingen ble avbrutt underveis; det er uvisst om e-posten kom fram. Send den på nytt om den mangler."
 
 
@@ -103,12 +105,15 @@ def _message(email: Email, connection: BaseEmailBackend) -> EmailMultiAlternativ
     return message
 
 
-def _send_claimed(pk: int, claim: uuid.UUID, connection: BaseEmailBackend, now: datetime) -> bool:
-    """Sends the claimed row if it is still this claim's; returns whether it went out."""
+Outcome = Literal["sent", "failed", "not ours"]
+
+
+def _send_claimed(pk: int, claim: uuid.UUID, connection: BaseEmailBackend, now: datetime) -> Outcome:
+    """Sends the claimed row if it is still this claim's."""
     with transaction.atomic():
         email = Email.objects.select_for_update().filter(pk=pk, status=Status.SENDING, claim=claim).first()
         if email is None:
-            return False  # no longer ours: marked failed, or sent again, while we were busy
+            return "not ours"  # marked failed, or sent again, while we were busy
         try:
             _message(email, connection).send()
         except Exception as error:  # any failure to send is recorded and retried; the run goes on
@@ -121,12 +126,12 @@ def _send_claimed(pk: int, claim: uuid.UUID, connection: BaseEmailBackend, now: 
                 backoff = timedelta(minutes=settings.EMAIL_RETRY_MINUTES * 2 ** (email.attempts - 1))
                 update = {"status": Status.PENDING, "due_at": now + backoff}
             Email.objects.filter(pk=pk).update(last_error=str(error)[:1000], claim=None, **update)
-            return False
+            return "failed"
         # Sent: the body may carry a personal link, so only what was sent to whom, and when, is kept.
         Email.objects.filter(pk=pk).update(
             status=Status.SENT, sent_at=timezone.now(), last_error="", body="", html="", attachments=[]
         )
-    return True
+    return "sent"
 
 
 def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
@@ -136,14 +141,14 @@ def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
     recover_stuck(now=now)
     # One backend for the run; it opens a connection per message, so a failure never leaves it half-open.
     connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
-    sent = tried = failures = 0
+    sent = tried = failures = refused = 0
     while limit is None or tried < limit:
         try:
             claimed = _claim(now)
             if claimed is None:
                 break
             tried += 1
-            sent += _send_claimed(*claimed, connection, now)
+            outcome = _send_claimed(*claimed, connection, now)
             failures = 0
         except DatabaseError:
             # The database connection dropped. A row whose e-mail had been handed over is left "sending" and is
@@ -154,6 +159,14 @@ def send_due(*, now: datetime | None = None, limit: int | None = None) -> int:
             close_old_connections()
             if failures >= 3:
                 raise
+            continue
+        sent += outcome == "sent"
+        refused = refused + 1 if outcome == "failed" else 0
+        if refused >= FAILURES_BEFORE_PAUSE:
+            # The mail server is down or refusing: the rest waits for the next run rather than each e-mail
+            # using up an attempt (and up to EMAIL_TIMEOUT) on it now.
+            logger.warning("%s e-mails in a row could not be sent; the rest waits for the next run.", refused)
+            break
     return sent
 
 

@@ -67,6 +67,16 @@ def test_a_failed_send_is_retried_with_back_off_then_marked_failed(settings):
     assert list(outbox.failed()) == [email]
 
 
+def test_a_run_stops_after_five_failures_in_a_row_and_leaves_the_rest_untried(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.BrokenBackend"
+    for n in range(8):
+        _queue(to=f"m{n}@example.org")
+    assert outbox.send_due() == 0
+    # Five e-mails used an attempt on the refusing server; the other three were never claimed.
+    assert sorted(Email.objects.values_list("attempts", flat=True)) == [0, 0, 0, 1, 1, 1, 1, 1]
+    assert set(Email.objects.values_list("status", flat=True)) == {"pending"}
+
+
 def test_sent_on_a_later_attempt_the_old_error_is_gone(settings):
     settings.EMAIL_BACKEND = f"{__name__}.BrokenBackend"
     email = _queue()
@@ -100,7 +110,7 @@ def test_a_worker_sends_nothing_that_is_no_longer_its_own():
     # Meanwhile the row was reported stuck and sent again by the programme leader, and another worker took it.
     Email.objects.filter(pk=pk).update(status="failed")
     outbox.send_again(Email.objects.filter(pk=pk))
-    assert outbox._send_claimed(pk, claim, None, timezone.now()) is False
+    assert outbox._send_claimed(pk, claim, None, timezone.now()) == "not ours"
     assert mail.outbox == []
     assert Email.objects.get(pk=email.pk).status == "pending"
 
