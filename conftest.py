@@ -3,6 +3,7 @@ import os
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.test import Client
 from django.test.utils import override_settings
 from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
@@ -40,6 +41,17 @@ def _collected_static(tmp_path_factory):
     with override_settings(STATIC_ROOT=staticfiles, WHITENOISE_AUTOREFRESH=True):
         call_command("collectstatic", interactive=False, verbosity=0)
         yield
+
+
+@pytest.fixture
+def client():
+    """pytest-django's test client, sending what nginx sends in production: `X-Forwarded-Proto: https`, which
+    SECURE_PROXY_SSL_HEADER trusts. With production's settings (DEBUG=False in the environment, as `.ci/run`
+    runs the permission matrix and the header tests a second time) a plain-http request would only get the
+    redirect to https; with these, every request is the HTTPS request a server sees, HSTS and all."""
+    # The Host as nginx passes it: without one Django would build absolute addresses from the port the test
+    # request claims (80), as https://testserver:80/.
+    return Client(headers={"X-Forwarded-Proto": "https", "Host": "testserver"})
 
 
 @pytest.fixture(autouse=True)

@@ -24,14 +24,19 @@ class AccessRefused(Http404):
     """Raised by the access helpers when an object is missing or outside the user's reach.
 
     It is a 404 for the user, so nothing leaks about whether the object exists; the middleware
-    records it in the audit log.
+    records it in the audit log (as `action`, «access.refused» unless a view names a more telling one,
+    with `path`, the request's path unless it holds something that must not be kept, such as a token).
     """
 
-    def __init__(self, obj_type: str = "", obj_id: int | str = "") -> None:
+    def __init__(
+        self, obj_type: str = "", obj_id: int | str = "", *, action: str = "access.refused", path: str | None = None
+    ) -> None:
         """`obj_type` and `obj_id` name the refused object; both stay empty for a page refused as a whole."""
         super().__init__("Ikke funnet.")
         self.obj_type = obj_type
         self.obj_id = str(obj_id)
+        self.action = action
+        self.path = path
 
 
 def require_programme_leader(user: User, obj_type: str = "", obj_id: int | str = "") -> None:

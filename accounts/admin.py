@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -5,7 +7,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .access import request_user
+from .audit_texts import ACTION_TEXTS, action_text
 from .models import AuditEvent, Invitation, User
+from .selectors import event_time
 from .services import invitation_send
 
 
@@ -79,15 +83,43 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The admin's filter by event, in words rather than codes."""
+
+    title = "hendelse"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
+        return sorted(ACTION_TEXTS.items(), key=lambda item: item[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
-    list_display = ["created_at", "action", "actor", "object_repr", "ip_address"]
+    """Read only, for staff who look something up by id; the programme leader's page with filters in words
+    and the export is «Logg» in the portal (dashboard.audit_log)."""
+
+    list_display = ["when", "what", "actor", "object_repr", "ip_address"]
     list_select_related = ["actor"]
-    list_filter = ["action"]
+    list_filter = [ActionFilter]
     search_fields = ["actor__full_name", "actor__email", "object_repr", "action"]
     date_hierarchy = "created_at"
+    readonly_fields = ["when", "what", "action", "actor", "object_type", "object_id", "object_repr", "ip_address"]
+    fields = [*readonly_fields, "payload"]
+    actions = None
 
-    # The log is a record: nobody edits or deletes it through the admin.
+    @admin.display(description="tidspunkt (norsk tid)", ordering="created_at")
+    def when(self, event: AuditEvent) -> str:
+        return event_time(event)
+
+    @admin.display(description="hendelse", ordering="action")
+    def what(self, event: AuditEvent) -> str:
+        return action_text(event.action)
+
+    # The log is a record: nobody adds, edits or deletes it through the admin, whatever their permissions
+    # (a superuser's included); AuditEvent has only the «view» permission to begin with.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -7,6 +7,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, Set
 
 from core.mail import queue_mail
 
+from .audit_texts import ACTION_TEXTS, KINDS, actions_of_kind
+
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(
@@ -56,3 +58,55 @@ class ChoosePasswordForm(SetPasswordForm):
         self.fields["new_password2"].label = "Gjenta nytt passord"
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", submit_label))
+
+
+class AuditLogFilterForm(forms.Form):
+    """The log page's filters (GET). The municipality groups come from the page, since accounts knows no
+    groups: `groups` is a list of (id, name) pairs, or (portfolio name, [(id, name), …]) for optgroups."""
+
+    person = forms.CharField(
+        label="Person", required=False, max_length=200, help_text="Navn eller e-postadresse, eller en del av dem."
+    )
+    group = forms.TypedChoiceField(label="Kommunegruppe", required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label="Type hendelse", required=False)
+    date_from = forms.DateField(
+        label="Fra og med dato",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Skriv datoen som dd.mm.åååå."},
+    )
+    date_to = forms.DateField(
+        label="Til og med dato",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Skriv datoen som dd.mm.åååå."},
+    )
+
+    def __init__(self, *args: Any, groups: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group_field = self.fields["group"]
+        assert isinstance(group_field, forms.TypedChoiceField)
+        group_field.choices = [("", "Alle kommunegrupper"), *groups]
+        group_field.error_messages["invalid_choice"] = "Velg en kommunegruppe fra listen."
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field.choices = [
+            ("", "Alle hendelser"),
+            ("Områder", [(key, label) for key, label in KINDS.items()]),
+            *[
+                (label, [(action, ACTION_TEXTS[action]) for action in actions_of_kind(key)])
+                for key, label in KINDS.items()
+            ],
+        ]
+        kind_field.error_messages["invalid_choice"] = "Velg en type hendelse fra listen."
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+        self.helper.add_input(Submit("submit", "Vis"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "Til-datoen kan ikke være før fra-datoen.")
+        return cleaned

@@ -129,8 +129,24 @@ class Invitation(models.Model):
         return secrets.token_urlsafe(32)
 
 
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """The log only grows: a bulk change or deletion through the ORM is refused outright, so that no code
+    path (a careless admin action, a shell one-liner, a data migration) rewrites the record. Deleting a
+    user still works: Django's collector sets `actor` to NULL through the base manager, not through this
+    queryset, and the database trigger (migration 0005) allows exactly that change on PostgreSQL."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Logghendelser kan ikke endres.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Logghendelser kan ikke slettes.")
+
+
 class AuditEvent(models.Model):
-    """One thing that happened, kept for the record: who, what, which object, when, from where."""
+    """One thing that happened, kept for the record: who, what, which object, when, from where.
+
+    Written by `accounts.services.audit_log` only, and never changed or deleted afterwards (see
+    AuditEventQuerySet, `save` and `delete` here, and the PostgreSQL trigger of migration 0005)."""
 
     created_at = models.DateTimeField("tidspunkt", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -145,14 +161,56 @@ class AuditEvent(models.Model):
     object_type = models.CharField("objekttype", max_length=100, blank=True)
     object_id = models.CharField("objekt-id", max_length=64, blank=True)
     object_repr = models.CharField("objekt", max_length=200, blank=True)
+    # The municipality group the event concerns, when it concerns one (its id only: accounts imports no
+    # app, and the log must outlive the group). Lets the programme leader filter the log by group.
+    group_id = models.BigIntegerField("kommunegruppe-id", null=True, blank=True, db_index=True)
     ip_address = models.GenericIPAddressField("IP-adresse", null=True, blank=True)
     payload = models.JSONField("detaljer", default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "logghendelse"
         verbose_name_plural = "logg"
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        # Only «view»: permissions to add, change or delete log events do not exist, so no role can be
+        # granted them, not even by mistake in the admin.
+        default_permissions = ("view",)
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Logghendelser kan ikke endres.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Logghendelser kan ikke slettes.")
+
+
+class PasswordResetRequest(models.Model):
+    """One «Glemt passord» request, waiting for the background job that e-mails the link.
+
+    The request writes this row whatever address was typed, and the job finds out afterwards whether the
+    address belongs to anyone: the response then takes the same time for an unknown address as for a
+    real one, so its timing tells nobody which addresses exist. The rows also count the requests per
+    address and per IP address for the throttling (accounts.services.password_reset_request)."""
+
+    email = models.EmailField("e-post")
+    ip_address = models.GenericIPAddressField("IP-adresse", null=True, blank=True)
+    requested_at = models.DateTimeField("tidspunkt", default=timezone.now)
+    handled_at = models.DateTimeField("behandlet", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "forespørsel om nytt passord"
+        verbose_name_plural = "forespørsler om nytt passord"
+        indexes = [
+            models.Index(fields=["email", "requested_at"]),
+            models.Index(fields=["ip_address", "requested_at"]),
+            models.Index(fields=["handled_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.requested_at:%Y-%m-%d %H:%M}"

@@ -1,16 +1,20 @@
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 
 from .models import User
-from .services import audit_log
+from .services import audit_log, session_touch
 
 
 @receiver(user_logged_in)
 def log_login(sender: type[User], request: HttpRequest, user: User, **kwargs: Any) -> None:
     audit_log(action="auth.login", actor=user, obj=user, request=request)
+    # The idle timeout counts from the login (accounts.middleware.SessionIdleTimeoutMiddleware).
+    if hasattr(request, "session"):
+        session_touch(request=request, user=user)
 
 
 @receiver(user_logged_out)
@@ -26,3 +30,11 @@ def log_login_failed(
     # The attempted address is kept so that the programme leader can see attacks on one account;
     # the password never is (Django already masks it in `credentials`).
     audit_log(action="auth.login_failed", request=request, payload={"username": credentials.get("username", "")})
+
+
+@receiver(user_locked_out)
+def log_locked_out(
+    sender: str, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs: Any
+) -> None:
+    # Sent by django-axes for every attempt refused while the address (or the IP address) is locked out.
+    audit_log(action="auth.locked_out", request=request, payload={"username": username or ""})

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
-from .forms import ChoosePasswordForm, LoginForm, ResetRequestForm
+from .forms import ChoosePasswordForm, LoginForm
 
 app_name = "accounts"
 
@@ -15,17 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "passord/glemt/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset_form.html",
-            form_class=ResetRequestForm,
-            email_template_name="accounts/email/password_reset.txt",
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("passord/glemt/", views.password_reset_view, name="password_reset"),
     path(
         "passord/glemt/sendt/",
         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
@@ -33,7 +23,7 @@ urlpatterns = [
     ),
     path(
         "passord/nytt/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
             form_class=ChoosePasswordForm,
             success_url=reverse_lazy("accounts:password_reset_complete"),

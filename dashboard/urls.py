@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_log, views
 
 app_name = "dashboard"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("portefoljer/<int:pk>/", views.portfolio_detail, name="portfolio_detail"),
     path("mine-kommunegrupper/", views.my_groups, name="my_groups"),
     path("kommunegrupper/<int:pk>/", views.group_detail, name="group_detail"),
+    path("logg/", audit_log.audit_log_page, name="audit_log"),
+    path("logg/logg.csv", audit_log.audit_log_export, name="audit_log_export"),
 ]

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -193,7 +193,9 @@ def note_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_toggle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.select_related("note"), pk=pk)
+    task = Task.objects.select_related("note").filter(pk=pk).first()
+    if task is None:
+        raise AccessRefused("meetings.task", pk)
     meeting = get_meeting_for_user(request.user, task.note.meeting_id)
     _refuse_unless(task.note.is_published and can_tick_tasks(request.user, meeting), task)
     task_set_done(task=task, user=request.user, done=request.POST.get("done") == "1")
@@ -221,7 +223,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The calendar file Outlook and Google Calendar subscribe to. The secret in the address is the key."""
     feed = CalendarFeed.objects.filter(token_hash=calendar_token_hash(token), user__is_active=True).first()
     if feed is None:
-        raise AccessRefused("meetings.calendarfeed")
+        # Logged without the path, which holds the token.
+        raise AccessRefused("meetings.calendarfeed", path=request.path.replace(token, "…"))
     body = ics.calendar_bytes(meetings_for_user(feed.user), name="Veiledning – møter")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
@@ -78,7 +78,9 @@ class MunicipalityGroupAdmin(admin.ModelAdmin[MunicipalityGroup]):
         # Checked before the lookup, and a 404 either way, so the answer says nothing about which groups exist.
         if not self.has_change_permission(request):
             raise AccessRefused("municipalities.municipalitygroup", pk)
-        group = get_object_or_404(MunicipalityGroup, pk=pk)
+        group = MunicipalityGroup.objects.filter(pk=pk).first()
+        if group is None:
+            raise AccessRefused("municipalities.municipalitygroup", pk)
         form = InviteMemberForm(request.POST or None, group=group)
         if request.method == "POST" and form.is_valid():
             membership, invited = membership_invite(

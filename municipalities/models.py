@@ -133,6 +133,11 @@ class MunicipalityGroup(models.Model):
         return reverse("dashboard:group_detail", kwargs={"pk": self.pk})
 
     @property
+    def audit_group_id(self) -> int:
+        """The group an audit event about this group concerns (accounts.services.audit_group_id)."""
+        return self.pk
+
+    @property
     def display_name(self) -> str:
         if self.name:
             return self.name

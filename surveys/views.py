@@ -2,15 +2,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused, AuthenticatedRequest
-from accounts.models import User
+from accounts.models import User, hash_token
 from accounts.services import audit_log
 from core.downloads import attachment
 from core.pdf import render_pdf
@@ -44,10 +44,22 @@ from .services import (
 # Answering through the personal link (no login)
 
 
-def _invitation_or_404(token: str) -> Invitation:
+def _without_token(request: HttpRequest, token: str) -> str:
+    """The request's path with the personal link's token left out, for the audit log."""
+    return request.path.replace(token, "…")
+
+
+def _invitation_or_404(request: HttpRequest, token: str) -> Invitation:
     invitation = get_invitation_by_token(token)
     if invitation is None:
-        raise Http404("Ukjent lenke.")
+        # Someone guessing links, or an old or mistyped one: logged with a prefix of the token's hash, never
+        # the token (nor the path, which holds it), so that the log hands out no link that might work.
+        raise AccessRefused(
+            "surveys.invitation",
+            hash_token(token)[:12],
+            action="survey.link_unknown",
+            path=_without_token(request, token),
+        )
     return invitation
 
 
@@ -70,7 +82,7 @@ def _refusal(request: HttpRequest, invitation: Invitation) -> HttpResponse | Non
 
 
 def answer_start(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = _invitation_or_404(token)
+    invitation = _invitation_or_404(request, token)
     if refusal := _refusal(request, invitation):
         return refusal
     survey = invitation.survey
@@ -89,13 +101,13 @@ def answer_start(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBase:
-    invitation = _invitation_or_404(token)
+    invitation = _invitation_or_404(request, token)
     if refusal := _refusal(request, invitation):
         return refusal
     survey = invitation.survey
     pages = list(survey.pages.all())
     if not 1 <= number <= len(pages):
-        raise Http404("Siden finnes ikke.")
+        raise AccessRefused("surveys.page", number, path=_without_token(request, token))
     page = pages[number - 1]
     is_last = number == len(pages)
     response: Response | None = getattr(invitation, "response", None)
@@ -149,7 +161,7 @@ def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBa
 
 
 def answer_thanks(request: HttpRequest, token: str) -> HttpResponseBase:
-    invitation = _invitation_or_404(token)
+    invitation = _invitation_or_404(request, token)
     response: Response | None = getattr(invitation, "response", None)
     if response is None or not response.is_submitted:
         return redirect("surveys:answer", token=token)
@@ -222,12 +234,13 @@ def coding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def code_answer(request: AuthenticatedRequest, pk: int, answer_pk: int) -> HttpResponseBase:
     survey = get_survey_for_user(request.user, pk)
-    answer = get_object_or_404(
-        Answer.objects.select_related("question"),
-        pk=answer_pk,
-        question__survey=survey,
-        response__submitted_at__isnull=False,
+    answer = (
+        Answer.objects.select_related("question")
+        .filter(pk=answer_pk, question__survey=survey, response__submitted_at__isnull=False)
+        .first()
     )
+    if answer is None:
+        raise AccessRefused("surveys.answer", answer_pk)
     form = CodingForm(request.POST, survey=survey, prefix=f"a{answer.pk}")
     if form.is_valid():
         answer_code(
@@ -247,7 +260,9 @@ def code_answer(request: AuthenticatedRequest, pk: int, answer_pk: int) -> HttpR
 @require_POST
 def write_finding(request: AuthenticatedRequest, pk: int, category_pk: int) -> HttpResponseBase:
     survey = get_survey_for_user(request.user, pk)
-    category = get_object_or_404(Category, pk=category_pk, survey=survey)
+    category = Category.objects.filter(pk=category_pk, survey=survey).first()
+    if category is None:
+        raise AccessRefused("surveys.category", category_pk)
     form = FindingForm(request.POST, prefix=f"c{category.pk}")
     if form.is_valid():
         category_set_finding(

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "csp",
     "core",
     "accounts",
     "portfolios",
@@ -60,12 +61,17 @@ MIDDLEWARE = [
     "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so that the static files keep their own far-future headers; before the rest, so that
+    # every page, download and error page gets the CSP, the Permissions-Policy and (core.headers) no-store.
+    "csp.middleware.CSPMiddleware",
+    "core.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AuditAccessRefusedMiddleware",
     # Axes wants to be last: it turns a lockout into the lockout response.
@@ -120,14 +126,25 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
+# «Glemt passord» throttling: at most this many requests per e-mail address, and per IP address, within the
+# window; more are refused with a Norwegian message (429) and logged. Per IP is higher, since a whole
+# municipality may share one address.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
+PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default=60)
+# A form refused for a missing or wrong CSRF token gets a Norwegian page and an audit event.
+CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
 # Login throttling: five wrong passwords for one e-mail address from one IP address lock that
 # pair out for 15 minutes. Locking on the pair, not the IP alone, keeps one municipality's shared
-# network address from locking out all its colleagues.
+# network address from locking out all its colleagues. An IP address that fails for ten different
+# addresses within those 15 minutes (one password tried on many accounts) is locked out as a whole
+# (accounts.services.login_lockout_parameters).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_ADDRESS_LIMIT = env.int("AXES_IP_ADDRESS_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "accounts.services.login_lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.services.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
@@ -244,6 +261,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # (never long countdowns in Redis), so a beat that runs twice sends nothing twice.
 CELERY_BEAT_SCHEDULE = {
     "core-send-outbox": {"task": "core.send_outbox", "schedule": 60.0},
+    "accounts-send-password-resets": {"task": "accounts.send_password_resets", "schedule": 60.0},
     "meetings-send-due-reminders": {"task": "meetings.tasks.send_due_reminders", "schedule": 120.0},
     "meetings-top-up-reminders": {"task": "meetings.tasks.top_up_reminders", "schedule": 3600.0},
     # contracts: the documents queued for sending or after countersigning (the task is also queued when
@@ -279,6 +297,38 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Sessions end after this many minutes without activity (accounts.middleware.SessionIdleTimeoutMiddleware):
+# staff, who read every municipality's data, sooner than participants. A session nobody uses at all lasts
+# as long as a participant's.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=120)
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the portal's own origin only,
+# for the portal and the admin alike. Neither has an inline script, an inline style or an event handler
+# attribute (a test reads every template), so no 'unsafe-inline' and no nonce is needed; data: images are
+# the SVG icons inside Bootstrap's and the admin's own stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Browser features the portal never uses, switched off for it and anything it might embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), usb=(), "
+    "xr-spatial-tracking=()"
+)
 
 # Logs: one line per event on stdout, in the same format for every process (core.logs), which systemd's
 # journal keeps. Celery logs through this configuration too (veiledning/celery.py), so LOG_LEVEL rules there.

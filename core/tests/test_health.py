@@ -4,6 +4,7 @@ from unittest import mock
 import pytest
 import redis
 from django.db import OperationalError
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,9 @@ def test_it_answers_503_naming_the_database_when_its_query_fails(client, setting
     assert b"password" not in response.content
 
 
-def test_a_local_probe_reaches_it_over_plain_http_with_a_host_the_portal_does_not_serve(client, settings):
+def test_a_local_probe_reaches_it_over_plain_http_with_a_host_the_portal_does_not_serve(settings):
+    # A client of its own: the suite's `client` speaks HTTPS, as nginx forwards it (root conftest.py).
+    client = Client()
     settings.DEBUG = False
     settings.SECURE_SSL_REDIRECT = True
     settings.ALLOWED_HOSTS = ["veiledning.kulturskoleradet.no"]

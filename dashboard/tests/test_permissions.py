@@ -18,6 +18,9 @@ MATRIX = [
     ("dashboard:my_groups", {}, [302, 404, 404, 200, 200, 200]),
     ("dashboard:group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200]),
     ("dashboard:group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
+    # The audit log and its export: the programme leader's alone.
+    ("dashboard:audit_log", {}, [302, 404, 404, 404, 404, 200]),
+    ("dashboard:audit_log_export", {}, [302, 404, 404, 404, 404, 200]),
     ("dashboard:portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
     ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
     ("accounts:login", {}, [200, 302, 302, 302, 302, 302]),

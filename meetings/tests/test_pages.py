@@ -221,7 +221,7 @@ def test_renewing_the_calendar_address_stops_the_old_one(client, group):
     html = client.post(reverse("meetings:calendar")).content.decode()
     assert "Kopier adressen nå" in html
     assert client.get(f"/moter/kalender/{old}.ics").status_code == 404
-    new = re.search(r'value="http://testserver/moter/kalender/([\w-]+)\.ics"', html).group(1)
+    new = re.search(r'value="https?://testserver/moter/kalender/([\w-]+)\.ics"', html).group(1)
     response = client.get(f"/moter/kalender/{new}.ics")
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert str(meeting.uid) in response.content.decode()
