@@ -1,3 +1,4 @@
+import io
 import os
 import subprocess
 import sys
@@ -5,11 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import get_hasher
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
 from contracts.models import ContractDocument
+from dashboard.management.commands.seed_demo import DEMO_PASSWORD
 from meetings.models import Meeting, Reminder, Task
 from municipalities.models import Membership, MunicipalityGroup
 from portfolios.models import FoundationSection, PlanItem, Portfolio
@@ -80,6 +83,29 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
         assert group.shortcomings() == []
     assert User.objects.get(email="veileder.anne@example.org").is_adviser
     assert User.objects.get(email="programleder@example.org").is_programme_leader
+
+
+def test_seed_demo_hashes_the_demo_password_once_and_every_demo_user_logs_in_with_it(monkeypatch):
+    # The tests' hasher (root conftest) stands in for the production one, whose every call costs a good part
+    # of a second: counting its calls counts the work.
+    hasher = get_hasher()
+    encode = type(hasher).encode
+    calls = []
+
+    def counting_encode(self, password, salt, *args, **kwargs):
+        calls.append(password)
+        return encode(self, password, salt, *args, **kwargs)
+
+    monkeypatch.setattr(type(hasher), "encode", counting_encode)
+    call_command("seed_demo", stdout=io.StringIO())
+    assert calls == [DEMO_PASSWORD]
+    users = User.objects.exclude(password__startswith="!")  # the survey's respondents have no password
+    assert users.count() > 20
+    assert all(user.check_password(DEMO_PASSWORD) for user in users)
+
+    calls.clear()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert calls == []  # nobody new, nothing hashed
 
 
 def test_the_deploy_check_passes_with_production_settings():

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -186,6 +187,7 @@ class Command(BaseCommand):
     help = "Laster demodata: begge programmene, en pågående portefølje, ansatte og kommunegrupper."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self._hash: str | None = None
         data = json.loads((DATA / "programmes.json").read_text(encoding="utf-8"))
         sections = json.loads((DATA / "foundation_sections.json").read_text(encoding="utf-8"))
         with transaction.atomic():
@@ -205,11 +207,20 @@ class Command(BaseCommand):
         self._print_logins(users)
 
     def _user(self, email: str, full_name: str, phone: str = "") -> User:
-        user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, "phone": phone})
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        # get_or_create calls a callable default only when it creates the row.
+        user, _ = User.objects.get_or_create(
+            email=email, defaults={"full_name": full_name, "phone": phone, "password": self._password_hash}
+        )
         return user
+
+    def _password_hash(self) -> str:
+        """The demo password hashed once per run, and only if a user is created: with the production hasher
+        a hash takes a good part of a second (on purpose), and every demo user has the same password, so
+        31 hashes spent most of the command's time on the same work. Sharing one salt is acceptable for
+        demo users whose password is printed anyway."""
+        if self._hash is None:
+            self._hash = make_password(DEMO_PASSWORD)
+        return self._hash
 
     def _staff(self) -> dict[str, User]:
         users = {}
