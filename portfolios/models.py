@@ -110,6 +110,9 @@ class Portfolio(models.Model):
 # Written in a foundation section where the document names its agreement period, so that the
 # portfolio's own period is printed there and the two can never disagree.
 PERIOD_PLACEHOLDER = "{avtaleperiode}"
+# Written where the document refers the reader to its plan. The originals said «Se side 6»; the portal's
+# document has other pages, so the reference is to the section, with the page the PDF's layout gives it.
+PLAN_PLACEHOLDER = "{plan}"
 
 
 class FoundationSection(models.Model):
@@ -125,7 +128,8 @@ class FoundationSection(models.Model):
         blank=True,
         help_text=(
             "Avsnitt skilles med en tom linje. Linjer som begynner med «- » blir punkter. "
-            "«{avtaleperiode}» byttes ut med porteføljens avtaleperiode."
+            "«{avtaleperiode}» byttes ut med porteføljens avtaleperiode, og «{plan}» med en henvisning til "
+            "«Plan for gjennomføring» (i PDF-en med sidetallet)."
         ),
     )
 
