@@ -57,12 +57,9 @@ class TaskRow(TypedDict):
 
 
 def _window(item: PlanItem) -> tuple[date | None, date | None]:
-    """The dates a planned meeting lies within: the plan row's dates, else its weeks (Monday to Sunday)."""
-    if item.starts_on:
-        return item.starts_on, item.ends_on or item.starts_on
-    if item.week_from:
-        return item.week_from, (item.week_to or item.week_from) + timedelta(days=6)
-    return None, None
+    """The dates a planned meeting lies within: the plan row's dates, else its weeks (Monday to Sunday), else
+    the months its «Når» names («Juni eller august 25»), so that the meeting sorts where it belongs in time."""
+    return item.span or (None, None)
 
 
 def _meeting_from_plan(

@@ -56,6 +56,7 @@ class PlanItemInline(admin.TabularInline[PlanItem, Portfolio]):
         "ends_on",
         "week_from",
         "week_to",
+        "weeks_text",
         "notes",
     ]
 

@@ -48,6 +48,9 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
     assert (closing.starts_on, closing.week_from) == (date(2024, 4, 25), date(2024, 4, 22))
     fremtidens = Portfolio.objects.get(programme__key="fremtidens_kulturskole")
     assert fremtidens.plan_items.count() == 19
+    # The plan's own wording where its weeks are not a plain range (002_9f8cec277fb594e3.txt).
+    assert fremtidens.plan_items.get(title__startswith="Delingsarena").weeks_display == "2–3 eller 4"
+    assert fremtidens.plan_items.get(title="Koordinatorsamling 5").weeks_display == "34/35"
     assert fremtidens.programme.participation_fee == 20000
 
     bodo = MunicipalityGroup.objects.get(name="Bodø", portfolio__status=Portfolio.Status.ACTIVE)

@@ -28,6 +28,30 @@ def test_plan_rows_show_iso_weeks_as_the_documents_write_them(week_from, week_to
     assert PlanItemFactory.build(week_from=week_from, week_to=week_to).weeks_display == expected
 
 
+def test_a_plan_row_keeps_the_plans_own_wording_of_its_weeks():
+    # Fremtidens kulturskole's Delingsarena: «Januar 2026 2-3 eller 4» (002_9f8cec277fb594e3.txt).
+    item = PlanItemFactory.build(week_from=date(2026, 1, 5), week_to=date(2026, 1, 19), weeks_text="2–3 eller 4")
+    assert item.weeks == [2, 3, 4]
+    assert item.weeks_display == "2–3 eller 4"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"starts_on": date(2024, 9, 24), "ends_on": date(2024, 9, 25)}, (date(2024, 9, 24), date(2024, 9, 25))),
+        ({"week_from": date(2024, 10, 2), "week_to": date(2024, 10, 30)}, (date(2024, 9, 30), date(2024, 11, 3))),
+        ({"when_text": "Juni eller august 25"}, (date(2025, 6, 1), date(2025, 8, 31))),
+        ({"when_text": "November/desember 25"}, (date(2025, 11, 1), date(2025, 12, 31))),
+        ({"when_text": "Februar 2024"}, (date(2024, 2, 1), date(2024, 2, 29))),
+        ({"when_text": "Mai"}, None),  # no year: it cannot be placed
+        ({"when_text": ""}, None),
+    ],
+)
+def test_a_plan_row_lies_in_time_by_its_dates_its_weeks_or_the_months_it_names(fields, expected):
+    item = PlanItemFactory.build(**({"week_from": None, "week_to": None, "when_text": ""} | fields))
+    assert item.span == expected
+
+
 def test_a_plan_row_refuses_weeks_or_dates_in_the_wrong_order():
     item = PlanItemFactory(week_from=date(2026, 3, 2), week_to=date(2026, 2, 2))
     with pytest.raises(ValidationError) as error:

@@ -177,6 +177,7 @@ def _plan_items(portfolio: Portfolio, rows: Iterable[Mapping[str, Any]], first_y
                 ends_on=row_dates[-1] if row_dates else None,
                 week_from=date.fromisocalendar(year, weeks[0], 1) if weeks else None,
                 week_to=date.fromisocalendar(year, weeks[-1], 1) if weeks else None,
+                weeks_text=row.get("weeks_text") or "",
                 notes="\n".join(row.get("notes") or []),
             )
         )
