@@ -75,6 +75,21 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
     assert (current.agreement_start.day, current.agreement_start.month) == (1, 1)
     assert current.plan_items.count() == 22
     assert current.plan_items.filter(week_from__gt=today).exists()
+    # A copy of Portefølje 4 by whole years: every row in its own ISO week and on its own weekday, the
+    # titles and «Når» with the new years and number.
+    years = current.agreement_start.year - p4.agreement_start.year
+    for old, new in zip(p4.plan_items.all(), current.plan_items.all(), strict=True):
+        assert (new.title, new.weeks_display) == (old.title, old.weeks_display)
+        if old.week_from:
+            assert new.week_from.isocalendar()[1:] == old.week_from.isocalendar()[1:]
+    when = dict(current.plan_items.values_list("title", "when_text"))
+    assert when["Kick-off webinar"] == f"Januar {2023 + years} ({date.fromisocalendar(2023 + years, 4, 5):%d.%m})"
+    assert when["Veiledningsmøte"] == f"Mars {2024 + years}"  # the last of the rows of that title
+    assert current.name == f"Portefølje {4 + years}, {2023 + years}–{(24 + years) % 100:02d}"
+    assert current.document_title == (
+        f"Grunnlagsdokument – Veiledning i kulturskoleutvikling {2023 + years}–{2024 + years}"
+    )
+    assert f"portefølje {4 + years}, {2023 + years}-{(24 + years) % 100:02d}" in current.plan_title
 
     bodo = MunicipalityGroup.objects.get(portfolio=current, name="Bodø")
     assert bodo.shortcomings() == []
