@@ -11,6 +11,7 @@ from accounts.models import User
 from core.models import ScheduledEmail
 from municipalities.models import Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
+from portfolios.weeks import iso_weeks, weeks_label
 
 
 class MeetingQuerySet(models.QuerySet["Meeting"]):
@@ -151,12 +152,21 @@ class Meeting(models.Model):
 
     @property
     def week_display(self) -> str:
-        """The plan's weeks for a meeting without a time: «uke 6/7»."""
+        """The plan's time for a meeting without one, as the plan writes it: «uke 6/7», «uke 40–44», «uke 2–3
+        eller 4», or for a plan row that names only months, its words («juni eller august 25»).
+
+        Reads the meeting's plan row: load it with the meeting (with_details, or select_related)."""
         if not self.window_start:
             return ""
-        # The services set both ends of the window or neither; a window with no end is one week long.
-        first, last = self.window_start.isocalendar().week, (self.window_end or self.window_start).isocalendar().week
-        return f"uke {first}" if first == last else f"uke {first}/{last}"
+        # The services set both ends of the window or neither; a window with no end is one day long.
+        weeks = iso_weeks(self.window_start, self.window_end or self.window_start)
+        item = self.plan_item if self.plan_item_id else None
+        if item is not None and item.span == (self.window_start, self.window_end):
+            if not item.weeks and not item.starts_on and item.when_text:
+                return item.when_text[:1].lower() + item.when_text[1:]
+            if item.weeks == weeks:
+                return f"uke {item.weeks_display}"
+        return f"uke {weeks_label(weeks)}"
 
 
 class MeetingNote(models.Model):

@@ -77,7 +77,15 @@ def _sort_key(meeting: Meeting) -> tuple[bool, date, datetime, int]:
 
 
 def _day(meeting: Meeting) -> date | None:
-    return timezone.localtime(meeting.starts_at).date() if meeting.starts_at else meeting.window_start
+    """The day a meeting is held, or for one without a time the first day the plan gives it: its window, or
+    for a meeting made before plan rows that name only months («Juni eller august 25») had one, those months.
+    Reads the plan row: load it with the meeting."""
+    if meeting.starts_at:
+        return timezone.localtime(meeting.starts_at).date()
+    if meeting.window_start:
+        return meeting.window_start
+    span = meeting.plan_item.span if meeting.plan_item_id and meeting.plan_item else None
+    return span[0] if span else None
 
 
 def meeting_plan(group: MunicipalityGroup) -> MeetingPlan:
@@ -85,7 +93,9 @@ def meeting_plan(group: MunicipalityGroup) -> MeetingPlan:
     guidance meetings with no kommunegruppemøte or personalmøte (the evaluation found that groups lose
     momentum there). Two queries."""
     meetings = sorted(
-        Meeting.objects.filter(Q(group=group) | Q(group=None, portfolio=group.portfolio_id)).select_related("note"),
+        Meeting.objects.filter(Q(group=group) | Q(group=None, portfolio=group.portfolio_id)).select_related(
+            "note", "plan_item"
+        ),
         key=_sort_key,
     )
     plan = MeetingPlan(meetings=meetings)

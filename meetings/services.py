@@ -8,6 +8,7 @@ transaction commits so that they go out within seconds."""
 
 import hashlib
 import secrets
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import TypedDict
@@ -56,12 +57,9 @@ class TaskRow(TypedDict):
 
 
 def _window(item: PlanItem) -> tuple[date | None, date | None]:
-    """The dates a planned meeting lies within: the plan row's dates, else its weeks (Monday to Sunday)."""
-    if item.starts_on:
-        return item.starts_on, item.ends_on or item.starts_on
-    if item.week_from:
-        return item.week_from, (item.week_to or item.week_from) + timedelta(days=6)
-    return None, None
+    """The dates a planned meeting lies within: the plan row's dates, else its weeks (Monday to Sunday), else
+    the months its «Når» names («Juni eller august 25»), so that the meeting sorts where it belongs in time."""
+    return item.span or (None, None)
 
 
 def _meeting_from_plan(
@@ -315,24 +313,32 @@ def reminders_schedule(*, meeting: Meeting) -> None:
     """Create the reminders a confirmed meeting should have: one per participant and offset before its
     current time (none already past), and for a guidance meeting the adviser's reminder of a missing note.
     Idempotent: existing rows stay as they are."""
-    # A confirmed meeting has both times (the meeting_confirmed_has_time and meeting_ends_after_start
-    # constraints); `ends_at` is checked so that the type checker knows it too.
-    if meeting.status != Meeting.Status.CONFIRMED or meeting.starts_at is None or meeting.ends_at is None:
+    if meeting.status != Meeting.Status.CONFIRMED:
         return
+    participants = meeting_participants(meeting).values_list("pk", flat=True)
+    Reminder.objects.bulk_create(_reminder_rows(meeting, participants, timezone.now()), ignore_conflicts=True)
+
+
+def _reminder_rows(meeting: Meeting, participants: Iterable[int], now: datetime) -> list[Reminder]:
+    """The reminders confirmed `meeting` should have, unsaved, for the people (pks) it concerns: one per
+    participant and offset that is still ahead of `now`, and the adviser's reminder of a missing note."""
+    # A confirmed meeting has both times (the meeting_confirmed_has_time and meeting_ends_after_start
+    # constraints); they are checked so that the type checker knows it too.
+    if meeting.starts_at is None or meeting.ends_at is None:
+        return []
     starts_at, ends_at = meeting.starts_at, meeting.ends_at
-    now = timezone.now()
     # The meeting's SEQUENCE is part of a reminder's identity: after a move, the reminders for the new time
     # are new rows, even where the one for the old time was already sent.
     rows = [
         Reminder(
             meeting=meeting,
-            recipient=user,
+            recipient_id=user_id,
             kind=Reminder.Kind.BEFORE_MEETING,
             offset=offset,
             sequence=meeting.sequence,
             due_at=due,
         )
-        for user in meeting_participants(meeting)
+        for user_id in participants
         for offset in _before_offsets()
         if (due := starts_at - offset) > now
     ]
@@ -347,20 +353,83 @@ def reminders_schedule(*, meeting: Meeting) -> None:
                 due_at=ends_at + offset,
             )
         )
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def _participants_by_meeting(meetings: Sequence[Meeting]) -> dict[int, set[int]]:
+    """`meeting_participants` of many meetings at once, as pks, in at most three queries whatever their
+    number: the groups' members, the members of the gatherings' portfolios, and those portfolios' advisers.
+    Precondition: each meeting's group with its adviser, and its plan row, are loaded (select_related)."""
+    group_ids = {m.group_id for m in meetings if m.group_id}
+    portfolio_ids = {m.portfolio_id for m in meetings if not m.group_id}
+    in_group: dict[int, set[int]] = defaultdict(set)
+    in_portfolio: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    advisers: dict[int, set[int]] = defaultdict(set)
+    if group_ids:
+        members = Membership.objects.filter(group__in=group_ids, user__is_active=True).order_by()
+        for group_id, user_id in members.values_list("group_id", "user_id"):
+            in_group[group_id].add(user_id)
+    if portfolio_ids:
+        members = Membership.objects.filter(group__portfolio__in=portfolio_ids, user__is_active=True).order_by()
+        for portfolio_id, user_id, role in members.values_list("group__portfolio_id", "user_id", "role"):
+            in_portfolio[portfolio_id].append((user_id, role))
+        portfolio_advisers = Portfolio.advisers.through.objects.filter(
+            portfolio__in=portfolio_ids, user__is_active=True
+        )
+        for portfolio_id, user_id in portfolio_advisers.values_list("portfolio_id", "user_id"):
+            advisers[portfolio_id].add(user_id)
+    result: dict[int, set[int]] = {}
+    for meeting in meetings:
+        if meeting.group is not None:
+            people = set(in_group[meeting.group.pk])
+            adviser = meeting.group.adviser
+            if meeting.kind == Meeting.Kind.GUIDANCE and adviser is not None and adviser.is_active:
+                people.add(adviser.pk)
+        else:
+            coordinators = (
+                meeting.plan_item is not None and meeting.plan_item.audience == PlanItem.Audience.COORDINATORS
+            )
+            people = {
+                user_id
+                for user_id, role in in_portfolio[meeting.portfolio_id]
+                if not coordinators or role in (Role.COORDINATOR, Role.LEADER)
+            } | advisers[meeting.portfolio_id]
+        result[meeting.pk] = people
+    return result
 
 
 def reminders_top_up(*, now: datetime | None = None) -> int:
     """Give people who joined a group after its meetings were confirmed their reminders too: schedules
     every confirmed meeting whose first reminder falls within the next day. Run hourly by beat;
-    idempotent, so existing rows are untouched."""
+    idempotent, so existing rows are untouched. Returns how many meetings it looked at.
+
+    Set-based, so that it costs the same handful of queries for 5 meetings as for 5 000: the meetings, who
+    they concern (_participants_by_meeting), the reminders they already have, and one insert of the missing."""
     now = now or timezone.now()
     horizon = now + max(_before_offsets(), default=timedelta(0)) + timedelta(days=1)
-    meetings = Meeting.objects.filter(
-        status=Meeting.Status.CONFIRMED, starts_at__gt=now, starts_at__lte=horizon
-    ).select_related("group", "plan_item")
-    for meeting in meetings:
-        reminders_schedule(meeting=meeting)
+    window = Q(status=Meeting.Status.CONFIRMED, starts_at__gt=now, starts_at__lte=horizon)
+    meetings = list(Meeting.objects.filter(window).select_related("group__adviser", "plan_item"))
+    if not meetings:
+        return 0
+    participants = _participants_by_meeting(meetings)
+    # The rows the meetings already have, by the fields of reminder_once_per_recipient; the same filter as
+    # the meetings', so that the query needs no list of their pks.
+    existing = set(
+        Reminder.objects.filter(
+            kind__in=[Reminder.Kind.BEFORE_MEETING, Reminder.Kind.NOTE_MISSING],
+            meeting__status=Meeting.Status.CONFIRMED,
+            meeting__starts_at__gt=now,
+            meeting__starts_at__lte=horizon,
+        ).values_list("meeting_id", "recipient_id", "kind", "offset", "sequence")
+    )
+    missing = [
+        row
+        for meeting in meetings
+        for row in _reminder_rows(meeting, participants[meeting.pk], now)
+        if (row.meeting_id, row.recipient_id, row.kind, row.offset, row.sequence) not in existing
+    ]
+    # ignore_conflicts: a meeting confirmed or a reminder created since the reads above adds nothing twice.
+    Reminder.objects.bulk_create(missing, ignore_conflicts=True)
     return len(meetings)
 
 

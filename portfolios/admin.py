@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -11,7 +12,7 @@ from accounts.access import request_user
 
 from .forms import PortfolioCopyForm
 from .models import FoundationSection, PlanItem, Portfolio, Programme
-from .services import portfolio_copy
+from .services import portfolio_copy, portfolio_copy_suggestions
 
 
 class PortfolioFilter(admin.SimpleListFilter):
@@ -56,6 +57,7 @@ class PlanItemInline(admin.TabularInline[PlanItem, Portfolio]):
         "ends_on",
         "week_from",
         "week_to",
+        "weeks_text",
         "notes",
     ]
 
@@ -72,25 +74,38 @@ class PortfolioAdmin(admin.ModelAdmin[Portfolio]):
 
     @admin.action(description="Kopier til ny periode (med grunnlagsdokument og plan)", permissions=["add"])
     def copy_to_new_period(self, request: HttpRequest, queryset: QuerySet[Portfolio]) -> HttpResponse | None:
+        """An intermediate page: the new period, number and titles, suggested for the leader to change; then
+        the copy, and a message for each thing the leader must still check."""
         if queryset.count() != 1:
             self.message_user(request, "Velg nøyaktig én portefølje å kopiere.", messages.WARNING)
             return None
-        source = queryset.get()
-        form = PortfolioCopyForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            copy = portfolio_copy(
-                portfolio=source,
-                name=form.cleaned_data["name"],
-                number=form.cleaned_data["number"],
-                shift_weeks=form.cleaned_data["shift_weeks"],
-                copied_by=request_user(request),
-                request=request,
+        source = queryset.select_related("programme").get()
+        form = PortfolioCopyForm(request.POST, source=source)
+        if "apply" not in request.POST:
+            # First the suggestions for one year on; «Oppdater forslagene» makes them anew for the years given
+            # (a wrong number of years is shown as the error it is, with what was typed).
+            try:
+                years = PortfolioCopyForm.base_fields["years"].clean(request.POST.get("years") or "1")
+            except ValidationError:
+                form.is_valid()
+            else:
+                suggestions = portfolio_copy_suggestions(portfolio=source, years=years)
+                form = PortfolioCopyForm(initial=suggestions, source=source)
+        if "apply" in request.POST and form.is_valid():
+            result = portfolio_copy(
+                portfolio=source, **form.cleaned_data, copied_by=request_user(request), request=request
             )
+            copy = result.portfolio
             self.message_user(
                 request,
-                f"«{copy.name}» er opprettet. Kontroller «Når» i planen for rader uten datoer.",
+                f"«{copy.name}» er opprettet ({copy.period_display}) med {copy.plan_items.count()} rader i planen, "
+                "flyttet slik at ukenumre og ukedager er de samme.",
                 messages.SUCCESS,
             )
+            if result.to_check:
+                self.message_user(request, "Kontroller dette før porteføljen tas i bruk:", messages.WARNING)
+            for sentence in result.to_check:
+                self.message_user(request, sentence, messages.WARNING)
             return redirect("admin:portfolios_portfolio_change", copy.pk)
         context = {
             **self.admin_site.each_context(request),

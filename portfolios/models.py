@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Self
 
 from django.conf import settings
@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import ADVISER
+
+from .weeks import iso_weeks, months_span, weeks_label
 
 
 class Programme(models.Model):
@@ -110,6 +112,9 @@ class Portfolio(models.Model):
 # Written in a foundation section where the document names its agreement period, so that the
 # portfolio's own period is printed there and the two can never disagree.
 PERIOD_PLACEHOLDER = "{avtaleperiode}"
+# Written where the document refers the reader to its plan. The originals said «Se side 6»; the portal's
+# document has other pages, so the reference is to the section, with the page the PDF's layout gives it.
+PLAN_PLACEHOLDER = "{plan}"
 
 
 class FoundationSection(models.Model):
@@ -125,7 +130,8 @@ class FoundationSection(models.Model):
         blank=True,
         help_text=(
             "Avsnitt skilles med en tom linje. Linjer som begynner med «- » blir punkter. "
-            "«{avtaleperiode}» byttes ut med porteføljens avtaleperiode."
+            "«{avtaleperiode}» byttes ut med porteføljens avtaleperiode, og «{plan}» med en henvisning til "
+            "«Plan for gjennomføring» (i PDF-en med sidetallet)."
         ),
     )
 
@@ -171,6 +177,12 @@ class PlanItem(models.Model):
         "fra uke", null=True, blank=True, help_text="Velg en dag i den første uka; planen viser ukenummeret."
     )
     week_to = models.DateField("til uke", null=True, blank=True, help_text="Velg en dag i den siste uka.")
+    weeks_text = models.CharField(
+        "uke (planens ordlyd)",
+        max_length=40,
+        blank=True,
+        help_text="Bare der planen skriver ukene annerledes enn fra og til gir, f.eks. «2–3 eller 4».",
+    )
     notes = models.TextField("stikkord", blank=True, help_text="Ett stikkord per linje.")
 
     class Meta:
@@ -197,21 +209,23 @@ class PlanItem(models.Model):
         """The ISO week numbers the row covers, in order."""
         if not self.week_from:
             return []
-        monday = self.week_from - timedelta(days=self.week_from.weekday())
-        last = self.week_to or self.week_from
-        weeks = []
-        while monday <= last:
-            weeks.append(monday.isocalendar().week)
-            monday += timedelta(weeks=1)
-        return weeks
+        return iso_weeks(self.week_from, self.week_to or self.week_from)
 
     @property
     def weeks_display(self) -> str:
-        """Weeks as the documents write them: «6», «6/7», «40–44»."""
-        weeks = self.weeks
-        if len(weeks) <= 2:
-            return "/".join(str(w) for w in weeks)
-        return f"{weeks[0]}–{weeks[-1]}"
+        """Weeks as the plan writes them: «6», «6/7», «40–44», or its own wording («2–3 eller 4»)."""
+        return self.weeks_text or weeks_label(self.weeks)
+
+    @property
+    def span(self) -> tuple[date, date] | None:
+        """When the row lies in time: its dates, else its weeks (Monday to Sunday), else the months its «Når»
+        names («Juni eller august 25»: 01.06.–31.08.2025). None for a row that says nothing of time."""
+        if self.starts_on:
+            return self.starts_on, self.ends_on or self.starts_on
+        if self.week_from:
+            last = self.week_to or self.week_from
+            return self.week_from - timedelta(days=self.week_from.weekday()), last + timedelta(days=6 - last.weekday())
+        return months_span(self.when_text)
 
     @property
     def note_lines(self) -> list[str]:

@@ -1,3 +1,4 @@
+import io
 import os
 import subprocess
 import sys
@@ -5,11 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import get_hasher
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import User
 from contracts.models import ContractDocument
+from dashboard.management.commands.seed_demo import DEMO_PASSWORD
 from meetings.models import Meeting, Reminder, Task
 from municipalities.models import Membership, MunicipalityGroup
 from portfolios.models import FoundationSection, PlanItem, Portfolio
@@ -45,6 +48,9 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
     assert (closing.starts_on, closing.week_from) == (date(2024, 4, 25), date(2024, 4, 22))
     fremtidens = Portfolio.objects.get(programme__key="fremtidens_kulturskole")
     assert fremtidens.plan_items.count() == 19
+    # The plan's own wording where its weeks are not a plain range (002_9f8cec277fb594e3.txt).
+    assert fremtidens.plan_items.get(title__startswith="Delingsarena").weeks_display == "2–3 eller 4"
+    assert fremtidens.plan_items.get(title="Koordinatorsamling 5").weeks_display == "34/35"
     assert fremtidens.programme.participation_fee == 20000
 
     bodo = MunicipalityGroup.objects.get(name="Bodø", portfolio__status=Portfolio.Status.ACTIVE)
@@ -69,6 +75,21 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
     assert (current.agreement_start.day, current.agreement_start.month) == (1, 1)
     assert current.plan_items.count() == 22
     assert current.plan_items.filter(week_from__gt=today).exists()
+    # A copy of Portefølje 4 by whole years: every row in its own ISO week and on its own weekday, the
+    # titles and «Når» with the new years and number.
+    years = current.agreement_start.year - p4.agreement_start.year
+    for old, new in zip(p4.plan_items.all(), current.plan_items.all(), strict=True):
+        assert (new.title, new.weeks_display) == (old.title, old.weeks_display)
+        if old.week_from:
+            assert new.week_from.isocalendar()[1:] == old.week_from.isocalendar()[1:]
+    when = dict(current.plan_items.values_list("title", "when_text"))
+    assert when["Kick-off webinar"] == f"Januar {2023 + years} ({date.fromisocalendar(2023 + years, 4, 5):%d.%m})"
+    assert when["Veiledningsmøte"] == f"Mars {2024 + years}"  # the last of the rows of that title
+    assert current.name == f"Portefølje {4 + years}, {2023 + years}–{(24 + years) % 100:02d}"
+    assert current.document_title == (
+        f"Grunnlagsdokument – Veiledning i kulturskoleutvikling {2023 + years}–{2024 + years}"
+    )
+    assert f"portefølje {4 + years}, {2023 + years}-{(24 + years) % 100:02d}" in current.plan_title
 
     bodo = MunicipalityGroup.objects.get(portfolio=current, name="Bodø")
     assert bodo.shortcomings() == []
@@ -80,6 +101,29 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
         assert group.shortcomings() == []
     assert User.objects.get(email="veileder.anne@example.org").is_adviser
     assert User.objects.get(email="programleder@example.org").is_programme_leader
+
+
+def test_seed_demo_hashes_the_demo_password_once_and_every_demo_user_logs_in_with_it(monkeypatch):
+    # The tests' hasher (root conftest) stands in for the production one, whose every call costs a good part
+    # of a second: counting its calls counts the work.
+    hasher = get_hasher()
+    encode = type(hasher).encode
+    calls = []
+
+    def counting_encode(self, password, salt, *args, **kwargs):
+        calls.append(password)
+        return encode(self, password, salt, *args, **kwargs)
+
+    monkeypatch.setattr(type(hasher), "encode", counting_encode)
+    call_command("seed_demo", stdout=io.StringIO())
+    assert calls == [DEMO_PASSWORD]
+    users = User.objects.exclude(password__startswith="!")  # the survey's respondents have no password
+    assert users.count() > 20
+    assert all(user.check_password(DEMO_PASSWORD) for user in users)
+
+    calls.clear()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert calls == []  # nobody new, nothing hashed
 
 
 def test_the_deploy_check_passes_with_production_settings():

@@ -1,7 +1,7 @@
 """The meeting pages through the real stack: forms, the plan, notes and tasks, the adviser's overview."""
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.testing.mail import deliver_outbox
 from meetings.models import Meeting, MeetingNote, Reminder, Task
+from meetings.selectors import meeting_plan
 from meetings.services import calendar_feed_renew, reminders_hand_over
 from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
 from municipalities.models import Role
@@ -282,3 +283,60 @@ def test_ticking_a_task_never_redirects_off_the_portal(client, group, next_url):
     client.force_login(_leader(group))
     response = client.post(reverse("meetings:task_toggle", kwargs={"pk": task.pk}), {"done": "1", "next": next_url})
     assert response["Location"] == task.note.meeting.get_absolute_url()
+
+
+@pytest.mark.parametrize(
+    ("plan_row", "expected"),
+    [
+        ({"week_from": date(2024, 9, 30), "week_to": date(2024, 10, 28)}, "uke 40–44"),
+        ({"week_from": date(2025, 12, 1), "week_to": date(2025, 12, 8)}, "uke 49/50"),
+        ({"week_from": date(2026, 2, 2), "week_to": None}, "uke 6"),
+        ({"week_from": date(2026, 1, 5), "week_to": date(2026, 1, 19), "weeks_text": "2–3 eller 4"}, "uke 2–3 eller 4"),
+        ({"week_from": None, "week_to": None, "when_text": "Juni eller august 25"}, "juni eller august 25"),
+    ],
+)
+def test_a_planned_meetings_weeks_read_as_the_plan_writes_them(client, group, plan_row, expected):
+    PlanItemFactory(portfolio=group.portfolio, title="Veiledningsbesøk", **plan_row)
+    client.force_login(group.adviser)
+    client.post(reverse("meetings:meetings_create", kwargs={"group_pk": group.pk}))
+    meeting = Meeting.objects.get(group=group)
+
+    assert meeting.week_display == expected
+    html = client.get(reverse("meetings:meeting_detail", kwargs={"pk": meeting.pk})).content.decode()
+    assert f"{expected[:1].upper()}{expected[1:]} ({meeting.window_start:%d.%m.}–" in html
+
+
+def test_a_plan_row_with_months_but_no_weeks_sorts_where_it_belongs_and_the_gap_check_sees_it(client, group):
+    # Fremtidens kulturskole's plan (002_9f8cec277fb594e3.txt): visits 3, 4 and 5, and the Delingsarena in
+    # January 2026; visit 4 is «Juni eller august 25», with no weeks.
+    portfolio = group.portfolio
+    for order, (title, kind, row) in enumerate(
+        [
+            ("Veiledningsbesøk 3", "meeting", {"week_from": date(2025, 3, 3), "week_to": date(2025, 3, 24)}),
+            (
+                "Veiledningsbesøk 4",
+                "meeting",
+                {"week_from": None, "week_to": None, "when_text": "Juni eller august 25"},
+            ),
+            ("Veiledningsbesøk 5", "meeting", {"week_from": date(2025, 11, 24), "week_to": date(2025, 12, 8)}),
+            ("Delingsarena", "gathering", {"week_from": date(2026, 1, 5), "week_to": date(2026, 1, 19)}),
+        ]
+    ):
+        PlanItemFactory(portfolio=portfolio, order=order, title=title, kind=kind, **row)
+    local = timezone.make_aware(datetime(2025, 4, 15, 18))
+    MeetingFactory(group=group, kind=Meeting.Kind.GROUP_MEETING, title="Kommunegruppemøte", starts_at=local)
+    client.force_login(group.adviser)
+    client.post(reverse("meetings:meetings_create", kwargs={"group_pk": group.pk}))
+
+    plan = meeting_plan(group)
+
+    order = ["Veiledningsbesøk 3", "Kommunegruppemøte", "Veiledningsbesøk 4", "Veiledningsbesøk 5", "Delingsarena"]
+    assert [m.title for m in plan.meetings] == order
+    # The local meeting in April covers the period before visit 4; the one after it has none.
+    assert [(gap.after.title, gap.before.title) for gap in plan.gaps] == [("Veiledningsbesøk 4", "Veiledningsbesøk 5")]
+
+    # A meeting made from such a row before it had a window is placed by its plan row all the same.
+    Meeting.objects.filter(title="Veiledningsbesøk 4").update(window_start=None, window_end=None)
+    plan = meeting_plan(group)
+    assert [m.title for m in plan.meetings] == order
+    assert [(gap.after.title, gap.before.title) for gap in plan.gaps] == [("Veiledningsbesøk 4", "Veiledningsbesøk 5")]

@@ -22,8 +22,9 @@ from meetings.services import (
     reminders_top_up,
 )
 from meetings.tests.factories import MeetingFactory, in_days
-from municipalities.models import Role
+from municipalities.models import Membership, Role
 from municipalities.tests.factories import MembershipFactory
+from portfolios.tests.factories import PlanItemFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +292,79 @@ def test_a_new_agenda_raises_the_sequence_without_a_notice(meeting):
     assert meeting.sequence == 1
     assert not meeting.reminders.filter(kind="changed").exists()
     assert meeting.reminders.filter(kind="before_meeting", status="pending", sequence=1).count() == 6
+
+
+def _reminder_rows():
+    return set(Reminder.objects.values_list("meeting", "recipient", "kind", "offset", "sequence", "due_at"))
+
+
+def _meetings_of_every_kind(copies):
+    """`copies` of each kind of meeting the top-up meets, each in the next week: a guidance meeting of a group
+    with an inactive member and a newcomer, a kommunegruppemøte, a gathering for everyone, one for the
+    coordinators, and a guidance meeting whose adviser is deactivated. Returns the meetings."""
+    meetings = []
+    for _ in range(copies):
+        meeting = MeetingFactory(starts_at=in_days(5), sequence=2)
+        group = meeting.group
+        for role in (Role.LEADER, Role.COORDINATOR, Role.RESOURCE_TEACHER):
+            MembershipFactory(group=group, role=role)
+        MembershipFactory(group=group, role=Role.OWNER_POLITICAL, user__is_active=False)
+        local = MeetingFactory(group=group, kind=Meeting.Kind.GROUP_MEETING, starts_at=in_days(3))
+        portfolio = group.portfolio
+        everyone = MeetingFactory(group=None, portfolio=portfolio, kind=Meeting.Kind.GATHERING, starts_at=in_days(6))
+        coordinators = MeetingFactory(
+            group=None,
+            portfolio=portfolio,
+            kind=Meeting.Kind.GATHERING,
+            starts_at=in_days(2),
+            plan_item=PlanItemFactory(portfolio=portfolio, kind="gathering", audience="coordinators"),
+        )
+        retired = MeetingFactory(starts_at=in_days(4), group__adviser__is_active=False)
+        MembershipFactory(group=retired.group, role=Role.LEADER)
+        meetings += [meeting, local, everyone, coordinators, retired]
+    MeetingFactory(starts_at=in_days(30))  # beyond the top-up's horizon
+    return meetings
+
+
+def test_the_top_up_gives_each_meeting_the_reminders_scheduling_it_would(settings):
+    meetings = _meetings_of_every_kind(2)
+    for meeting in meetings[:3]:
+        reminders_schedule(meeting=meeting)  # some meetings already have some of their rows
+    Reminder.objects.filter(pk__in=Reminder.objects.values("pk")[:4]).delete()
+
+    reminders_top_up()
+    topped_up = _reminder_rows()
+    Reminder.objects.all().delete()
+    for meeting in meetings:
+        reminders_schedule(meeting=Meeting.objects.get(pk=meeting.pk))
+
+    assert topped_up == _reminder_rows()
+    # Coordinators and leaders only at the coordinators' gathering; nobody inactive, nothing beyond the horizon.
+    coordinators = meetings[3]
+    roles = set(
+        Membership.objects.filter(group__portfolio=coordinators.portfolio, user__reminders__meeting=coordinators)
+        .values_list("role", flat=True)
+        .distinct()
+    )
+    assert roles == {Role.COORDINATOR, Role.LEADER}
+    assert not Reminder.objects.filter(recipient__is_active=False, kind="before_meeting").exists()
+    assert not Reminder.objects.filter(meeting__starts_at__gt=in_days(10)).exists()
+
+
+@pytest.mark.parametrize("copies", [1, 10])
+def test_the_hourly_top_up_costs_the_same_few_queries_for_few_meetings_and_for_many(copies, django_assert_num_queries):
+    meetings = _meetings_of_every_kind(copies)
+    for meeting in meetings:
+        reminders_schedule(meeting=meeting)
+    newcomers = [(m, MembershipFactory(group=m.group, role=Role.OTHER).user) for m in meetings[::5]]
+    # The meetings in the next eight days with their groups, advisers and plan rows; the groups' members;
+    # the members of the gatherings' portfolios; those portfolios' advisers; the reminders the meetings
+    # already have; one insert of the missing ones.
+    with django_assert_num_queries(6):
+        assert reminders_top_up() == 5 * copies
+    for meeting, newcomer in newcomers:
+        # The meeting is in five days: only the reminder a day before is still ahead.
+        assert [r.offset.days for r in newcomer.reminders.filter(meeting=meeting)] == [1]
+    # Nothing missing: no insert.
+    with django_assert_num_queries(5):
+        reminders_top_up()

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -22,7 +23,7 @@ from development_plans.demo import create_demo_plans
 from meetings import demo as meetings_demo
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
-from portfolios.services import portfolio_copy
+from portfolios.services import portfolio_copy, portfolio_copy_suggestions
 from surveys import demo as surveys_demo
 
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
@@ -176,6 +177,7 @@ def _plan_items(portfolio: Portfolio, rows: Iterable[Mapping[str, Any]], first_y
                 ends_on=row_dates[-1] if row_dates else None,
                 week_from=date.fromisocalendar(year, weeks[0], 1) if weeks else None,
                 week_to=date.fromisocalendar(year, weeks[-1], 1) if weeks else None,
+                weeks_text=row.get("weeks_text") or "",
                 notes="\n".join(row.get("notes") or []),
             )
         )
@@ -186,6 +188,7 @@ class Command(BaseCommand):
     help = "Laster demodata: begge programmene, en pågående portefølje, ansatte og kommunegrupper."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self._hash: str | None = None
         data = json.loads((DATA / "programmes.json").read_text(encoding="utf-8"))
         sections = json.loads((DATA / "foundation_sections.json").read_text(encoding="utf-8"))
         with transaction.atomic():
@@ -205,11 +208,20 @@ class Command(BaseCommand):
         self._print_logins(users)
 
     def _user(self, email: str, full_name: str, phone: str = "") -> User:
-        user, created = User.objects.get_or_create(email=email, defaults={"full_name": full_name, "phone": phone})
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        # get_or_create calls a callable default only when it creates the row.
+        user, _ = User.objects.get_or_create(
+            email=email, defaults={"full_name": full_name, "phone": phone, "password": self._password_hash}
+        )
         return user
+
+    def _password_hash(self) -> str:
+        """The demo password hashed once per run, and only if a user is created: with the production hasher
+        a hash takes a good part of a second (on purpose), and every demo user has the same password, so
+        31 hashes spent most of the command's time on the same work. Sharing one salt is acceptable for
+        demo users whose password is printed anyway."""
+        if self._hash is None:
+            self._hash = make_password(DEMO_PASSWORD)
+        return self._hash
 
     def _staff(self) -> dict[str, User]:
         users = {}
@@ -269,9 +281,9 @@ class Command(BaseCommand):
         return portfolio
 
     def _current_portfolio(self, source: Portfolio, leader: User) -> Portfolio:
-        """A copy of `source` moved forward by whole years of 52 weeks, which keeps every weekday, until it
-        runs through today, as a programme leader would set up this year's cohort. (Across a year with an
-        ISO week 53, the copy's week numbers are one lower than the source's; its dates are what count.)"""
+        """A copy of `source` moved forward by whole years until it runs through today, as a programme leader
+        would set up this year's cohort: the plan keeps its ISO weeks and weekdays, the agreement period its
+        days and months, and the name and titles get the new years and number."""
         today = timezone.localdate()
         years = max(1, (today - timedelta(days=60)).year - source.agreement_start.year)
         assert source.number is not None  # the source is Veiledningsordningen's portfolio 4 (programmes.json)
@@ -279,24 +291,10 @@ class Command(BaseCommand):
         existing = Portfolio.objects.filter(programme=source.programme, number=number).first()
         if existing:
             return existing
-        start, end = source.agreement_start.year + years, source.agreement_end.year + years
-        portfolio = portfolio_copy(
-            portfolio=source,
-            name=f"Portefølje {number}, {start}–{end % 100:02d}",
-            number=number,
-            shift_weeks=52 * years,
-            copied_by=leader,
-        )
-        period = f"{start}–{end % 100:02d}"
-        # The agreement runs over calendar dates, not weeks: 01.01.2026–20.06.2027, not three days earlier.
-        portfolio.agreement_start = source.agreement_start.replace(year=start)
-        portfolio.agreement_end = source.agreement_end.replace(year=end)
+        details = portfolio_copy_suggestions(portfolio=source, years=years, number=number)
+        portfolio = portfolio_copy(portfolio=source, **details, copied_by=leader).portfolio
         portfolio.status = Portfolio.Status.ACTIVE
-        portfolio.document_title = f"Grunnlagsdokument – Veiledning i kulturskoleutvikling {start}–{end}"
-        portfolio.plan_title = (
-            f"Plan for gjennomføring – Norsk kulturskoleråds veiledningsordning portefølje {number}, {period}"
-        )
-        portfolio.save(update_fields=["agreement_start", "agreement_end", "status", "document_title", "plan_title"])
+        portfolio.save(update_fields=["status"])
         return portfolio
 
     def _groups(self, portfolio: Portfolio, specs: Iterable[GroupSpec], users: dict[str, User]) -> None:
