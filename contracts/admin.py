@@ -98,6 +98,11 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     search_fields = ["municipality__name", "group__name"]
     inlines = [SignatureInline, DocumentInline]
     actions = ["retry_render"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contract]:
+        # A group without a name of its own is called after its municipalities.
+        return super().get_queryset(request).prefetch_related("group__municipalities")
+
     readonly_fields = [
         "group",
         "municipality",

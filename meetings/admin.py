@@ -5,6 +5,7 @@ from typing import TypeVar
 
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import email_status
@@ -28,8 +29,12 @@ class MeetingAdmin(ReadOnlyAdmin[Meeting]):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["status", "kind", "portfolio"]
     search_fields = ["title", "group__name"]
-    list_select_related = ["group", "portfolio"]
+    list_select_related = ["group", "portfolio__programme"]
     date_hierarchy = "starts_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Meeting]:
+        # A group without a name of its own is called after its municipalities.
+        return super().get_queryset(request).prefetch_related("group__municipalities")
 
 
 class TaskInline(admin.TabularInline[Task, MeetingNote]):

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.access import AccessRefused, AuthenticatedRequest
+from core.admin import PreloadedAutocompleteInline
 from portfolios.admin import PortfolioFilter
 
 from .forms import InviteMemberForm, MunicipalityGroupAdminForm
@@ -32,7 +33,7 @@ class MunicipalityAdmin(admin.ModelAdmin[Municipality]):
     search_fields = ["name", "norwegian_name", "number"]
 
 
-class MembershipInline(admin.TabularInline[Membership, MunicipalityGroup]):
+class MembershipInline(PreloadedAutocompleteInline, admin.TabularInline[Membership, MunicipalityGroup]):
     model = Membership
     extra = 0
     autocomplete_fields = ["user", "municipality"]
