@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django_stubs_ext import WithAnnotations
 
 from accounts.access import request_user
+from core.admin import SummarisedDeleteMixin
 from portfolios.admin import PortfolioFilter
 
 from .models import Contract, ContractDocument, ContractTemplate, PortfolioContracts, Signature
@@ -52,7 +53,7 @@ def _retry(model_admin: admin.ModelAdmin[Any], request: HttpRequest, contracts: 
 
 
 @admin.register(ContractTemplate)
-class ContractTemplateAdmin(admin.ModelAdmin[ContractTemplate]):
+class ContractTemplateAdmin(SummarisedDeleteMixin, admin.ModelAdmin[ContractTemplate]):
     list_display = ["programme", "title", "signatory_name", "signatories"]
     list_select_related = ["programme"]
 

@@ -8,14 +8,14 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin import email_status
+from core.admin import SummarisedDeleteMixin, email_status
 
 from .models import Meeting, MeetingNote, Reminder, Task
 
 _ModelT = TypeVar("_ModelT", bound=models.Model)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[_ModelT]):
+class ReadOnlyAdmin(SummarisedDeleteMixin, admin.ModelAdmin[_ModelT]):
     def has_add_permission(self, request: HttpRequest, obj: _ModelT | None = None) -> bool:
         return False
 

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.access import request_user
-from core.admin import email_status
+from core.admin import SummarisedDeleteMixin, email_status
 from municipalities.models import Role
 
 from .forms import CopySurveyForm
@@ -72,7 +72,7 @@ class QuestionInline(admin.StackedInline[Question, Survey]):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin[Survey]):
+class SurveyAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Survey]):
     form = SurveyAdminForm
     list_display = ["title", "portfolio", "opens_at", "closes_at", "anonymous", "links"]
     list_filter = ["portfolio__programme", "anonymous"]
@@ -137,7 +137,7 @@ class ItemInline(admin.TabularInline[Item, Question]):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin[Question]):
+class QuestionAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Question]):
     list_display = ["text", "key", "kind", "survey", "page", "order", "required"]
     list_filter = ["kind", "survey__portfolio"]
     # A survey is named with its portfolio, and a portfolio with its programme.
@@ -148,7 +148,7 @@ class QuestionAdmin(admin.ModelAdmin[Question]):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
+class InvitationAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Invitation]):
     """Read only: invitations are made by the survey's action, and the links are never shown here."""
 
     list_display = ["user", "group", "role", "level", "survey", "created_at"]
@@ -171,7 +171,7 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin[Delivery]):
+class DeliveryAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Delivery]):
     """The survey e-mails of each round. Whether an e-mail went out, and sending a failed one again, is in
     «E-poster» (core.Email), where every e-mail of the portal is."""
 
