@@ -9,7 +9,8 @@ responses to the crawled survey), partly under the crawled objects themselves, a
 
 Runs against a throwaway test database (SQLite by default, PostgreSQL with DATABASE_URL) and a temporary
 private folder, so it never touches real data. Usage: `make bench` or `.venv/bin/python benchmarks/crawl.py`
-(`--all` prints every page, not only those that grew or took long).
+(`--all` prints every page, not only those that grew or took long; `--deletes-only` skips the crawl and
+measures only the confirmed deletes on the large data).
 """
 
 import io
@@ -82,6 +83,10 @@ def main():
         missing = uncovered(targets, pages)
         print(f"database: {connection.vendor}; seed_demo in {time.perf_counter() - start:.0f} s")
         print(f"{len(pages)} visits; not covered: {', '.join(missing) or 'none'}\n")
+        if "--deletes-only" in sys.argv:
+            grow(targets, Growth(**LARGE))
+            deleting(targets, clients_for(targets))
+            return
         runs = {}
         sizes = {}
         for size in ("demo", "large"):
@@ -116,8 +121,32 @@ def main():
                 print(f"| {key}{mark} | {q1} | {q2} | {ms1:.0f} | {ms2:.0f} |")
         total = sum(q for q, _ in large.values())
         print(f"\nqueries of the whole crawl: {sum(q for q, _ in demo.values())} (demo), {total} (large)")
+        deleting(targets, clients)
     finally:
         runner.teardown_databases(old_config)
+
+
+def deleting(targets, clients):
+    """The confirmed delete (the POST after the confirmation page) of the crawled survey, with all its
+    responses and answers, and of its portfolio, which is refused: queries and time, rolled back."""
+    from django.db import transaction
+    from django.urls import reverse
+
+    from testing.crawl import QueryCounter
+
+    for label, name, obj in (
+        ("survey", "admin:surveys_survey_delete", targets.survey),
+        ("portfolio", "admin:portfolios_portfolio_delete", targets.survey.portfolio),
+    ):
+        with transaction.atomic():
+            queries = QueryCounter()
+            with connection.execute_wrapper(queries):
+                start = time.perf_counter()
+                response = clients["leader"].post(reverse(name, args=[obj.pk]), {"post": "yes"})
+                ms = (time.perf_counter() - start) * 1000
+            transaction.set_rollback(True)
+        done = "deleted" if response.status_code == 302 else f"refused ({response.status_code})"
+        print(f"confirmed delete of the {label}: {done}, {queries.count} queries, {ms:.0f} ms (rolled back)")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,6 @@ from surveys.services import deliveries_hand_over, invitations_create
 
 LEADER_EMAIL = "programleder@example.org"
 MEMBER_EMAIL = "leder.bodo@example.org"  # the kulturskoleleder of Bodø: edits the plan, adds local meetings
-PERSONAS = ("anonymous", "member", "adviser", "leader")
 
 # URL names that are not pages: posts that act and redirect, and Django's redirects. Each with its reason.
 NOT_VISITED = {
@@ -128,7 +127,7 @@ def find_targets() -> Targets:
     )
     assert group.adviser is not None
     meetings = Meeting.objects.filter(group=group, kind=Meeting.Kind.GUIDANCE)
-    held = meetings.filter(note__isnull=False).annotate(tasks=Count("note__tasks")).order_by("-starts_at").first()
+    held = meetings.filter(note__isnull=False).order_by("-starts_at").first()
     upcoming = meetings.filter(status=Meeting.Status.CONFIRMED).order_by("starts_at").first()
     assert held is not None and upcoming is not None, "the member's group has a held and a confirmed meeting"
     contract = Contract.objects.filter(group=group, final_document__isnull=False).first()
@@ -437,9 +436,10 @@ def measure(clients: Mapping[str, Client], visit: Visit) -> tuple[int, float]:
     with connection.execute_wrapper(queries):
         start = time.perf_counter()
         response = getattr(client, visit.method)(visit.path, visit.data, follow=visit.follow)
+        # Reading a streamed download to its end closes it, inside the test client's guard; closing a
+        # response outside that guard would also close the database connection inside a test's transaction.
         content = b"".join(response) if response.streaming else response.content
         elapsed = (time.perf_counter() - start) * 1000
-    response.close()
     status = response.status_code
     assert status == visit.status, f"{visit.key}: {visit.path} answered {status}, not {visit.status}"
     assert content or status == 302, f"{visit.key}: {visit.path} answered nothing"
