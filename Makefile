@@ -66,6 +66,7 @@ lock: $(VENV)/.dev
 bench: $(VENV)/.dev system-deps .env
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) wrk; }
 	$(PY) benchmarks/web.py
+	$(PY) benchmarks/crawl.py
 	$(PY) benchmarks/query_counts.py
 	$(PY) benchmarks/meetings.py
 	$(PY) benchmarks/contracts.py

@@ -6,6 +6,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin import SummarisedDeleteMixin
+
 from .access import request_user
 from .audit_texts import ACTION_TEXTS, action_text
 from .models import AuditEvent, Invitation, User
@@ -32,7 +34,7 @@ class AddUserForm(forms.ModelForm[User]):
 # Not BaseUserAdmin[User]: the stubs bind Django's UserAdmin to AbstractUser, which this User does not extend
 # (Django's own class only needs the fields named here).
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(SummarisedDeleteMixin, BaseUserAdmin):
     add_form = AddUserForm
     ordering = ["full_name"]
     list_display = ["full_name", "email", "phone", "is_staff", "is_active", "last_login"]
@@ -72,7 +74,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
+class InvitationAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Invitation]):
     list_display = ["user", "invited_by", "created_at", "expires_at", "accepted_at"]
     list_select_related = ["user", "invited_by"]
     search_fields = ["user__full_name", "user__email"]

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django_stubs_ext import WithAnnotations
 
 from accounts.access import request_user
+from core.admin import SummarisedDeleteMixin
 from portfolios.admin import PortfolioFilter
 
 from .models import Contract, ContractDocument, ContractTemplate, PortfolioContracts, Signature
@@ -52,7 +53,7 @@ def _retry(model_admin: admin.ModelAdmin[Any], request: HttpRequest, contracts: 
 
 
 @admin.register(ContractTemplate)
-class ContractTemplateAdmin(admin.ModelAdmin[ContractTemplate]):
+class ContractTemplateAdmin(SummarisedDeleteMixin, admin.ModelAdmin[ContractTemplate]):
     list_display = ["programme", "title", "signatory_name", "signatories"]
     list_select_related = ["programme"]
 
@@ -98,6 +99,11 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     search_fields = ["municipality__name", "group__name"]
     inlines = [SignatureInline, DocumentInline]
     actions = ["retry_render"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contract]:
+        # A group without a name of its own is called after its municipalities.
+        return super().get_queryset(request).prefetch_related("group__municipalities")
+
     readonly_fields = [
         "group",
         "municipality",

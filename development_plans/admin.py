@@ -63,3 +63,7 @@ class MeasureAdmin(ReadOnlyMixin, admin.ModelAdmin[Measure]):
 class CommentAdmin(ReadOnlyMixin, admin.ModelAdmin[Comment]):
     list_display = ["__str__", "plan", "created_at"]
     list_select_related = ["author", "plan__group"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        # The plan is named after its group, and a group without a name after its municipalities.
+        return super().get_queryset(request).prefetch_related("plan__group__municipalities")

@@ -5,16 +5,17 @@ from typing import TypeVar
 
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin import email_status
+from core.admin import SummarisedDeleteMixin, email_status
 
 from .models import Meeting, MeetingNote, Reminder, Task
 
 _ModelT = TypeVar("_ModelT", bound=models.Model)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin[_ModelT]):
+class ReadOnlyAdmin(SummarisedDeleteMixin, admin.ModelAdmin[_ModelT]):
     def has_add_permission(self, request: HttpRequest, obj: _ModelT | None = None) -> bool:
         return False
 
@@ -28,8 +29,12 @@ class MeetingAdmin(ReadOnlyAdmin[Meeting]):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["status", "kind", "portfolio"]
     search_fields = ["title", "group__name"]
-    list_select_related = ["group", "portfolio"]
+    list_select_related = ["group", "portfolio__programme"]
     date_hierarchy = "starts_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Meeting]:
+        # A group without a name of its own is called after its municipalities.
+        return super().get_queryset(request).prefetch_related("group__municipalities")
 
 
 class TaskInline(admin.TabularInline[Task, MeetingNote]):

@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.access import AccessRefused, AuthenticatedRequest
+from core.admin import PreloadedAutocompleteInline, SummarisedDeleteMixin
 from portfolios.admin import PortfolioFilter
 
 from .forms import InviteMemberForm, MunicipalityGroupAdminForm
@@ -18,13 +19,13 @@ class GroupPortfolioFilter(PortfolioFilter):
 
 
 @admin.register(County)
-class CountyAdmin(admin.ModelAdmin[County]):
+class CountyAdmin(SummarisedDeleteMixin, admin.ModelAdmin[County]):
     list_display = ["number", "name"]
     search_fields = ["name", "number"]
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin[Municipality]):
+class MunicipalityAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipality]):
     list_display = ["number", "name", "norwegian_name", "county", "is_member"]
     list_filter = ["county", "is_member"]
     list_select_related = ["county"]
@@ -32,7 +33,7 @@ class MunicipalityAdmin(admin.ModelAdmin[Municipality]):
     search_fields = ["name", "norwegian_name", "number"]
 
 
-class MembershipInline(admin.TabularInline[Membership, MunicipalityGroup]):
+class MembershipInline(PreloadedAutocompleteInline, admin.TabularInline[Membership, MunicipalityGroup]):
     model = Membership
     extra = 0
     autocomplete_fields = ["user", "municipality"]
@@ -43,7 +44,11 @@ class MembershipInline(admin.TabularInline[Membership, MunicipalityGroup]):
 
 
 @admin.register(MunicipalityGroup)
-class MunicipalityGroupAdmin(admin.ModelAdmin[MunicipalityGroup]):
+class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[MunicipalityGroup]):
+    delete_protected_help = (
+        "En kommunegruppe med kontrakter slettes ikke. Sett status til «Fullført» eller «Avsluttet før tiden» "
+        "(med årsak) i stedet."
+    )
     form = MunicipalityGroupAdminForm
     list_display = ["__str__", "portfolio", "adviser", "status", "shortcomings_display"]
     list_filter = [PortfolioFilter, "municipalities__county", "status", ("adviser", admin.RelatedOnlyFieldListFilter)]
@@ -102,7 +107,7 @@ class MunicipalityGroupAdmin(admin.ModelAdmin[MunicipalityGroup]):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin[Membership]):
+class MembershipAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Membership]):
     list_display = ["user", "group", "role", "municipality"]
     list_filter = ["role", GroupPortfolioFilter]
     search_fields = ["user__full_name", "user__email", "group__name"]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from accounts.access import request_user
+from core.admin import SummarisedDeleteMixin
 
 from .forms import PortfolioCopyForm
 from .models import FoundationSection, PlanItem, Portfolio, Programme
@@ -30,7 +31,7 @@ class PortfolioFilter(admin.SimpleListFilter):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin[Programme]):
+class ProgrammeAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Programme]):
     list_display = ["name", "long_name", "participation_fee", "fee_instalments", "contact_name"]
     search_fields = ["name", "long_name"]
     prepopulated_fields = {"key": ["name"]}
@@ -63,7 +64,11 @@ class PlanItemInline(admin.TabularInline[PlanItem, Portfolio]):
 
 
 @admin.register(Portfolio)
-class PortfolioAdmin(admin.ModelAdmin[Portfolio]):
+class PortfolioAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Portfolio]):
+    delete_protected_help = (
+        "En portefølje med kommunegrupper eller en spørreundersøkelse slettes ikke. Sett status til «Avsluttet» "
+        "i stedet: da ligger den samlet med de andre avsluttede i «Porteføljer», og det den har, er tatt vare på."
+    )
     list_display = ["name", "programme", "agreement_start", "agreement_end", "status"]
     list_filter = ["programme", "status"]
     list_select_related = ["programme"]

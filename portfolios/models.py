@@ -57,6 +57,18 @@ class PortfolioQuerySet(models.QuerySet["Portfolio"]):
         return self.filter(Q(advisers=user) | Q(groups__adviser=user) | Q(groups__memberships__user=user)).distinct()
 
 
+class PortfolioManager(models.Manager.from_queryset(PortfolioQuerySet)):  # type: ignore[misc]
+    """A portfolio is printed with its programme («Veiledningsordningen: Portefølje 7, 2026–27»), so the
+    default manager fetches the programme in the same query. Django builds every choice field and list
+    filter over portfolios (in the admin and in forms) from the default manager, so none of them runs a
+    query per portfolio. A join with a table of a few rows costs next to nothing; related access
+    (`group.portfolio`) uses the base manager, so lists of other objects still name
+    `portfolio__programme` in their select_related."""
+
+    def get_queryset(self) -> PortfolioQuerySet:
+        return super().get_queryset().select_related("programme")
+
+
 class Portfolio(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", "Planlagt"
@@ -82,7 +94,7 @@ class Portfolio(models.Model):
         limit_choices_to={"groups__name": ADVISER},
     )
 
-    objects = PortfolioQuerySet.as_manager()
+    objects = PortfolioManager()
 
     class Meta:
         verbose_name = "portefølje"

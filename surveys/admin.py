@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from accounts.access import request_user
-from core.admin import email_status
+from core.admin import SummarisedDeleteMixin, email_status
 from municipalities.models import Role
 
 from .forms import CopySurveyForm
@@ -72,11 +72,11 @@ class QuestionInline(admin.StackedInline[Question, Survey]):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin[Survey]):
+class SurveyAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Survey]):
     form = SurveyAdminForm
     list_display = ["title", "portfolio", "opens_at", "closes_at", "anonymous", "links"]
     list_filter = ["portfolio__programme", "anonymous"]
-    list_select_related = ["portfolio"]
+    list_select_related = ["portfolio__programme"]
     search_fields = ["title", "portfolio__name"]
     inlines = [CategoryInline, PageInline, QuestionInline]
     actions = ["copy_to_portfolio", "send_invitations", "start_reminder_round"]
@@ -90,7 +90,7 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
         if queryset.count() != 1:
             self.message_user(request, "Velg nøyaktig én undersøkelse å kopiere.", messages.WARNING)
             return None
-        source = queryset.select_related("portfolio").get()
+        source = queryset.select_related("portfolio__programme").get()
         form = CopySurveyForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             copy = survey_copy(
@@ -115,13 +115,13 @@ class SurveyAdmin(admin.ModelAdmin[Survey]):
 
     @admin.action(description="Send invitasjoner til deltakerne med de valgte rollene", permissions=["change"])
     def send_invitations(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
-        for survey in queryset.select_related("portfolio"):
+        for survey in queryset.select_related("portfolio__programme"):
             count = invitations_create(survey=survey, user=request_user(request), request=request)
             self.message_user(request, f"{survey.title} ({survey.portfolio}): {count} nye invitasjoner sendes.")
 
     @admin.action(description="Start en påminnelsesrunde til dem som ikke har svart", permissions=["change"])
     def start_reminder_round(self, request: HttpRequest, queryset: QuerySet[Survey]) -> None:
-        for survey in queryset.select_related("portfolio"):
+        for survey in queryset.select_related("portfolio__programme"):
             try:
                 count = reminder_round_start(survey=survey, user=request_user(request), request=request)
             except SurveyError as error:
@@ -137,26 +137,31 @@ class ItemInline(admin.TabularInline[Item, Question]):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin[Question]):
+class QuestionAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Question]):
     list_display = ["text", "key", "kind", "survey", "page", "order", "required"]
     list_filter = ["kind", "survey__portfolio"]
-    list_select_related = ["survey__portfolio", "page"]
+    # A survey is named with its portfolio, and a portfolio with its programme.
+    list_select_related = ["survey__portfolio__programme", "page"]
     search_fields = ["text", "key"]
     raw_id_fields = ["survey", "page", "category", "copied_from"]
     inlines = [ItemInline]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin[Invitation]):
+class InvitationAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Invitation]):
     """Read only: invitations are made by the survey's action, and the links are never shown here."""
 
     list_display = ["user", "group", "role", "level", "survey", "created_at"]
     list_filter = ["level", "survey__portfolio"]
-    list_select_related = ["user", "group", "survey"]
+    list_select_related = ["user", "group", "survey__portfolio__programme"]
     search_fields = ["user__email", "user__full_name"]
     # A tuple, which both options accept as it is (a list of str is not a list of field groups).
     readonly_fields = ("survey", "user", "group", "role", "level", "created_at")
     fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        # A group without a name of its own is called after its municipalities.
+        return super().get_queryset(request).prefetch_related("group__municipalities")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -166,7 +171,7 @@ class InvitationAdmin(admin.ModelAdmin[Invitation]):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin[Delivery]):
+class DeliveryAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Delivery]):
     """The survey e-mails of each round. Whether an e-mail went out, and sending a failed one again, is in
     «E-poster» (core.Email), where every e-mail of the portal is."""
 

@@ -375,7 +375,7 @@ def question_comparison(key: str, user: User) -> list[Comparison]:
     the question, items, counts, respondents per question (4)."""
     questions = list(
         Question.objects.filter(key=key, survey__in=Survey.objects.visible_to(user))
-        .select_related("survey__portfolio")
+        .select_related("survey__portfolio__programme")
         .prefetch_related("items")
         .order_by("survey__opens_at", "survey__pk")
     )

@@ -1,10 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,3 +189,41 @@ def test_with_the_mail_server_down_inviting_succeeds_and_the_invitation_waits_un
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert outbox.send_due(now=timezone.now() + timedelta(minutes=5)) == 1
     assert [m.to for m in mail.outbox] == [["anne@example.org"]]
+
+
+def _admin_queries(client, url):
+    # The admin caches content types on its first page; each count starts without them.
+    ContentType.objects.clear_cache()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_the_group_admin_page_runs_the_same_queries_with_2_and_10_members_and_names_each(client):
+    # Issue 12: each member's row asked for its person and municipality (the autocomplete widgets' labels),
+    # and the portfolio choice for each portfolio's programme: 17 queries, then 37 before the fix.
+    client.force_login(ProgrammeLeaderFactory())
+    group = MunicipalityGroupFactory(municipalities=[municipality("1804")])
+    url = reverse("admin:municipalities_municipalitygroup_change", args=[group.pk])
+    MembershipFactory.create_batch(2, group=group, municipality=municipality("1804"))
+    few, _ = _admin_queries(client, url)
+    members = MembershipFactory.create_batch(8, group=group, municipality=municipality("1804"))
+    PortfolioFactory.create_batch(4)
+    many, html = _admin_queries(client, url)
+    assert many == few
+    last = members[-1]
+    assert f'<option value="{last.user.pk}" selected>{last.user}</option>' in html
+    assert f'<option value="{municipality("1804").pk}" selected>Bodø</option>' in html
+
+
+def test_the_group_admin_add_page_lists_portfolios_with_their_programmes_in_one_query(client):
+    client.force_login(ProgrammeLeaderFactory())
+    url = reverse("admin:municipalities_municipalitygroup_add")
+    PortfolioFactory()
+    few, _ = _admin_queries(client, url)
+    PortfolioFactory(programme=FremtidensProgrammeFactory(), name="Regionale program 2024–2025")
+    PortfolioFactory.create_batch(3)
+    many, html = _admin_queries(client, url)
+    assert many == few  # 8, then 12 before the portfolios' manager fetched their programme with them
+    assert "Fremtidens kulturskole: Regionale program 2024–2025" in html
