@@ -9,6 +9,7 @@ from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from core.testing.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
+from core.testing.otp import pass_second_factor
 from testing.permissions import build_world
 
 # An S3-compatible object store (moto's server) for the tests of the private storage; real Celery workers and
@@ -21,6 +22,21 @@ def _fast_passwords_and_local_mail(settings):
     # Hashing with the production hasher costs ~0.3 s per user; tests don't test the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a finished login, so for staff it includes the one-time code
+    (core.testing.otp.pass_second_factor). Without this every staff session of a test would be ended by the portal
+    (accounts.middleware.SecondFactorMiddleware). The login pages themselves are tested through the real steps
+    (accounts/tests/test_two_factor.py), and so are the browser tests (core.testing.browser.login)."""
+    original = Client._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        pass_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "_login", _login)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,7 +3,7 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from core.mail import queue_mail
 
@@ -110,3 +110,37 @@ class AuditLogFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", "Til-datoen kan ikke være før fra-datoen.")
         return cleaned
+
+
+class OneTimeCodeForm(forms.Form):
+    """The second step of a staff login: a code from the authenticator app, or one of the backup codes."""
+
+    otp_token = forms.CharField(
+        label="Engangskode",
+        max_length=32,
+        # No `inputmode="numeric"`: backup codes have letters, and the same field takes them.
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "one-time-code", "spellcheck": "false"}),
+        error_messages={"required": "Skriv inn koden."},
+    )
+
+    def __init__(self, *args: Any, submit_label: str = "Logg inn", help_text: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["otp_token"].help_text = help_text
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", submit_label))
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """A person changes their own password; the old one proves it is them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Nåværende passord"
+        self.fields["new_password1"].label = "Nytt passord"
+        self.fields["new_password2"].label = "Gjenta nytt passord"
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": "Det nåværende passordet er feil. Prøv igjen.",
+        }
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Endre passord"))

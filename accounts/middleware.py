@@ -7,7 +7,41 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 from .access import AccessRefused
+from .models import User
 from .services import audit_log, session_idle_expired, session_idle_seconds
+
+
+def second_factor_verified(user: object) -> bool:
+    """Whether django-otp's middleware found the session verified by one of the user's devices."""
+    return getattr(user, "otp_device", None) is not None
+
+
+class SecondFactorMiddleware:
+    """A staff session that did not pass the second factor is no login at all, on every page, the admin
+    included: it is ended and the request goes on as anonymous, so that pages behind a login send the person
+    to the login page (and back here afterwards).
+
+    The login page never makes such a session (accounts.services: staff are logged in only by the code), but
+    other ways could: Django's admin login form, a participant given a staff role while logged in, or an app
+    removed («Nullstill tofaktorpålogging») while its session lasts. Installed after django-otp's
+    OTPMiddleware, which marks the verified sessions."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = request.user
+        if isinstance(user, User) and user.needs_second_factor and not second_factor_verified(user):
+            audit_log(
+                action="auth.second_factor_missing",
+                actor=user,
+                obj=user,
+                request=request,
+                payload={"path": request.path},
+            )
+            request.session.flush()
+            request.user = AnonymousUser()
+        return self.get_response(request)
 
 
 class AuditAccessRefusedMiddleware:

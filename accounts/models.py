@@ -82,6 +82,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_adviser(self) -> bool:
         return self.is_active and ADVISER in self._staff_role_names
 
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff sign in with a one-time code after the password: anyone who reaches the admin, any superuser,
+        and anyone in a staff role, since each reads every group they follow. Participants keep the password.
+
+        The role is asked last: for participants it costs the role query, which every page with the menu makes
+        anyway (and the answer is cached on the user)."""
+        return self.is_staff or self.is_superuser or bool(self._staff_role_names)
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

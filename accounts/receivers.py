@@ -28,7 +28,11 @@ def log_login_failed(
     sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     # The attempted address is kept so that the programme leader can see attacks on one account;
-    # the password never is (Django already masks it in `credentials`).
+    # the password never is (Django already masks it in `credentials`). A wrong one-time code after a right
+    # password is sent as a failed login too, for django-axes to count; accounts.services.second_factor_verify
+    # logs it as its own kind, with the person whose password was right.
+    if credentials.get("second_factor"):
+        return
     audit_log(action="auth.login_failed", request=request, payload={"username": credentials.get("username", "")})
 
 

@@ -2,18 +2,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
-from .forms import ChoosePasswordForm, LoginForm
+from .forms import ChoosePasswordForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "logg-inn/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("", views.account_view, name="account"),
+    path("logg-inn/", views.LoginView.as_view(), name="login"),
+    path("logg-inn/engangskode/", views.second_factor_view, name="second_factor"),
+    path("logg-inn/engangskode/oppsett/", views.second_factor_setup_view, name="second_factor_setup"),
+    path("reservekoder/", views.backup_codes_view, name="backup_codes"),
+    path("reservekoder/nye/", views.backup_codes_renew_view, name="backup_codes_renew"),
+    path("passord/endre/", views.password_change_view, name="password_change"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("passord/glemt/", views.password_reset_view, name="password_reset"),
     path(

@@ -107,6 +107,7 @@ def measure_portfolio(count):
     """The figures for a portfolio of `count` contracts; returns them and the contract signed by all."""
     from contracts.models import Contract
     from contracts.services import contract_send
+    from core.testing.otp import pass_second_factor
 
     clear()
     portfolio, groups, generate_ms = build(count)
@@ -141,6 +142,7 @@ def measure_portfolio(count):
         len(body),
     )
     client.force_login(leader)
+    pass_second_factor(client, leader)
     page("contract page (programme leader)", contract.get_absolute_url())
     return result, contract
 

@@ -82,6 +82,7 @@ def main():
     from accounts.tests.factories import ProgrammeLeaderFactory
     from contracts import services
     from contracts.models import Contract
+    from core.testing.otp import pass_second_factor
 
     for name in ("weasyprint", "celery", "axes", "mail.log"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -108,7 +109,9 @@ def main():
         services.contract_render(ContractFactory())
         portfolio = build(COUNT)
         client = Client()
-        client.force_login(ProgrammeLeaderFactory())
+        leader = ProgrammeLeaderFactory()
+        client.force_login(leader)
+        pass_second_factor(client, leader)
         url = reverse("admin:contracts_portfoliocontracts_changelist")
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()

@@ -71,6 +71,8 @@ def build(goals, measures):
 def main():
     from django.test.runner import DiscoverRunner
 
+    from core.testing.otp import pass_second_factor
+
     setup_test_environment()
     # WeasyPrint logs every rendering step at INFO; the table is what this script is for.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
@@ -86,6 +88,7 @@ def main():
             plan, leader = build(goals, measures)
             client = Client()
             client.force_login(leader)
+            pass_second_factor(client, leader)
             pages = [
                 ("plan page", plan.get_absolute_url(), RUNS),
                 ("progress view", reverse("development_plans:progress", args=[plan.pk]), RUNS),

@@ -113,6 +113,8 @@ def build(responses):
 def main():
     from django.test.runner import DiscoverRunner
 
+    from core.testing.otp import pass_second_factor
+
     setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     runner = DiscoverRunner(verbosity=0)
@@ -127,6 +129,7 @@ def main():
             leader, survey, answer_rows = build(responses)
             client = Client()
             client.force_login(leader)
+            pass_second_factor(client, leader)
 
             def get(url, client=client):
                 return lambda: _ok(client.get(url))

@@ -76,18 +76,35 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _login(base, email):
-    """A session cookie for `email`, through the login form as a browser gets it."""
+def _post_form(opener, base, path, fields):
+    """Posts `fields` to the form at `path` as a browser would (with its CSRF token); returns the response."""
+    page = opener.open(f"{base}{path}").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+    return opener.open(urllib.request.Request(f"{base}{path}", data=data, headers={"Referer": base + "/"}))  # noqa: S310
+
+
+def _login(base, email, backup_code=None):
+    """A session cookie for `email`, through the login form as a browser gets it; staff give `backup_code` at
+    the second step (a TOTP code is good once per 30 seconds, too slow for 16 sessions)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/konto/logg-inn/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urllib.parse.urlencode({"username": email, "password": PASSWORD, "csrfmiddlewaretoken": token}).encode()
-    login = urllib.request.Request(f"{base}/konto/logg-inn/", data=data, headers={"Referer": base + "/"})  # noqa: S310
-    opener.open(login)
+    response = _post_form(opener, base, "/konto/logg-inn/", {"username": email, "password": PASSWORD})
+    if response.geturl().endswith("/konto/logg-inn/engangskode/"):
+        _post_form(opener, base, "/konto/logg-inn/engangskode/", {"otp_token": backup_code})
     cookies = {c.name: c.value for c in jar}
     assert "sessionid" in cookies, f"login as {email} failed"
     return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+# Backup codes for the programme leader's sessions, one per session.
+BACKUP_CODES = """
+from django.conf import settings
+from accounts.models import User
+from accounts.services import backup_codes_renew
+settings.SECOND_FACTOR_BACKUP_CODES = {count}
+print("CODES", *backup_codes_renew(user=User.objects.get(email="{email}")))
+"""
 
 
 def _wrk(url, cookies, *, threads, seconds):
@@ -176,7 +193,25 @@ def main():
                     time.sleep(0.2)
             groups = _query("SELECT count(*) FROM municipalities_municipalitygroup")[0][0]
             group = _query("SELECT id FROM municipalities_municipalitygroup WHERE name = 'Fauske og Saltdal'")[0][0]
-            leader_cookies = [_login(base, "programleder@example.org") for _ in range(CLIENTS)]
+            codes = (
+                subprocess.run(  # noqa: S603
+                    [
+                        PYTHON,
+                        "manage.py",
+                        "shell",
+                        "-c",
+                        BACKUP_CODES.format(count=CLIENTS, email="programleder@example.org"),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.split("CODES", 1)[1]
+                .split()
+            )
+            leader_cookies = [_login(base, "programleder@example.org", code) for code in codes]
             print(f"gunicorn, 2 workers, {CLIENTS} concurrent clients, {SECONDS} s each; {groups} groups in the demo\n")
             print("| page | requests/s | median ms | p95 ms |\n| --- | ---: | ---: | ---: |")
             for label, path in (

@@ -1,11 +1,16 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from accounts.access import AccessRefused, AuthenticatedRequest
+from accounts.access import AccessRefused, AuthenticatedRequest, request_user
+from accounts.services import audit_log
 from core.admin import PreloadedAutocompleteInline, SummarisedDeleteMixin
 from portfolios.admin import PortfolioFilter
 
@@ -16,6 +21,39 @@ from .services import membership_invite
 
 class GroupPortfolioFilter(PortfolioFilter):
     field = "group__portfolio"
+
+
+# Who is in a group, and in which role, decides who reads its meetings and plan and who signs its contract, so
+# each change made in the admin (on the membership's own page or among the group's members) is an audit event
+# on the group with who, when and from where; Django's admin history keeps no address.
+MEMBERSHIP_AUDITED_FIELDS = ["user", "group", "role", "municipality"]
+
+
+def _audit_value(value: object) -> object:
+    return value.pk if isinstance(value, Model) else value
+
+
+def _membership_changes(form: forms.ModelForm[Membership]) -> dict[str, list[object]]:
+    """{field: [old, new]} of an existing membership's form, primary keys for related objects."""
+    return {
+        name: [_audit_value(form.initial.get(name)), _audit_value(form.cleaned_data.get(name))]
+        for name in MEMBERSHIP_AUDITED_FIELDS
+        if name in form.changed_data
+    }
+
+
+def _membership_payload(membership: Membership) -> dict[str, Any]:
+    return {"user_id": membership.user_id, "role": membership.role, "membership_id": membership.pk}
+
+
+def _membership_log(request: HttpRequest, action: str, membership: Membership, **payload: object) -> None:
+    audit_log(
+        action=action,
+        actor=request_user(request),
+        obj=membership.group,
+        request=request,
+        payload={**_membership_payload(membership), **payload},
+    )
 
 
 @admin.register(County)
@@ -56,6 +94,30 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
     autocomplete_fields = ["municipalities"]
     inlines = [MembershipInline]
     change_form_template = "admin/municipalities/municipalitygroup/change_form.html"
+
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm[MunicipalityGroup], formset: Any, change: bool
+    ) -> None:
+        if not (isinstance(formset, BaseInlineFormSet) and formset.model is Membership):
+            super().save_formset(request, form, formset, change)
+            return
+        # Read before saving: a deleted membership has no primary key afterwards, and a saved form's initial
+        # values are the new ones.
+        removed = [(f.instance.group, _membership_payload(f.instance)) for f in formset.deleted_forms if f.instance.pk]
+        changed = [
+            (f.instance, _membership_changes(f))
+            for f in formset.initial_forms
+            if f not in formset.deleted_forms and f.has_changed()
+        ]
+        super().save_formset(request, form, formset, change)
+        actor = request_user(request)
+        for group, payload in removed:
+            audit_log(action="membership.removed", actor=actor, obj=group, request=request, payload=payload)
+        for membership, changes in changed:
+            if changes:
+                _membership_log(request, "membership.changed", membership, changes=changes)
+        for membership in formset.new_objects:
+            _membership_log(request, "membership.added", membership)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MunicipalityGroup]:
         queryset = super().get_queryset(request)
@@ -112,6 +174,25 @@ class MembershipAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Membership]):
     list_filter = ["role", GroupPortfolioFilter]
     search_fields = ["user__full_name", "user__email", "group__name"]
     autocomplete_fields = ["user", "group"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Membership, form: forms.ModelForm[Membership], change: bool
+    ) -> None:
+        changes = _membership_changes(form) if change else {}
+        super().save_model(request, obj, form, change)
+        if not change:
+            _membership_log(request, "membership.added", obj)
+        elif changes:
+            _membership_log(request, "membership.changed", obj, changes=changes)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        _membership_log(request, "membership.removed", obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        for membership in queryset.select_related("group"):
+            _membership_log(request, "membership.removed", membership)
+        super().delete_queryset(request, queryset)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         # A group's name may be its municipalities' names, so those come along.

@@ -33,7 +33,9 @@ from django.utils.http import urlencode, urlsafe_base64_encode
 from accounts.models import AuditEvent, User
 from accounts.models import Invitation as AccountInvitation
 from accounts.models import hash_token as account_token_hash
+from accounts.services import backup_codes_renew
 from contracts.models import Contract, ContractTemplate
+from dashboard.management.commands.seed_demo import DEMO_PASSWORD
 from development_plans.models import Comment, DevelopmentPlan, Goal, Measure
 from meetings.models import Meeting, MeetingNote, Reminder
 from meetings.services import calendar_feed_renew
@@ -63,6 +65,8 @@ NOT_VISITED = {
     "surveys:code_answer": "codes an answer (POST only)",
     "surveys:write_finding": "saves a finding (POST only)",
     "admin:None": "Django's redirects of old admin addresses and unknown ones",
+    "accounts:backup_codes_renew": "makes new backup codes (POST only; the crawl posts it, see portal_visits)",
+    "None": "the admin's login and password pages, sent to the portal's (veiledning/urls.py)",
 }
 
 # Admin actions that act on the selected rows at once and redirect back to the list: no page of their own.
@@ -73,6 +77,8 @@ IMMEDIATE_ACTIONS = {
     "generate_and_send",
     "send_invitations",
     "start_reminder_round",
+    "send_password_reset",
+    "reset_second_factor",
 }
 
 
@@ -117,6 +123,8 @@ class Targets:
     open_survey_token: str = ""
     open_survey_pages: int = 0
     submitted_survey_token: str = ""
+    # A staff member who has not yet set up an authenticator app; made by `prepare`.
+    new_staff_email: str = ""
 
 
 def find_targets() -> Targets:
@@ -159,7 +167,8 @@ def prepare(targets: Targets) -> Targets:
     """Adds what the demo lacks and the crawl needs, and keeps the secrets of the links it makes: the member's
     calendar address, an account invitation, the member's link to an open survey (the current portfolio's,
     opened now) with e-mails queued for it, a submitted link to the crawled survey, and a failed and a
-    successful login (the admin's login records)."""
+    successful login (the admin's login records), backup codes for the leader and a staff member without an
+    authenticator app yet."""
     now = timezone.now()
     targets.calendar_token = calendar_feed_renew(user=targets.member)
     token = AccountInvitation.new_token()
@@ -179,9 +188,15 @@ def prepare(targets: Targets) -> Targets:
     submitted = Invitation.objects.filter(survey=targets.survey, response__submitted_at__isnull=False).first()
     assert submitted is not None
     targets.submitted_survey_token = submitted.token
+    # The leader has backup codes already, as staff do after their first login: the crawl renews them.
+    backup_codes_renew(user=targets.leader)
+    targets.new_staff_email = "ny.i.staben@example.org"
+    User.objects.create_user(
+        email=targets.new_staff_email, full_name="Ny i Staben", password=DEMO_PASSWORD, is_staff=True
+    )
     client = Client()
     client.post(reverse("accounts:login"), {"username": "ukjent@example.org", "password": "feil"})
-    client.post(reverse("accounts:login"), {"username": LEADER_EMAIL, "password": "veiledning-demo"})
+    client.post(reverse("accounts:login"), {"username": LEADER_EMAIL, "password": DEMO_PASSWORD})
     # django-axes keeps this log only when told to (AXES_ENABLE_ACCESS_FAILURE_LOG), and its admin lists it.
     AccessFailureLog.objects.create(username="ukjent@example.org", ip_address="10.1.2.3", path_info="/konto/logg-inn/")
     return targets
@@ -261,6 +276,10 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("surveys:answer", {"token": t.open_survey_token}, ["anonymous"]),
         ("surveys:answer_thanks", {"token": t.submitted_survey_token}, ["anonymous"]),
         ("accounts:login", {}, ["anonymous"]),
+        ("accounts:second_factor", {}, ["leader_password_only"]),
+        ("accounts:second_factor_setup", {}, ["new_staff_password_only"]),
+        ("accounts:account", {}, ["member", "adviser", "leader"]),
+        ("accounts:password_change", {}, ["member", "leader"]),
         ("accounts:password_reset", {}, ["anonymous"]),
         ("accounts:password_reset_done", {}, ["anonymous"]),
         ("accounts:password_reset_complete", {}, ["anonymous"]),
@@ -287,6 +306,10 @@ def portal_visits(t: Targets) -> list[Visit]:
             follow=True,
         ),
     ]
+    # New backup codes are shown once, on the page the renewal sends to.
+    visits.append(
+        Visit("accounts:backup_codes", "leader", _url("accounts:backup_codes_renew"), method="post", follow=True)
+    )
     for number in sorted({1, t.open_survey_pages}):
         path = _url("surveys:answer_page", token=t.open_survey_token, number=number)
         visits.append(Visit("surveys:answer_page", "anonymous", path, label=f"side {number}"))
@@ -352,8 +375,9 @@ def admin_pages(t: Targets) -> tuple[list[Visit], dict[str, str]]:
     refused: dict[str, str] = {}
     visits = [
         Visit("admin:index", "leader", reverse("admin:index")),
-        Visit("admin:login", "anonymous", reverse("admin:login")),
-        Visit("admin:password_change", "leader", reverse("admin:password_change")),
+        # The admin's login and password pages send to the portal's (the login with two factors).
+        Visit("admin:login", "anonymous", reverse("admin:login"), status=302),
+        Visit("admin:password_change", "leader", reverse("admin:password_change"), status=302),
         Visit("admin:password_change_done", "leader", reverse("admin:password_change_done")),
         Visit("admin:jsi18n", "leader", reverse("admin:jsi18n")),
         Visit(
@@ -367,9 +391,13 @@ def admin_pages(t: Targets) -> tuple[list[Visit], dict[str, str]]:
             "leader",
             reverse("admin:municipalities_municipalitygroup_invite", kwargs={"pk": t.group.pk}),
         ),
-        # Django's UserAdmin names its page for setting a password after the auth app's own user model.
+        # Django's UserAdmin names its page for setting a password after the auth app's own user model. Staff
+        # set nobody's password (accounts/admin.py): the page answers 404.
         Visit(
-            "admin:auth_user_password_change", "leader", reverse("admin:auth_user_password_change", args=[t.member.pk])
+            "admin:auth_user_password_change",
+            "leader",
+            reverse("admin:auth_user_password_change", args=[t.member.pk]),
+            status=404,
         ),
     ]
     # The apps the leader sees something of (the others answer 404).
@@ -465,6 +493,11 @@ def clients_for(t: Targets) -> dict[str, Client]:
     for persona in ("member", "adviser", "leader"):
         clients[persona] = Client()
         clients[persona].force_login(getattr(t, persona))
+    # Staff between the password and the one-time code: the second step's pages.
+    for persona, email in (("leader_password_only", LEADER_EMAIL), ("new_staff_password_only", t.new_staff_email)):
+        clients[persona] = Client()
+        response = clients[persona].post(reverse("accounts:login"), {"username": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, f"{email} could not log in with the password"
     return clients
 
 

@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    # Two factors for staff (accounts): TOTP devices (authenticator apps) and backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "accounts",
     "portfolios",
@@ -70,6 +74,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the user verified when the session passed the second factor; the next one treats a staff
+    # session that did not as not logged in, on every page, the admin included.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -152,6 +160,20 @@ AXES_CLIENT_IP_CALLABLE = "accounts.services.client_ip"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
+# A wrong one-time code counts as a failed login too (accounts.services.second_factor_verify); the code
+# itself is kept out of axes' record of the attempt.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+
+# Two factors: staff (anyone with access to the admin, or a superuser; accounts.models.User.needs_second_factor)
+# give a one-time code from an authenticator app (TOTP) or a backup code after the password, and set the app up
+# at their first login. The password step is good for SECOND_FACTOR_PENDING_SECONDS: long enough to install an
+# app at the first login, short enough that a forgotten half-login does not wait for the next person.
+SECOND_FACTOR_PENDING_SECONDS = env.int("SECOND_FACTOR_PENDING_SECONDS", default=10 * 60)
+SECOND_FACTOR_BACKUP_CODES = 10
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Veiledning")
+# Should django-otp's own device admin ever be shown, it shows no secrets (accounts.admin unregisters it).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål")]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = "Veiledning – administrasjon"
 admin.site.site_title = "Veiledning"
@@ -17,5 +18,9 @@ urlpatterns = [
     path("utviklingsplaner/", include("development_plans.urls")),
     path("sporreundersokelse/", include("surveys.urls")),
     path("konto/", include("accounts.urls")),
+    # The admin's own login form would log staff in with the password alone, and its password page is the
+    # portal's «Endre passord»: both lead to the portal's pages (accounts), which ask for the one-time code.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/password_change/", RedirectView.as_view(pattern_name="accounts:password_change")),
     path("admin/", admin.site.urls),
 ]

@@ -7,8 +7,12 @@ helpers take the Playwright page they return.
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
+
+from .otp import code_for_secret, next_code
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -33,18 +37,49 @@ WCAG_21_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 _axe = Axe()
 
 
-def login(page: Page, live_server: LiveServer, email: str, password: str) -> None:
+SECOND_FACTOR_PATH = "/konto/logg-inn/engangskode/"
+SECOND_FACTOR_SETUP_PATH = "/konto/logg-inn/engangskode/oppsett/"
+
+
+def login(page: Page, live_server: LiveServer, email: str, password: str, *, set_up_app: bool = False) -> None:
     """Logs in through the login form at /konto/logg-inn/ and waits for the page it leads to.
 
-    Fails the test if the form is shown again, i.e. the login was refused.
+    Staff then pass the second step as a person would, with the code of their authenticator app, computed
+    from its key in the database (core.testing.otp). A staff member without an app is given one first, as if
+    they had set it up at an earlier login; with `set_up_app` they set it up here instead, from the key the
+    set-up page shows, and click on past their backup codes. Fails the test if a step is refused.
     """
+    user = get_user_model().objects.get(email__iexact=email)
+    if (
+        user.needs_second_factor
+        and not set_up_app
+        and not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    ):
+        TOTPDevice.objects.create(user=user, name="Autentiseringsapp", confirmed=True)
     page.goto(f"{live_server.url}/konto/logg-inn/")
     # Not exact: crispy-forms appends an asterisk to the labels of required fields («E-post*»).
     page.get_by_label("E-post").fill(email)
     page.get_by_label("Passord").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Logg inn").click()
-    if "/konto/logg-inn/" in page.url:
+    _refused_unless_past(page, "/konto/logg-inn/", email)
+    if page.url.endswith(SECOND_FACTOR_SETUP_PATH):
+        page.get_by_label("Engangskode").fill(code_for_secret(page.locator("#totp-secret").inner_text()))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Bekreft og logg inn").click()
+        _refused_unless_past(page, SECOND_FACTOR_SETUP_PATH, email)
+        with page.expect_navigation():
+            page.get_by_role("link", name="Jeg har tatt vare på kodene – fortsett").click()
+    elif page.url.endswith(SECOND_FACTOR_PATH):
+        device = TOTPDevice.objects.get(user__email__iexact=email, confirmed=True)
+        page.get_by_label("Engangskode").fill(next_code(device))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Logg inn").click()
+        _refused_unless_past(page, SECOND_FACTOR_PATH, email)
+
+
+def _refused_unless_past(page: Page, path: str, email: str) -> None:
+    if page.url.split("?")[0].endswith(path):
         alerts = page.locator(".alert, .invalid-feedback").all_inner_texts()
         raise AssertionError(f"Login as {email} was refused; the form says: {alerts or 'nothing'}")
 

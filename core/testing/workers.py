@@ -127,7 +127,8 @@ class Workers:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.killed: set[int] = set()
         self.logs: list[Path] = []
-        self.client = Celery("outbox-test", broker=REDIS_URL)
+        # Not the current app: the test process keeps veiledning's, whose tasks other tests look up.
+        self.client = Celery("outbox-test", broker=REDIS_URL, set_as_current=False)
 
     def start(self, *, concurrency: int = 2, **env: str) -> int:
         """Starts one worker; returns its number."""

@@ -1,5 +1,6 @@
 import io
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -8,10 +9,13 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.hashers import get_hasher
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from contracts.models import ContractDocument
+from core.testing.otp import code_for_secret
 from dashboard.management.commands.seed_demo import DEMO_PASSWORD
 from meetings.models import Meeting, Reminder, Task
 from municipalities.models import Membership, MunicipalityGroup
@@ -143,3 +147,20 @@ def test_the_deploy_check_passes_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_demo_staff_log_in_with_the_printed_key_and_demo_code_gives_their_code(client, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    secret = re.search(r"Legg demonøkkelen\n  ([A-Z2-7 ]+)\n", out).group(1)
+    client.post(reverse("accounts:login"), {"username": "programleder@example.org", "password": "veiledning-demo"})
+    assert "_auth_user_id" not in client.session  # the password alone is not enough for staff, in the demo too
+    client.post(reverse("accounts:second_factor"), {"otp_token": code_for_secret(secret)})
+    assert client.session["_auth_user_id"] == str(User.objects.get(email="programleder@example.org").pk)
+
+    call_command("demo_code")
+    code = re.search(r"Engangskode: (\d{6})", capsys.readouterr().out).group(1)
+    adviser = Client()
+    adviser.post(reverse("accounts:login"), {"username": "veileder.anne@example.org", "password": "veiledning-demo"})
+    adviser.post(reverse("accounts:second_factor"), {"otp_token": code})
+    assert "_auth_user_id" in adviser.session

@@ -283,11 +283,12 @@ def test_the_results_page_takes_the_same_number_of_queries_for_3_and_30_response
             answer(invitation, {scale: (str(i % 6 + 1), "Utdyping")})
 
     add(3)
-    # Queries: session, user, the user's staff role, survey with portfolio and programme; results: closed
+    # Queries: session, user, the device that verified the session's second factor, the user's staff role,
+    # survey with portfolio and programme; results: closed
     # questions, items, grouped counts, respondents per level; the keys found in other surveys; response
     # rates: grouped invitations, groups, their municipalities.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(f"/sporreundersokelse/{survey.pk}/").status_code == 200
     add(27)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.get(f"/sporreundersokelse/{survey.pk}/").status_code == 200

@@ -5,6 +5,7 @@ The data lies in dashboard/demo_data/ (see its README for the sources)."""
 
 import json
 import re
+from base64 import b32decode
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import ADVISER, PROGRAMME_LEADER
@@ -29,6 +31,12 @@ from surveys import demo as surveys_demo
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
 # Printed for anyone trying the demo; never used outside seed_demo.
 DEMO_PASSWORD = "veiledning-demo"  # noqa: S105
+# Staff log in with a one-time code after the password. The demo's staff share this published key, printed with
+# the logins, so that anyone trying the demo adds it to an authenticator app once (or runs `manage.py demo_code`).
+# It is as public as the demo password: only the demo users made here have it, and every real staff member's app
+# gets a random key of its own at their first login (accounts.services.totp_setup_device).
+DEMO_TOTP_SECRET = "VEILEDNINGDEMOKODEVEILEDNINGDEMO"  # noqa: S105 - base32, 20 bytes
+DEMO_TOTP_DEVICE_NAME = "Demo"
 
 STAFF: list[tuple[str, str, str, str]] = [
     ("programleder@example.org", "Siri Aasland Øvrebø", "900 10 001", PROGRAMME_LEADER),
@@ -231,6 +239,11 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             user.groups.add(Group.objects.get(name=role))
+            # The demo app, unless they have set up one of their own since.
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                TOTPDevice.objects.create(
+                    user=user, name=DEMO_TOTP_DEVICE_NAME, key=b32decode(DEMO_TOTP_SECRET).hex(), confirmed=True
+                )
             users[email] = User.objects.get(pk=user.pk)  # fresh, so the role cache is empty
         return users
 
@@ -322,3 +335,11 @@ class Command(BaseCommand):
                 membership = user.memberships.select_related("group").first()
                 role = f"{membership.get_role_display().lower()}, {membership.group}" if membership else "deltaker"
             self.stdout.write(f"  {email:<40} {user.full_name} ({role})")
+        secret = " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
+        self.stdout.write(
+            "Programlederen og veilederne logger inn med passord og deretter en engangskode. Legg demonøkkelen\n"
+            f"  {secret}\n"
+            "inn i en autentiseringsapp (tidsbasert, 6 siffer, 30 sekunder), eller få gjeldende kode med\n"
+            "  python manage.py demo_code\n"
+            "Deltakerne logger inn med passordet alene."
+        )
