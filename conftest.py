@@ -8,7 +8,8 @@ from django.test.utils import override_settings
 from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
-from core.testing.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP_VIEWPORT
+from core.testing.browser import DESKTOP_VIEWPORT
+from core.testing.chromium import CHROMIUM, CHROMIUM_ARGS
 from core.testing.otp import pass_second_factor
 from testing.permissions import build_world
 

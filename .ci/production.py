@@ -56,21 +56,14 @@ from playwright.sync_api import expect, sync_playwright
 from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from core.testing.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402 - needs ROOT on the path
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DEMO_PASSWORD = "veiledning-demo"  # noqa: S105 - seed_demo's, printed by make run
 DATABASE = "veiledning_production"
 RESTORED_DATABASE = "veiledning_restored"
 WAIT = 240  # seconds for anything the background does (beat runs every one or two minutes)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port():

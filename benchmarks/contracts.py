@@ -21,6 +21,7 @@ import django
 django.setup()
 
 import weasyprint  # noqa: E402
+from builders import portfolio_with_signatories  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
@@ -38,31 +39,9 @@ SEND_SAMPLE = 20
 def build(count):
     """A portfolio with `count` one-municipality groups, each with a kulturskoleeier and a kulturskoleleder
     and a draft contract."""
-    from accounts.models import User
-    from accounts.tests.factories import AdviserFactory
     from contracts.services import contracts_generate
-    from contracts.tests.factories import ContractTemplateFactory
-    from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
-    from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
 
-    adviser = AdviserFactory()
-    template = ContractTemplateFactory()
-    portfolio = PortfolioFactory(programme=template.programme, advisers=[adviser])
-    PlanItemFactory.create_batch(22, portfolio=portfolio)
-    FoundationSectionFactory.create_batch(13, portfolio=portfolio)
-    municipalities = list(Municipality.objects.order_by("number")[:count])
-    groups = MunicipalityGroup.objects.bulk_create(
-        MunicipalityGroup(portfolio=portfolio, adviser=adviser, status="active", name=m.name) for m in municipalities
-    )
-    for group, municipality in zip(groups, municipalities, strict=True):
-        group.municipalities.add(municipality)
-    users = User.objects.bulk_create(
-        User(email=f"c{g.pk}-{i}@example.org", full_name=f"Signatar {g.pk} {i}") for g in groups for i in range(2)
-    )
-    roles = [Role.OWNER_POLITICAL, Role.LEADER]
-    Membership.objects.bulk_create(
-        Membership(user=u, group=groups[n // 2], role=roles[n % 2]) for n, u in enumerate(users)
-    )
+    portfolio, groups = portfolio_with_signatories(count)
     start = time.perf_counter()
     contracts_generate(portfolio=portfolio)
     generate_ms = (time.perf_counter() - start) * 1000

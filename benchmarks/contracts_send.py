@@ -26,6 +26,7 @@ import django
 
 django.setup()
 
+from builders import portfolio_with_signatories  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -33,35 +34,6 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 from django.urls import reverse  # noqa: E402
 
 COUNT = int(sys.argv[1]) if len(sys.argv) > 1 else 43
-
-
-def build(count):
-    """A portfolio with `count` one-municipality groups, each with a kulturskoleeier and a kulturskoleleder."""
-    from accounts.models import User
-    from accounts.tests.factories import AdviserFactory
-    from contracts.tests.factories import ContractTemplateFactory
-    from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
-    from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
-
-    adviser = AdviserFactory()
-    template = ContractTemplateFactory()
-    portfolio = PortfolioFactory(programme=template.programme, advisers=[adviser])
-    PlanItemFactory.create_batch(22, portfolio=portfolio)
-    FoundationSectionFactory.create_batch(13, portfolio=portfolio)
-    municipalities = list(Municipality.objects.order_by("number")[:count])
-    groups = MunicipalityGroup.objects.bulk_create(
-        MunicipalityGroup(portfolio=portfolio, adviser=adviser, status="active", name=m.name) for m in municipalities
-    )
-    for group, municipality in zip(groups, municipalities, strict=True):
-        group.municipalities.add(municipality)
-    users = User.objects.bulk_create(
-        User(email=f"c{g.pk}-{i}@example.org", full_name=f"Signatar {g.pk} {i}") for g in groups for i in range(2)
-    )
-    roles = [Role.OWNER_POLITICAL, Role.LEADER]
-    Membership.objects.bulk_create(
-        Membership(user=u, group=groups[n // 2], role=roles[n % 2]) for n, u in enumerate(users)
-    )
-    return portfolio
 
 
 class Accept:
@@ -107,7 +79,7 @@ def main():
         from contracts.tests.factories import ContractFactory
 
         services.contract_render(ContractFactory())
-        portfolio = build(COUNT)
+        portfolio, _ = portfolio_with_signatories(COUNT)
         client = Client()
         leader = ProgrammeLeaderFactory()
         client.force_login(leader)

@@ -15,6 +15,7 @@ import django
 
 django.setup()
 
+from builders import groups_of_one_municipality  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -27,27 +28,15 @@ RUNS = 20
 
 def build(count):
     """A portfolio with `count` groups of one municipality each, four members per group."""
-    from accounts.models import User
     from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory
-    from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+    from municipalities.models import Role
     from portfolios.tests.factories import PlanItemFactory, PortfolioFactory
 
     adviser = AdviserFactory()
     portfolio = PortfolioFactory(advisers=[adviser])
     PlanItemFactory.create_batch(22, portfolio=portfolio)
-    municipalities = list(Municipality.objects.order_by("number")[:count])
-    groups = MunicipalityGroup.objects.bulk_create(
-        MunicipalityGroup(portfolio=portfolio, adviser=adviser, status="active", name=m.name) for m in municipalities
-    )
-    for group, municipality in zip(groups, municipalities, strict=True):
-        group.municipalities.add(municipality)
-    users = User.objects.bulk_create(
-        User(email=f"m{g.pk}-{i}@example.org", full_name=f"Deltaker {i}") for g in groups for i in range(4)
-    )
     roles = [Role.OWNER_POLITICAL, Role.LEADER, Role.RESOURCE_TEACHER, Role.OTHER]
-    Membership.objects.bulk_create(
-        Membership(user=u, group=groups[n // 4], role=roles[n % 4]) for n, u in enumerate(users)
-    )
+    groups = groups_of_one_municipality(portfolio, adviser, count, roles)
     return ProgrammeLeaderFactory(), adviser, groups[0]
 
 

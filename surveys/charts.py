@@ -4,7 +4,7 @@ table beside it."""
 
 from collections.abc import Sequence
 
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from .selectors import Distribution, Split
@@ -26,6 +26,26 @@ def describe(distribution: Distribution) -> str:
     if distribution.mean is not None and distribution.median is not None:
         text += f". Gjennomsnitt {_number(distribution.mean)}, median {_number(distribution.median)}"
     return f"{text}. Antall svar: {distribution.n}."
+
+
+def _svg(chart_id: str, title: str, description: str, height: int | float, body: SafeString) -> SafeString:
+    """The chart's frame: its size, and the title and description screen readers announce (role="img")."""
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="survey-chart" role="img" viewBox="0 0 {} {}" '
+        'width="{}" height="{}" aria-labelledby="{}-title {}-desc">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
+        WIDTH,
+        height,
+        WIDTH,
+        height,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        description,
+        body,
+    )
 
 
 def distribution_svg(chart_id: str, title: str, distribution: Distribution) -> SafeString:
@@ -57,22 +77,7 @@ def distribution_svg(chart_id: str, title: str, distribution: Distribution) -> S
                 bucket.percent,
             )
         )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="survey-chart" role="img" viewBox="0 0 {} {}" '
-        'width="{}" height="{}" aria-labelledby="{}-title {}-desc">'
-        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
-        WIDTH,
-        height,
-        WIDTH,
-        height,
-        chart_id,
-        chart_id,
-        chart_id,
-        title,
-        chart_id,
-        describe(distribution),
-        mark_safe("".join(rows)),  # noqa: S308 - each row was built with format_html
-    )
+    return _svg(chart_id, title, describe(distribution), height, mark_safe("".join(rows)))  # noqa: S308 - rows built with format_html
 
 
 def splits_svg(chart_id: str, title: str, splits: Sequence[Split]) -> SafeString:
@@ -128,22 +133,8 @@ def splits_svg(chart_id: str, title: str, splits: Sequence[Split]) -> SafeString
         )
         for v in range(0, 7)
     )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" class="survey-chart" role="img" viewBox="0 0 {} {}" '
-        'width="{}" height="{}" aria-labelledby="{}-title {}-desc">'
-        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}'
-        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}"></line>{}</svg>',
-        WIDTH,
-        height,
-        WIDTH,
-        height,
-        chart_id,
-        chart_id,
-        chart_id,
-        title,
-        chart_id,
-        escape("; ".join(desc) + "."),
-        mark_safe("".join(rows)),  # noqa: S308 - each row was built with format_html
+    axis = format_html(
+        '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}"></line>{}',
         label_width,
         label_width + bar_width,
         axis_y,
@@ -151,3 +142,5 @@ def splits_svg(chart_id: str, title: str, splits: Sequence[Split]) -> SafeString
         TEXT,
         mark_safe(ticks),  # noqa: S308 - built with format_html
     )
+    body = mark_safe("".join(rows) + axis)  # noqa: S308 - each part was built with format_html
+    return _svg(chart_id, title, "; ".join(desc) + ".", height, body)

@@ -14,20 +14,6 @@ from pytest_django.live_server_helper import LiveServer
 
 from .otp import code_for_secret, next_code
 
-CHROMIUM = "/usr/bin/chromium"
-
-# Chromium's own traffic (component updates, sync, QUIC probes) is pointless on a machine without internet and
-# floods the log with refused connections, so every launch switches it off.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 
