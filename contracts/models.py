@@ -1,11 +1,14 @@
 """Contracts between the organisation that runs the portal (settings.ORGANISATION) and each municipality of
 a group, their signatures and the PDFs kept for the record."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
@@ -89,6 +92,19 @@ class ContractTemplate(models.Model):
         if self.signatories == self.Signatories.DIRECTOR_AND_LEADER:
             return [SLOT_DIRECTOR, SLOT_LEADER]
         return [SLOT_OWNER, SLOT_LEADER]
+
+
+# What every page, list and export shows for a contract whose agreement period is over (Contract.is_expired).
+EXPIRED_LABEL = "Utløpt"
+# The statuses a contract can expire from: a draft was never sent, and a terminated contract ended on its own date.
+EXPIRING_STATUSES = ["sent", "signed", "countersigned", "in_force"]
+
+
+def expired_q(today: date | None = None) -> Q:
+    """The contracts that are expired on `today` (default: today in Oslo), as a filter: the same rule as
+    Contract.is_expired, for the admin's filter and anything that counts."""
+    today = today or timezone.localdate()
+    return Q(status__in=EXPIRING_STATUSES, group__portfolio__agreement_end__lt=today)
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
@@ -188,6 +204,23 @@ class Contract(models.Model):
     @property
     def portfolio(self) -> Portfolio:
         return self.group.portfolio
+
+    @property
+    def period_over(self) -> bool:
+        """The agreement period (the portfolio's) has ended. Read from the period itself on every call, so
+        that a contract expires on the day without any job having to run."""
+        return self.group.portfolio.agreement_end < timezone.localdate()
+
+    @property
+    def is_expired(self) -> bool:
+        """Sent, signed or in force, and its period is over: nobody can sign it any more, and what was agreed
+        no longer applies. A draft or a terminated contract keeps its own status."""
+        return self.status in EXPIRING_STATUSES and self.period_over
+
+    @property
+    def status_display(self) -> str:
+        """The status as every page, list and export shows it: «Utløpt» once the period is over."""
+        return EXPIRED_LABEL if self.is_expired else self.get_status_display()
 
     @property
     def render_state(self) -> str:

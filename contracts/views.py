@@ -35,7 +35,13 @@ from .selectors import (
     signing_state,
     slot_for_user,
 )
-from .services import contract_confirmation_text, contract_sign, contract_terminate, contract_upload_signed
+from .services import (
+    contract_confirmation_text,
+    contract_sign,
+    contract_terminate,
+    contract_upload_signed,
+    period_over_message,
+)
 from .texts import contract_texts
 
 
@@ -48,7 +54,8 @@ def _can_sign_now(contract: Contract, slot: str | None, state: list[SigningRow])
         return False
     if slot == SLOT_ORGANISATION:
         return contract.status == Contract.Status.SIGNED
-    return contract.status == Contract.Status.SENT
+    # After the period nobody signs for the municipality (services._sign refuses it too).
+    return contract.status == Contract.Status.SENT and not contract.period_over
 
 
 def _detail(
@@ -75,6 +82,9 @@ def _detail(
             "form": form if can_sign else None,
             "confirmation": confirmation,
             "is_leader": request.user.is_programme_leader,
+            "period_over_message": period_over_message(contract)
+            if contract.is_expired and contract.status == Contract.Status.SENT
+            else "",
         },
         status=status,
     )

@@ -73,18 +73,6 @@ def replace_stored(name, content):
     assert private.save(name, ContentFile(content)) == name
 
 
-@pytest.fixture
-def signed_contract(parties, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        sign(parties["contract"], parties["owner"], "Guovdageaidnu")
-        sign(parties["contract"], parties["leader"], "Guovdageaidnu")
-        sign(parties["contract"], parties["programme_leader"], "Trondheim")
-        # The signed document is made by the background job, as the worker (or cron) runs it.
-        assert contracts_render_due() == 1
-    parties["contract"].refresh_from_db()
-    return parties
-
-
 # Generating and sending
 
 
