@@ -196,7 +196,7 @@ class Contract(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Kontrakt for {self.municipality.name}"
+        return f"Kontrakt for {self.municipality.display_name}"
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:detail", kwargs={"pk": self.pk})

@@ -124,7 +124,7 @@ def contract_terms(contract: Contract) -> ContractTerms | None:
         return None
     return {
         "texts": contract_texts(
-            template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.name
+            template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.display_name
         ),
         "slots": template.municipal_slots,
         "organisation": organisation()["name"],

@@ -385,7 +385,7 @@ def period_over_message(contract: Contract) -> str:
 
 def _confirmation_text(*, contract: Contract, slot: str, full_name: str, place: str, sha256: str) -> str:
     return (
-        f"Jeg, {full_name}, signerer kontrakten for {contract.municipality.name} kommune "
+        f"Jeg, {full_name}, signerer kontrakten for {contract.municipality.display_name} kommune "
         f"({contract.group.portfolio}) som {SLOT_LABELS[slot].lower()}, i {place}. "
         f"Jeg har lest kontrakten slik den står i PDF-dokumentet med SHA-256 {sha256}."
     )
