@@ -122,15 +122,17 @@ def contract_terms(contract: Contract) -> ContractTerms | None:
     template = template_of(contract)
     if template is None:
         return None
+    texts = contract_texts(
+        template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.display_name
+    )
     return {
-        "texts": contract_texts(
-            template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.display_name
-        ),
+        "texts": texts,
         "slots": template.municipal_slots,
         "organisation": organisation()["name"],
         "signatory_name": template.signatory_name,
         "signatory_title": template.signatory_title,
-        "signatory_place": template.signatory_place,
+        # With the portfolio's period filled in, as the form words it («Trondheim august 2024»).
+        "signatory_place": texts.get("signatory_place", ""),
     }
 
 

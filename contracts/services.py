@@ -163,7 +163,11 @@ def contract_pdf_context(
     terms = _terms_required(contract)
     portfolio = contract.group.portfolio
     by_slot = {s.slot: s for s in signatures}
-    municipal = [{"label": SLOT_LABELS[slot], "signature": by_slot.get(slot)} for slot in terms["slots"]]
+    # The form's own words for the slots; a contract sent before they were kept prints the slots' names.
+    labels = terms["texts"].get("slot_labels") or [SLOT_LABELS[slot] for slot in terms["slots"]]
+    municipal = [
+        {"label": label, "signature": by_slot.get(slot)} for slot, label in zip(terms["slots"], labels, strict=True)
+    ]
     organisation = by_slot.get(SLOT_ORGANISATION)
     return {
         "contract": contract,
