@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from contracts.demo import seed_contract_templates
 from contracts.models import Contract, ContractTemplate
-from contracts.services import contract_send
+from contracts.services import contract_render, contract_send
 from core import storage
 from core.testing.pdf import pdf_text
 from municipalities.models import Role
@@ -183,3 +183,15 @@ def test_the_seed_writes_what_the_data_migration_writes():
         for field, (_old, new) in fields.items():
             assert getattr(template, field) == new, field
         assert template.municipal_labels == migration.LABELS[key][1]
+
+
+def test_a_contract_sent_before_the_forms_words_were_kept_renders_as_it_was_sent(parties):
+    contract = parties["contract"]
+    # Terms frozen by the earlier version: no signatory_place or slot_labels among the texts.
+    for key in ("signatory_place", "slot_labels"):
+        contract.terms["texts"].pop(key)
+    contract.terms["signatory_place"] = "Trondheim"
+    contract.save(update_fields=["terms"])
+    text = lines(pdf_text(contract_render(Contract.objects.get(pk=contract.pk))))
+    assert "Kulturskoleeier:" in text and "Kulturskoleleder:" in text
+    assert "Trondheim" in text
