@@ -14,7 +14,15 @@ from accounts.access import request_user
 from core.admin import SummarisedDeleteMixin
 from portfolios.admin import PortfolioFilter
 
-from .models import Contract, ContractDocument, ContractTemplate, PortfolioContracts, Signature
+from .models import (
+    EXPIRED_LABEL,
+    Contract,
+    ContractDocument,
+    ContractTemplate,
+    PortfolioContracts,
+    Signature,
+    expired_q,
+)
 from .services import contracts_render_retry, contracts_send_portfolio
 
 
@@ -22,10 +30,32 @@ class GroupPortfolioFilter(PortfolioFilter):
     field = "group__portfolio"
 
 
+# The status filter's value for the contracts whose period is over (Contract.is_expired).
+EXPIRED = "expired"
+
 # The contracts whose document the background job is making, and those whose render failed and wait for
 # «Prøv igjen» (Contract.render_state).
 QUEUED = Q(render_requested_at__isnull=False)
 FAILED = Q(render_failed_at__isnull=False, render_requested_at__isnull=True)
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The statuses as the list shows them (Contract.status_display): «Utløpt» for a contract whose period is
+    over, whatever its stored status, and each other status without the expired ones."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]) -> list[tuple[str, str]]:
+        return [*Contract.Status.choices, (EXPIRED, EXPIRED_LABEL)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Contract]) -> QuerySet[Contract]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value == EXPIRED:
+            return queryset.filter(expired_q())
+        return queryset.filter(status=value).exclude(expired_q())
 
 
 class RenderStateFilter(admin.SimpleListFilter):
@@ -93,8 +123,8 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     """Contracts are read here; their status changes only through the portal's actions (signing, upload,
     termination) and the send action, so that every change passes the services' checks and the log."""
 
-    list_display = ["__str__", "group", "status", "document_state", "sent_at", "countersigned_at", "page_link"]
-    list_filter = [GroupPortfolioFilter, "status", RenderStateFilter]
+    list_display = ["__str__", "group", "status_column", "document_state", "sent_at", "countersigned_at", "page_link"]
+    list_filter = [GroupPortfolioFilter, StatusFilter, RenderStateFilter]
     list_select_related = ["municipality", "group__portfolio"]
     search_fields = ["municipality__name", "group__name"]
     inlines = [SignatureInline, DocumentInline]
@@ -128,6 +158,10 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Contract | None = None) -> bool:
         return False
+
+    @admin.display(description="status", ordering="status")
+    def status_column(self, obj: Contract) -> str:
+        return obj.status_display
 
     @admin.display(description="I portalen")
     def page_link(self, obj: Contract) -> str:

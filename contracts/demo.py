@@ -3,6 +3,7 @@ and the current portfolio's contracts at different points of their life. Safe to
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -13,21 +14,26 @@ from portfolios.models import Portfolio
 
 from .models import Contract, ContractTemplate
 from .services import contract_finalise, contract_send, contract_sign, contracts_generate
+from .texts import month_words
 
-_YEARS = re.compile(r"\b20\d\d\s*[-–]\s*20\d\d\b")
+_YEARS = re.compile(r"\b(20\d\d)(\s*[-–]\s*)(20\d\d)\b")
 
 
 def _with_placeholders(text: str, contract_data: Mapping[str, Any], portfolio_data: Mapping[str, Any]) -> str:
-    """The seed's wording with its own period and years turned into the placeholders, so that each
-    portfolio prints its own."""
-    text = text.replace(portfolio_data["agreement_period"]["contract_wording"], "{avtaleperiode}")
-    return _YEARS.sub("{år}", text)
+    """The seed's wording with its own months and years turned into the placeholders, so that each
+    portfolio prints its own, in the form's own punctuation: «2023 - 2024» stays «{startår} - {sluttår}»,
+    «januar 2023 - juni 2024» «{avtalestart} - {avtaleslutt}», «Trondheim august 2024» «Trondheim
+    {avtalestart}»."""
+    period = portfolio_data["agreement_period"]
+    for day, placeholder in ((period["start"], "{avtalestart}"), (period["end"], "{avtaleslutt}")):
+        text = text.replace(month_words(date.fromisoformat(day)), placeholder)
+    return _YEARS.sub(r"{startår}\2{sluttår}", text)
 
 
 def _body_lines(body: str) -> str:
     # The foundation documents break the sentence over five centred lines; the template keeps those breaks.
     for marker in (
-        " Veiledning i kulturskoleutvikling {år}",
+        " Veiledning i kulturskoleutvikling {startår}",
         " Fremtidens kulturskole",
         " har partene",
         " for perioden",
@@ -45,7 +51,6 @@ def seed_contract_templates(programmes_data: Mapping[str, Any]) -> None:
         data = portfolio_data["contract"]
         signatory = data["organisation_signatory"]
         roles = [r.lower() for r in data["municipal_signatories"]]
-        place = (signatory.get("place_date") or "").split(" ")[0]
         ContractTemplate.objects.get_or_create(
             programme=Programme.objects.get(key=entry["key"]),
             defaults={
@@ -55,7 +60,9 @@ def seed_contract_templates(programmes_data: Mapping[str, Any]) -> None:
                 "body": _body_lines(_with_placeholders(data["body"], data, portfolio_data)),
                 "signatory_name": signatory["name"],
                 "signatory_title": signatory["title"],
-                "signatory_place": place,
+                # As the form has them: «Trondheim august 2024», «kommunedirektør», «Kulturskoleeier».
+                "signatory_place": _with_placeholders(signatory.get("place_date") or "", data, portfolio_data),
+                "municipal_labels": ", ".join(data["municipal_signatories"]),
                 "signatories": ContractTemplate.Signatories.DIRECTOR_AND_LEADER
                 if "kommunedirektør" in roles
                 else ContractTemplate.Signatories.OWNER_AND_LEADER,

@@ -1,11 +1,15 @@
 """Contracts between the organisation that runs the portal (settings.ORGANISATION) and each municipality of
 a group, their signatures and the PDFs kept for the record."""
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
@@ -53,7 +57,9 @@ class ContractTemplate(models.Model):
 
     PLACEHOLDER_HELP = (
         "«{kommune}» blir kommunens navn, «{avtaleperiode}» porteføljens avtaleperiode (f.eks. «januar 2026 – "
-        "juni 2027») og «{år}» årene den går over (f.eks. «2026–2027»)."
+        "juni 2027»), «{avtalestart}» og «{avtaleslutt}» periodens første og siste måned («januar 2026», "
+        "«juni 2027»), «{år}» årene den går over («2026–2027»), og «{startår}» og «{sluttår}» hvert av årene, "
+        "så skjemaets egen skrivemåte kan beholdes (f.eks. «{startår} - {sluttår}»)."
     )
 
     programme = models.OneToOneField(
@@ -69,10 +75,25 @@ class ContractTemplate(models.Model):
     )
     signatory_title = models.CharField("signatarens tittel", max_length=200, default=default_signatory_title)
     signatory_place = models.CharField(
-        "sted for organisasjonens signatur", max_length=100, blank=True, help_text="F.eks. «Trondheim»."
+        "sted for organisasjonens signatur",
+        max_length=100,
+        blank=True,
+        help_text="Slik skjemaet skriver det, f.eks. «Trondheim {avtalestart}». " + PLACEHOLDER_HELP,
     )
     signatories = models.CharField(
         "kommunens signatarer", max_length=20, choices=Signatories.choices, default=Signatories.OWNER_AND_LEADER
+    )
+    # The form's own words for the municipality's signatories («kommunedirektør:» in Fremtidens kulturskole's
+    # form, «Kulturskoleeier:» in Veiledningsordningen's); the pages keep the slots' own names.
+    municipal_labels = models.CharField(
+        "kommunens signatarer slik skjemaet skriver dem",
+        max_length=200,
+        blank=True,
+        help_text=(
+            "Skilt med komma, i samme rekkefølge som «kommunens signatarer», f.eks. «kommunedirektør, "
+            "kulturskoleleder». Tomt: «Kulturskoleeier, Kulturskoleleder» eller «Kommunedirektør, "
+            "Kulturskoleleder»."
+        ),
     )
 
     class Meta:
@@ -89,6 +110,39 @@ class ContractTemplate(models.Model):
         if self.signatories == self.Signatories.DIRECTOR_AND_LEADER:
             return [SLOT_DIRECTOR, SLOT_LEADER]
         return [SLOT_OWNER, SLOT_LEADER]
+
+    def _labels(self) -> list[str]:
+        return [label.strip() for label in self.municipal_labels.split(",") if label.strip()]
+
+    @property
+    def municipal_slot_labels(self) -> list[str]:
+        """What the form prints before each municipal slot's line: `municipal_labels`, or the slots' names."""
+        labels = self._labels()
+        slots = self.municipal_slots
+        return labels if len(labels) == len(slots) else [SLOT_LABELS[slot] for slot in slots]
+
+    def clean(self) -> None:
+        labels = self._labels()
+        if labels and len(labels) != len(self.municipal_slots):
+            raise ValidationError(
+                {
+                    "municipal_labels": f"Skriv {len(self.municipal_slots)} betegnelser skilt med komma, én for "
+                    f"hver av kommunens signatarer; nå står det {len(labels)}."
+                }
+            )
+
+
+# What every page, list and export shows for a contract whose agreement period is over (Contract.is_expired).
+EXPIRED_LABEL = "Utløpt"
+# The statuses a contract can expire from: a draft was never sent, and a terminated contract ended on its own date.
+EXPIRING_STATUSES = ["sent", "signed", "countersigned", "in_force"]
+
+
+def expired_q(today: date | None = None) -> Q:
+    """The contracts that are expired on `today` (default: today in Oslo), as a filter: the same rule as
+    Contract.is_expired, for the admin's filter and anything that counts."""
+    today = today or timezone.localdate()
+    return Q(status__in=EXPIRING_STATUSES, group__portfolio__agreement_end__lt=today)
 
 
 class ContractQuerySet(models.QuerySet["Contract"]):
@@ -180,7 +234,7 @@ class Contract(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Kontrakt for {self.municipality.name}"
+        return f"Kontrakt for {self.municipality.display_name}"
 
     def get_absolute_url(self) -> str:
         return reverse("contracts:detail", kwargs={"pk": self.pk})
@@ -188,6 +242,23 @@ class Contract(models.Model):
     @property
     def portfolio(self) -> Portfolio:
         return self.group.portfolio
+
+    @property
+    def period_over(self) -> bool:
+        """The agreement period (the portfolio's) has ended. Read from the period itself on every call, so
+        that a contract expires on the day without any job having to run."""
+        return self.group.portfolio.agreement_end < timezone.localdate()
+
+    @property
+    def is_expired(self) -> bool:
+        """Sent, signed or in force, and its period is over: nobody can sign it any more, and what was agreed
+        no longer applies. A draft or a terminated contract keeps its own status."""
+        return self.status in EXPIRING_STATUSES and self.period_over
+
+    @property
+    def status_display(self) -> str:
+        """The status as every page, list and export shows it: «Utløpt» once the period is over."""
+        return EXPIRED_LABEL if self.is_expired else self.get_status_display()
 
     @property
     def render_state(self) -> str:

@@ -100,7 +100,8 @@ def contracts_of_group(group: MunicipalityGroup) -> list[Contract]:
     """The group's contracts for its page, with their signatures, in two queries."""
     return list(
         Contract.objects.filter(group=group)
-        .select_related("municipality", "final_document")
+        # The group and its portfolio: Contract.status_display reads the period to tell an expired contract.
+        .select_related("municipality", "final_document", "group__portfolio")
         .prefetch_related(Prefetch("signatures", Signature.objects.order_by("signed_at", "pk")))
         .order_by("municipality__name", "pk")
     )
@@ -121,15 +122,17 @@ def contract_terms(contract: Contract) -> ContractTerms | None:
     template = template_of(contract)
     if template is None:
         return None
+    texts = contract_texts(
+        template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.display_name
+    )
     return {
-        "texts": contract_texts(
-            template, portfolio=contract.group.portfolio, municipality_name=contract.municipality.name
-        ),
+        "texts": texts,
         "slots": template.municipal_slots,
         "organisation": organisation()["name"],
         "signatory_name": template.signatory_name,
         "signatory_title": template.signatory_title,
-        "signatory_place": template.signatory_place,
+        # With the portfolio's period filled in, as the form words it («Trondheim august 2024»).
+        "signatory_place": texts.get("signatory_place", ""),
     }
 
 
@@ -227,7 +230,11 @@ def fee_rows(portfolio: Portfolio) -> list[FeeRow]:
     group's municipalities are invoiced; the contract's status is given beside them, and the gathering
     each instalment follows."""
     programme = portfolio.programme
-    contracts = {(c.group_id, c.municipality_id): c for c in Contract.objects.filter(group__portfolio=portfolio)}
+    # With their group and portfolio, which Contract.status_display reads to tell an expired contract.
+    contracts = {
+        (c.group_id, c.municipality_id): c
+        for c in Contract.objects.filter(group__portfolio=portfolio).select_related("group__portfolio")
+    }
     groups = (
         MunicipalityGroup.objects.filter(
             portfolio=portfolio,
@@ -259,7 +266,7 @@ def fee_rows(portfolio: Portfolio) -> list[FeeRow]:
                         "after": gatherings[number - 1] if number <= len(gatherings) else None,
                         "instalments": len(parts),
                         "amount": amount,
-                        "contract_status": contract.get_status_display() if contract else "Ikke opprettet",
+                        "contract_status": contract.status_display if contract else "Ikke opprettet",
                     }
                 )
     return rows

@@ -25,6 +25,7 @@ from core import storage
 from core.background import send_soon
 from core.mail import build_mail, site_url
 from core.models import Email
+from core.organisation import organisation
 from core.pdf import render_pdf
 from municipalities.models import MunicipalityGroup
 from portfolios.models import Portfolio
@@ -162,7 +163,11 @@ def contract_pdf_context(
     terms = _terms_required(contract)
     portfolio = contract.group.portfolio
     by_slot = {s.slot: s for s in signatures}
-    municipal = [{"label": SLOT_LABELS[slot], "signature": by_slot.get(slot)} for slot in terms["slots"]]
+    # The form's own words for the slots; a contract sent before they were kept prints the slots' names.
+    labels = terms["texts"].get("slot_labels") or [SLOT_LABELS[slot] for slot in terms["slots"]]
+    municipal = [
+        {"label": label, "signature": by_slot.get(slot)} for slot, label in zip(terms["slots"], labels, strict=True)
+    ]
     organisation = by_slot.get(SLOT_ORGANISATION)
     return {
         "contract": contract,
@@ -216,6 +221,11 @@ def contracts_send_portfolio(
     Returns (created, queued), queued counting every draft now waiting to be sent."""
     if not hasattr(portfolio.programme, "contract_template"):
         raise ValidationError(f"{portfolio.programme} har ingen kontraktmal ennå. Legg den inn først.")
+    if portfolio.agreement_end < timezone.localdate():
+        raise ValidationError(
+            f"Avtaleperioden for {portfolio} ({portfolio.period_display}) er over. Kontrakter som ikke kan "
+            "signeres lenger, sendes ikke."
+        )
     with transaction.atomic():
         created = contracts_generate(portfolio=portfolio, actor=actor, request=request)
         drafts = Contract.objects.filter(group__portfolio=portfolio, status=Status.DRAFT)
@@ -368,9 +378,18 @@ def _render_failed(contract: Contract, what: str, error: Exception) -> None:
     audit_log(action="contract.render_failed", obj=contract, payload={"document": what, "error": message})
 
 
+def period_over_message(contract: Contract) -> str:
+    """What a signatory is told when the contract's agreement period is over."""
+    portfolio = contract.group.portfolio
+    return (
+        f"Avtaleperioden for kontrakten ({portfolio.period_display}) er over, og kontrakten kan ikke signeres "
+        f"lenger. Ta kontakt med {organisation()['name']} hvis kommunen fortsatt skal delta."
+    )
+
+
 def _confirmation_text(*, contract: Contract, slot: str, full_name: str, place: str, sha256: str) -> str:
     return (
-        f"Jeg, {full_name}, signerer kontrakten for {contract.municipality.name} kommune "
+        f"Jeg, {full_name}, signerer kontrakten for {contract.municipality.display_name} kommune "
         f"({contract.group.portfolio}) som {SLOT_LABELS[slot].lower()}, i {place}. "
         f"Jeg har lest kontrakten slik den står i PDF-dokumentet med SHA-256 {sha256}."
     )
@@ -454,6 +473,10 @@ def _sign(
             raise ValidationError("Kontrakten kan kontrasigneres først når kommunen har signert.")
         if slot != SLOT_ORGANISATION and contract.status != Status.SENT:
             raise ValidationError(f"Kontrakten er «{contract.get_status_display().lower()}» og kan ikke signeres nå.")
+        if slot != SLOT_ORGANISATION and contract.period_over:
+            # A signature after the period would put into force an agreement about work that is over. The
+            # programme leader can still upload a copy signed in time on paper, or terminate the contract.
+            raise ValidationError(period_over_message(contract))
         document = contract.signing_document
         if document is None or document_sha256 != document.sha256:
             raise ValidationError(
@@ -512,7 +535,10 @@ def _save_countersigned(
     contract.reminder_due_at = None
     _render_done(contract)
     fields = ["status", "final_document", "countersigned_at", "reminder_due_at", *RENDER_FIELDS]
-    in_force = contract.group.portfolio.agreement_start <= timezone.localdate(now)
+    portfolio = contract.group.portfolio
+    # Within the period only: a contract completed after its period has ended (an upload of a copy signed in
+    # time) stays countersigned, and every page shows it as expired.
+    in_force = portfolio.agreement_start <= timezone.localdate(now) <= portfolio.agreement_end
     if in_force:
         _move(contract, Status.IN_FORCE)
         contract.in_force_at = now
@@ -625,10 +651,15 @@ def contract_terminate(
 
 
 def contracts_put_in_force(*, today: date | None = None) -> int:
-    """Countersigned contracts whose agreement period has begun come into force. Returns how many."""
+    """Countersigned contracts whose agreement period has begun, and has not ended, come into force.
+    Returns how many. (Whether a contract has expired is read from its period, never set here.)"""
     today = today or timezone.localdate()
     now = timezone.now()
-    due = Contract.objects.filter(status=Status.COUNTERSIGNED, group__portfolio__agreement_start__lte=today)
+    due = Contract.objects.filter(
+        status=Status.COUNTERSIGNED,
+        group__portfolio__agreement_start__lte=today,
+        group__portfolio__agreement_end__gte=today,
+    )
     count = 0
     for contract in due.select_related("municipality"):
         # Conditional: a contract terminated meanwhile stays terminated.
@@ -654,6 +685,8 @@ def contract_reminders_send(*, now: datetime | None = None, batch: int = 200) ->
             Contract.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("group__portfolio__programme", "municipality")
             .filter(status=Status.SENT, reminder_due_at__lte=now, reminded_at__isnull=True)
+            # Nobody is asked to sign what can no longer be signed (contract_sign refuses it).
+            .filter(group__portfolio__agreement_end__gte=timezone.localdate(now))
             .order_by("reminder_due_at")[:batch]
         )
         for contract in due:

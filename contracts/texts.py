@@ -1,7 +1,7 @@
 """The contract form's wording with the portfolio's period and the municipality's name filled in."""
 
-from datetime import datetime
-from typing import TypedDict
+from datetime import date, datetime
+from typing import NotRequired, TypedDict
 
 from django.utils import timezone
 
@@ -29,18 +29,26 @@ BLANK_MUNICIPALITY = "________________________"
 
 
 class ContractTexts(TypedDict):
-    """A contract's wording as printed; kept in `Contract.terms` (JSON) once the contract is sent."""
+    """A contract's wording as printed; kept in `Contract.terms` (JSON) once the contract is sent. Contracts
+    sent before the form's own signature wording was kept have no `signatory_place` or `slot_labels`: their
+    PDFs print the terms' place and the slots' names, as they did."""
 
     header: str
     title: str
     subtitle_lines: list[str]
     body_lines: list[str]
+    signatory_place: NotRequired[str]
+    slot_labels: NotRequired[list[str]]
+
+
+def month_words(day: date) -> str:
+    """«januar 2026»."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
 
 
 def period_words(portfolio: Portfolio) -> str:
     """«januar 2026 – juni 2027»: the portfolio's own agreement period, in the contracts' wording."""
-    start, end = portfolio.agreement_start, portfolio.agreement_end
-    return f"{MONTHS[start.month - 1]} {start.year} – {MONTHS[end.month - 1]} {end.year}"
+    return f"{month_words(portfolio.agreement_start)} – {month_words(portfolio.agreement_end)}"
 
 
 def period_years(portfolio: Portfolio) -> str:
@@ -51,10 +59,17 @@ def period_years(portfolio: Portfolio) -> str:
 def fill(text: str, *, portfolio: Portfolio, municipality_name: str) -> str:
     # str.replace rather than str.format: the programme leader writes these texts, and a stray brace
     # must print as written, not break the render.
+    # The parts of the period one by one ({avtalestart}, {startår} …) let a form keep its own punctuation,
+    # «2023 - 2024» or «2023-2024», where {år} and {avtaleperiode} print the portal's en dash.
+    start, end = portfolio.agreement_start, portfolio.agreement_end
     return (
         text.replace("{kommune}", municipality_name)
         .replace("{avtaleperiode}", period_words(portfolio))
+        .replace("{avtalestart}", month_words(start))
+        .replace("{avtaleslutt}", month_words(end))
         .replace("{år}", period_years(portfolio))
+        .replace("{startår}", str(start.year))
+        .replace("{sluttår}", str(end.year))
     )
 
 
@@ -71,6 +86,8 @@ def contract_texts(
         "title": template.title,
         "subtitle_lines": [line for line in filled(template.subtitle).splitlines() if line.strip()],
         "body_lines": [line for line in filled(template.body).splitlines() if line.strip()],
+        "signatory_place": filled(template.signatory_place),
+        "slot_labels": template.municipal_slot_labels,
     }
 
 

@@ -24,7 +24,7 @@ from portfolios.models import PlanItem
 from portfolios.selectors import get_portfolio_for_user
 
 from .forms import PdfUploadForm, SignForm, TerminateForm, VerifyForm
-from .models import SLOT_LABELS, SLOT_ORGANISATION, Contract, ContractDocument, ContractTemplate
+from .models import SLOT_ORGANISATION, Contract, ContractDocument
 from .selectors import (
     SIGNED_KINDS,
     SigningRow,
@@ -35,7 +35,13 @@ from .selectors import (
     signing_state,
     slot_for_user,
 )
-from .services import contract_confirmation_text, contract_sign, contract_terminate, contract_upload_signed
+from .services import (
+    contract_confirmation_text,
+    contract_sign,
+    contract_terminate,
+    contract_upload_signed,
+    period_over_message,
+)
 from .texts import contract_texts
 
 
@@ -48,7 +54,8 @@ def _can_sign_now(contract: Contract, slot: str | None, state: list[SigningRow])
         return False
     if slot == SLOT_ORGANISATION:
         return contract.status == Contract.Status.SIGNED
-    return contract.status == Contract.Status.SENT
+    # After the period nobody signs for the municipality (services._sign refuses it too).
+    return contract.status == Contract.Status.SENT and not contract.period_over
 
 
 def _detail(
@@ -75,6 +82,9 @@ def _detail(
             "form": form if can_sign else None,
             "confirmation": confirmation,
             "is_leader": request.user.is_programme_leader,
+            "period_over_message": period_over_message(contract)
+            if contract.is_expired and contract.status == Contract.Status.SENT
+            else "",
         },
         status=status,
     )
@@ -243,22 +253,19 @@ def foundation_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """The portfolio's foundation document as PDF: sections, the plan with weeks, and the contract form."""
     portfolio = get_portfolio_for_user(request.user, pk)
     template = getattr(portfolio.programme, "contract_template", None)
+    texts = contract_texts(template, portfolio=portfolio) if template else None
     context = {
         "portfolio": portfolio,
         "programme": portfolio.programme,
         "sections": portfolio.sections.all(),
         "plan_items": portfolio.plan_items.all(),
         "template": template,
-        "texts": contract_texts(template, portfolio=portfolio) if template else None,
-        "municipal_slots": [{"label": label} for label in _slot_labels(template)],
+        "texts": texts,
+        "municipal_slots": [{"label": label} for label in texts.get("slot_labels", [])] if texts else [],
     }
     content = render_pdf("contracts/pdf/foundation_document.html", context)
     name = download_name("grunnlagsdokument", portfolio.programme.name, portfolio.name, extension="pdf")
     return FileResponse(io.BytesIO(content), content_type="application/pdf", as_attachment=False, filename=name)
-
-
-def _slot_labels(template: ContractTemplate | None) -> list[str]:
-    return [SLOT_LABELS[slot] for slot in template.municipal_slots] if template else []
 
 
 def _gathering_label(item: PlanItem | None) -> str:

@@ -156,7 +156,11 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
             if invited:
                 self.message_user(request, f"{membership.user} er lagt til og har fått invitasjon på e-post.")
             else:
-                self.message_user(request, f"{membership.user} er lagt til. Hen har allerede en bruker.", messages.INFO)
+                self.message_user(
+                    request,
+                    f"{membership.user} er lagt til. Hen har allerede en bruker og har fått beskjed på e-post.",
+                    messages.INFO,
+                )
             return redirect(reverse("admin:municipalities_municipalitygroup_change", args=[group.pk]))
         context = {
             **self.admin_site.each_context(request),

@@ -39,7 +39,9 @@ class Municipality(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        # Both names, so that whoever knows only the Norwegian one recognises the municipality in every
+        # choice, autocomplete and list: searching «Hattfjelldal» finds «Aarborte (Hattfjelldal)».
+        return self.display_name
 
     @property
     def display_name(self) -> str:

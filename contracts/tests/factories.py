@@ -9,10 +9,10 @@ from portfolios.tests.factories import FremtidensProgrammeFactory, ProgrammeFact
 # The seeds' wording (seeds/000_70f452b7c0dcaadb.txt), with the placeholders seed_demo writes.
 VEILEDNING_BODY = (
     "Med utgangspunkt i Grunnlagsdokumentet\n"
-    "Veiledning i kulturskoleutvikling {år}\n"
+    "Veiledning i kulturskoleutvikling {startår}-{sluttår}\n"
     "har partene inngått avtale om veiledning i kulturskoleutvikling i\n"
     "{kommune} kommune\n"
-    "for perioden {avtaleperiode}"
+    "for perioden {avtalestart} - {avtaleslutt}"
 )
 
 
@@ -22,9 +22,9 @@ class ContractTemplateFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["programme"]
 
     programme = factory.SubFactory(ProgrammeFactory)
-    header = "KONTRAKT VEILEDNINGSORDNINGEN {år}"
+    header = "KONTRAKT VEILEDNINGSORDNINGEN {startår} - {sluttår}"
     title = "KONTRAKT"
-    subtitle = "Veiledning i kulturskoleutvikling {år}"
+    subtitle = "Veiledning i kulturskoleutvikling {startår}-{sluttår}"
     body = VEILEDNING_BODY
     signatory_name = "Morten Christiansen"
     signatory_title = "Direktør Norsk kulturskoleråd"
@@ -33,19 +33,20 @@ class ContractTemplateFactory(factory.django.DjangoModelFactory):
 
 class FremtidensTemplateFactory(ContractTemplateFactory):
     programme = factory.SubFactory(FremtidensProgrammeFactory)
-    header = "Kontrakt – Regionale program {år}"
+    header = "Kontrakt – Regionale program {startår}–{sluttår}"
     title = "Kontrakt"
     subtitle = "Utviklingsprogram for Fremtidens kulturskole\nKulturskolen som utviklingsaktør i fremtidens kommune"
     body = (
         "Med utgangspunkt i Grunnlagsdokumentet\n"
-        "Fremtidens kulturskole Regionale program {år}\n"
+        "Fremtidens kulturskole Regionale program {startår}–{sluttår}\n"
         "har partene inngått avtale om deltakelse for\n"
         "{kommune} kommune\n"
-        "for perioden {avtaleperiode}"
+        "for perioden {avtalestart} – {avtaleslutt}"
     )
     signatory_title = "direktør, Norsk kulturskoleråd"
-    signatory_place = "Trondheim"
+    signatory_place = "Trondheim {avtalestart}"
     signatories = ContractTemplate.Signatories.DIRECTOR_AND_LEADER
+    municipal_labels = "kommunedirektør, kulturskoleleder"
 
 
 class ContractFactory(factory.django.DjangoModelFactory):

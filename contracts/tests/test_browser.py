@@ -58,7 +58,7 @@ def test_the_municipality_signs_the_programme_leader_countersigns_and_the_munici
     expect(contracts.get_by_role("row", name=re.compile("Guovdageaidnu"))).to_contain_text("Sendt til signering")
     assert_accessible(page)
     contracts.get_by_role("link", name="Se kontrakten og hvem som har signert for Guovdageaidnu").click()
-    expect(page.get_by_role("heading", name="Kontrakt for Guovdageaidnu kommune", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Kontrakt for Guovdageaidnu (Kautokeino) kommune", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Signer kontrakten", level=2)).to_be_visible()
     assert_accessible(page)
     pdf_link = page.get_by_role("link", name=re.compile("Åpne kontrakten til signering"))
@@ -120,7 +120,7 @@ def test_the_municipality_signs_the_programme_leader_countersigns_and_the_munici
     contract.refresh_from_db()
     assert contract.status == Contract.Status.IN_FORCE
     text = _text(content)
-    assert "Guovdageaidnu kommune" in text
+    assert "Guovdageaidnu (Kautokeino) kommune" in text
     for name in ("Ánte Mikkel Gaup", "Sárá Marja Hætta", "Åste Selnæs Domaas"):
         assert name in text
     assert contract.signing_document.sha256 in text.replace("\n", "")

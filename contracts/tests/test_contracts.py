@@ -73,18 +73,6 @@ def replace_stored(name, content):
     assert private.save(name, ContentFile(content)) == name
 
 
-@pytest.fixture
-def signed_contract(parties, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        sign(parties["contract"], parties["owner"], "Guovdageaidnu")
-        sign(parties["contract"], parties["leader"], "Guovdageaidnu")
-        sign(parties["contract"], parties["programme_leader"], "Trondheim")
-        # The signed document is made by the background job, as the worker (or cron) runs it.
-        assert contracts_render_due() == 1
-    parties["contract"].refresh_from_db()
-    return parties
-
-
 # Generating and sending
 
 
@@ -114,7 +102,7 @@ def test_sending_stores_the_pdf_to_sign_and_emails_the_municipalitys_signatories
     assert Email.objects.filter(template="contracts/email/sent").count() == 2
     sent = deliver_outbox()
     assert sorted(m.to[0] for m in sent) == sorted([parties["owner"].email, parties["leader"].email])
-    assert "Kontrakt til signering: Guovdageaidnu kommune" in sent[0].subject
+    assert "Kontrakt til signering: Guovdageaidnu (Kautokeino) kommune" in sent[0].subject
     assert contract.get_absolute_url() in sent[0].body
     assert AuditEvent.objects.filter(action="contract.mail_queued", payload__kind="sent").count() == 2
     assert contract.reminder_due_at == contract.sent_at + timedelta(days=7)
@@ -130,12 +118,12 @@ def test_the_pdf_reads_back_the_seed_wording_with_the_municipalitys_name(parties
     assert_printed_with_the_print_stylesheet(content)
     text = pdf_text(content)
 
-    assert "KONTRAKT VEILEDNINGSORDNINGEN 2026–2027" in text
+    assert "KONTRAKT VEILEDNINGSORDNINGEN 2026 - 2027" in text
     assert "Med utgangspunkt i Grunnlagsdokumentet" in text
     assert "har partene inngått avtale om veiledning i kulturskoleutvikling i" in text
-    assert "Guovdageaidnu kommune" in text
+    assert "Guovdageaidnu (Kautokeino) kommune" in text
     # The period printed is the portfolio's own.
-    assert "for perioden januar 2026 – juni 2027" in text
+    assert "for perioden januar 2026 - juni 2027" in text
     assert "Morten Christiansen" in text and "Direktør Norsk kulturskoleråd" in text
     assert "Kulturskoleeier:" in text and "Kulturskoleleder:" in text
 
@@ -145,7 +133,7 @@ def test_sami_and_norwegian_letters_read_back(number, django_capture_on_commit_c
     contract = ContractFactory(group=MunicipalityGroupFactory(municipalities=[municipality(number)]))
     contract_send(contract=contract)
     contract.refresh_from_db()
-    assert f"{municipality(number).name} kommune" in pdf_text(stored(contract.signing_document))
+    assert f"{municipality(number).display_name} kommune" in pdf_text(stored(contract.signing_document))
 
 
 def test_fremtidens_kulturskole_is_signed_by_the_kommunedirektor_and_the_leader():
@@ -161,7 +149,7 @@ def test_fremtidens_kulturskole_is_signed_by_the_kommunedirektor_and_the_leader(
     text = pdf_text(stored(Contract.objects.get().signing_document))
     assert "har partene inngått avtale om deltakelse for" in text
     assert "Steinkjer kommune" in text
-    assert "Kommunedirektør:" in text and "Trondheim" in text
+    assert "kommunedirektør:" in text and "Trondheim januar 2026" in text
     with pytest.raises(ValidationError, match="ikke blant dem som skal signere"):
         sign(contract, owner)
     assert sign(contract, director).slot == "director"
@@ -192,7 +180,7 @@ def test_the_full_signing_puts_the_contract_in_force_with_the_final_pdf_stored(s
     # PDF/A: WeasyPrint writes the PDF/A identification into the XMP metadata.
     assert b"pdfaid:part" in content or "pdfaid" in str(reader.xmp_metadata.stream.get_data())
     text = pdf_text(content)
-    assert "Guovdageaidnu kommune" in text
+    assert "Guovdageaidnu (Kautokeino) kommune" in text
     assert "Ánte Mikkel Gaup" in text and "Sárá Marja Hætta" in text and "Åste Selnæs Domaas" in text
     assert "Guovdageaidnu, " + timezone.localdate().strftime("%d.%m.%Y") in text
     last_page = reader.pages[-1].extract_text()
@@ -213,7 +201,8 @@ def test_a_signature_records_who_when_where_and_what_they_saw(signed_contract):
     assert signature.signed_at.utcoffset() == timedelta(0)
     assert signature.document_sha256 == contract.signing_document.sha256
     assert contract.signing_document.sha256 in signature.confirmed_text
-    assert "Jeg, Ánte Mikkel Gaup, signerer kontrakten for Guovdageaidnu kommune" in signature.confirmed_text
+    confirmed = "Jeg, Ánte Mikkel Gaup, signerer kontrakten for Guovdageaidnu (Kautokeino) kommune"
+    assert confirmed in signature.confirmed_text
     assert AuditEvent.objects.filter(action="contract.signed").count() == 3
 
 
@@ -538,7 +527,7 @@ def test_later_edits_of_the_template_or_the_period_do_not_change_the_contract_th
     contract.refresh_from_db()
     final = pdf_text(stored(contract.final_document))
     assert "IKKE" not in final
-    assert "Guovdageaidnu kommune" in final
+    assert "Guovdageaidnu (Kautokeino) kommune" in final
     assert str(sent_period_end) in final
     assert str(sent_period_end + 5) not in final
 
@@ -565,7 +554,7 @@ def test_the_foundation_document_pdf_has_its_sections_the_plan_with_weeks_and_th
     assert "Plan for gjennomføring" in text
     assert "Kontraktsmøte" in text and "6/7" in text
     assert "________________________ kommune" in text
-    assert "for perioden januar 2026 – juni 2027" in text
+    assert "for perioden januar 2026 - juni 2027" in text
 
 
 @pytest.mark.parametrize(
@@ -740,3 +729,24 @@ def test_a_mail_server_that_refuses_leaves_the_contract_sent_and_the_email_waiti
     Email.objects.update(due_at=timezone.now())
     deliver_outbox()
     assert set(emails.values_list("status", flat=True)) == {Email.Status.FAILED}
+
+
+# Municipalities with two names (issue 12)
+
+
+def test_the_contract_email_and_pdf_name_aarborte_by_both_names(django_capture_on_commit_callbacks):
+    aarborte = municipality("1826")
+    group = MunicipalityGroupFactory(municipalities=[aarborte])
+    owner, _leader = signatories(group, "1826")
+    contract = ContractFactory(group=group)
+    with django_capture_on_commit_callbacks(execute=True):
+        contract_send(contract=contract)
+    contract.refresh_from_db()
+
+    sent = next(m for m in deliver_outbox() if m.to == [owner.email])
+    assert sent.subject.startswith("Kontrakt til signering: Aarborte (Hattfjelldal) kommune")
+    assert "Kontrakten mellom Aarborte (Hattfjelldal) kommune og Norsk kulturskoleråd" in sent.body
+
+    text = pdf_text(stored(contract.signing_document))
+    assert "Aarborte (Hattfjelldal) kommune" in text
+    assert "Kommune: Aarborte (Hattfjelldal)" in text

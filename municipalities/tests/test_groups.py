@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory, UserFactory
 from core import outbox
+from core.mail import site_url
 from core.models import Email
 from core.testing.mail import deliver_outbox
 from municipalities.forms import MunicipalityGroupAdminForm
@@ -150,17 +151,32 @@ def test_the_programme_leader_invites_a_participant_from_the_group_in_the_admin(
     assert "Denne personen er allerede med i gruppen." in again.content.decode()
 
 
-def test_an_existing_user_is_added_without_a_new_invitation(client, django_capture_on_commit_callbacks):
-    client.force_login(ProgrammeLeaderFactory())
-    existing = UserFactory(email="kjent@example.org")
-    group = MunicipalityGroupFactory()
+def test_an_existing_user_is_added_without_a_new_invitation_and_told_by_email(
+    client, django_capture_on_commit_callbacks
+):
+    client.force_login(ProgrammeLeaderFactory(full_name="Åste Selnæs Domaas"))
+    existing = UserFactory(email="kjent@example.org", full_name="Kjell Kjent")
+    group = MunicipalityGroupFactory(municipalities=[municipality("1826")])
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
+        response = client.post(
             reverse("admin:municipalities_municipalitygroup_invite", args=[group.pk]),
             {"full_name": "Kjent", "email": "kjent@example.org", "role": "resource_teacher"},
+            follow=True,
         )
     assert Membership.objects.filter(user=existing, group=group).exists()
+    assert "har allerede en bruker og har fått beskjed på e-post" in response.content.decode()
+    # No invitation (they have a password), but a notice in the outbox, and nothing sent inside the request.
     assert mail.outbox == []
+    assert not existing.invitations.exists()
+    row = Email.objects.get(to="kjent@example.org")
+    assert (row.template, row.user) == ("municipalities/email/member_added", existing)
+
+    [sent] = deliver_outbox()
+    assert sent.to == ["kjent@example.org"]
+    assert sent.subject == f"Du er lagt til i Aarborte ({group.portfolio.programme.name})"
+    assert "Åste Selnæs Domaas har lagt deg til i kommunegruppen Aarborte" in sent.body
+    assert "med rollen ressurslærer" in sent.body
+    assert site_url(group.get_absolute_url()) in sent.body
 
 
 class DownMailServer(BaseEmailBackend):
