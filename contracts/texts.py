@@ -6,23 +6,9 @@ from typing import NotRequired, TypedDict
 from django.utils import timezone
 
 from portfolios.models import Portfolio
+from portfolios.weeks import MONTHS
 
 from .models import ContractTemplate
-
-MONTHS = [
-    "januar",
-    "februar",
-    "mars",
-    "april",
-    "mai",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "desember",
-]
 
 # Written where the foundation document's blank line for the municipality stands.
 BLANK_MUNICIPALITY = "________________________"
