@@ -20,7 +20,14 @@ from municipalities.models import Membership, Municipality, MunicipalityGroup, R
 from portfolios.models import Portfolio, Programme
 
 from .models import Answer, Invitation, Question, Response, Survey
-from .services import evaluation_spec, invitations_create, survey_copy, survey_create_from_spec
+from .services import (
+    evaluation_spec,
+    invitations_create,
+    record_submission,
+    submitted_response,
+    survey_copy,
+    survey_create_from_spec,
+)
 
 PORTFOLIO_NAME = "Portefølje 4, 2023–24"
 
@@ -270,8 +277,10 @@ def seed(*, leader: User) -> Survey | None:
         Answer.objects.bulk_create(rows)
         coded.extend(new_coded)
         if roll >= 0.25 or index == 0:
-            response.submitted_at = survey.opens_at + timedelta(days=rng.randint(1, 25), hours=rng.randint(8, 20))
-            response.save(update_fields=["submitted_at"])
+            # As a submit through the link leaves it: the invitation used, an anonymous response unlinked.
+            invitation.used_at = survey.opens_at + timedelta(days=rng.randint(1, 25), hours=rng.randint(8, 20))
+            invitation.save(update_fields=["used_at"])
+            record_submission(response=response, now=invitation.used_at)
     for answer, category in coded:
         if category:
             answer.categories.add(categories[category])
@@ -349,14 +358,14 @@ def _portfolio_2_survey(programme: Programme) -> Survey:
         for u, (level, g, m) in zip(users, people, strict=True)
     )
     invitations = []
+    submitted = closes - timedelta(days=7)
     for u, (level, g, _) in zip(users, people, strict=True):
-        invitation = Invitation(survey=survey, user=u, group=g, role=P2_ROLES[level], level=level)
+        invitation = Invitation(survey=survey, user=u, group=g, role=P2_ROLES[level], level=level, used_at=submitted)
         invitation.set_token()
         invitations.append(invitation)
     Invitation.objects.bulk_create(invitations)
     responses = Response.objects.bulk_create(
-        Response(survey=survey, invitation=i, level=i.level, submitted_at=closes - timedelta(days=7))
-        for i in invitations
+        submitted_response(survey=survey, invitation=i, submitted_at=submitted) for i in invitations
     )
     anchoring = survey.questions.get(key="forankring")
     expectations = survey.questions.get(key="forventning_samsvar")

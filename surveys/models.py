@@ -250,6 +250,9 @@ class Invitation(models.Model):
     nonce = models.CharField(max_length=32, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("opprettet", auto_now_add=True)
+    # When the link's response was submitted: all an anonymous survey keeps of who answered (see Response).
+    # It refuses a second submit and stops the reminders, and counts the response rates.
+    used_at = models.DateTimeField("svar sendt inn", null=True, blank=True)
 
     class Meta:
         verbose_name = "invitasjon til spørreundersøkelse"
@@ -275,15 +278,33 @@ class Invitation(models.Model):
 
 
 class Response(models.Model):
-    """The answers of one invitation: a draft while the person is answering, then submitted once."""
+    """The answers of one invitation: a draft while the person is answering, then submitted once.
+
+    A draft is linked to its invitation, so that the person can come back to it with the same link. When
+    a response to an anonymous survey is submitted, that link is cut (services.response_submit), as
+    Nettskjema defines an anonymous survey: the response keeps no path to the person, their group or their
+    invitation, and the invitation keeps only that it was used (`Invitation.used_at`). What the response
+    keeps is what the results need, at the granularity the anonymity threshold protects: the survey, the
+    respondent's level (results by level, suppressed below the threshold, and merged in the exports) and
+    the answers. Its times are not kept either: started, saved and submitted all become the survey's
+    opening time, since a time next to the invitation's `used_at` would name the person. A response to a
+    survey that is not anonymous keeps its invitation, and its times."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses", verbose_name="undersøkelse")
     invitation = models.OneToOneField(
-        Invitation, on_delete=models.CASCADE, related_name="response", verbose_name="invitasjon"
+        Invitation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="response",
+        verbose_name="invitasjon",
+        help_text="Tom for en innsendt besvarelse i en anonym undersøkelse.",
     )
     level = models.CharField("nivå", max_length=20, choices=Level.choices)
-    started_at = models.DateTimeField("startet", auto_now_add=True)
-    updated_at = models.DateTimeField("sist lagret", auto_now=True)
+    # Plain defaults rather than auto_now: an anonymous submit replaces the times (see above), and bulk
+    # data gives them as they were.
+    started_at = models.DateTimeField("startet", default=timezone.now)
+    updated_at = models.DateTimeField("sist lagret", default=timezone.now)
     submitted_at = models.DateTimeField("sendt inn", null=True, blank=True)
 
     class Meta:

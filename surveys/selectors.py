@@ -312,14 +312,15 @@ class ResponseRates(TypedDict):
 
 
 def response_rates(survey: Survey) -> ResponseRates:
-    """Response rate per group and per role, and the total (2 queries)."""
+    """Response rate per group and per role, and the total (2 queries). Counted from the invitations: a
+    used one has answered (its anonymous response no longer points back to it), a draft has started."""
     rows = list(
         Invitation.objects.filter(survey=survey)
         .values("group_id", "role")
         .annotate(
             invited=Count("pk"),
-            started=Count("pk", filter=Q(response__isnull=False)),
-            answered=Count("pk", filter=Q(response__submitted_at__isnull=False)),
+            started=Count("pk", filter=Q(response__isnull=False) | Q(used_at__isnull=False)),
+            answered=Count("pk", filter=Q(used_at__isnull=False)),
         )
         .order_by()
     )

@@ -204,7 +204,7 @@ def reminder_round_start(*, survey: Survey, user: User | None = None, request: H
             f"En påminnelsesrunde ble startet kl. {local:%H:%M}; vent minst en time før du starter en ny."
         )
     mailing = Mailing.objects.create(survey=survey, kind=Mailing.Kind.REMINDER, created_by=user)
-    waiting = survey.invitations.exclude(response__submitted_at__isnull=False)
+    waiting = survey.invitations.filter(used_at__isnull=True)
     rows = Delivery.objects.bulk_create(
         [Delivery(mailing=mailing, invitation=i) for i in waiting], ignore_conflicts=True
     )
@@ -229,13 +229,13 @@ def _load_claimed(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
     )
 
 
-def _skip_reason(delivery: Delivery, response: Response | None) -> str:
+def _skip_reason(delivery: Delivery) -> str:
     invitation = delivery.invitation
     if not invitation.user.is_active:
         return "Deltakeren er deaktivert."
     if invitation.survey.has_closed():
         return "Undersøkelsen var stengt."
-    if delivery.mailing.kind == Mailing.Kind.REMINDER and response is not None and response.is_submitted:
+    if delivery.mailing.kind == Mailing.Kind.REMINDER and invitation.used_at is not None:
         return "Har allerede svart."
     return ""
 
@@ -244,7 +244,7 @@ def _build(delivery: Delivery) -> Email | str:
     """The delivery's e-mail, unsaved; or why it is no longer worth sending (core.outbox.hand_over)."""
     invitation = delivery.invitation
     response: Response | None = getattr(invitation, "response", None)
-    if reason := _skip_reason(delivery, response):
+    if reason := _skip_reason(delivery):
         return reason
     return build_mail(
         to=invitation.user.email,
@@ -265,7 +265,11 @@ def _build(delivery: Delivery) -> Email | str:
 
 
 def response_for(invitation: Invitation) -> Response:
-    """The invitation's response, started now if it has none (a draft until submitted)."""
+    """The invitation's response, started now if it has none (a draft until submitted). Raises SurveyError
+    if the link was used: a submitted anonymous response is no longer the invitation's, and a new draft
+    would be a second response."""
+    if invitation.used_at is not None:
+        raise SurveyError("Du har allerede svart på denne undersøkelsen.")
     response, _ = Response.objects.get_or_create(
         invitation=invitation, defaults={"survey_id": invitation.survey_id, "level": invitation.level}
     )
@@ -309,6 +313,7 @@ def response_save_page(*, response: Response, page: Page, data: Mapping[str, Any
     for row in rows:
         row.response = response
     Answer.objects.bulk_create(rows)
+    response.updated_at = timezone.now()
     response.save(update_fields=["updated_at"])
     return response
 
@@ -337,20 +342,61 @@ def missing_required(response: Response) -> list[Question]:
 
 @transaction.atomic
 def response_submit(*, response: Response, request: HttpRequest | None = None) -> Response:
-    """Submit the response once. Raises SurveyError if it was submitted before or lacks required answers."""
-    response = Response.objects.select_for_update().get(pk=response.pk)
-    if response.is_submitted:
+    """Submit the response once. Raises SurveyError if it (or another response of its invitation) was
+    submitted before, or if it lacks required answers.
+
+    The invitation records that it was used; in an anonymous survey the response is then cut loose from
+    it and its times are forgotten (see the Response model for what is kept and why)."""
+    response = Response.objects.select_for_update().select_related("survey").get(pk=response.pk)
+    if response.is_submitted or response.invitation_id is None:
+        raise SurveyError("Du har allerede svart på denne undersøkelsen.")
+    # The invitation's row lock makes a second response of the same link (two tabs, started at once)
+    # wait for the first and then see the link used.
+    invitation = Invitation.objects.select_for_update().get(pk=response.invitation_id)
+    if invitation.used_at is not None:
         raise SurveyError("Du har allerede svart på denne undersøkelsen.")
     if missing_required(response):
         raise SurveyError("Noen obligatoriske spørsmål er ikke besvart.")
-    response.submitted_at = timezone.now()
-    response.save(update_fields=["submitted_at", "updated_at"])
+    now = timezone.now()
+    invitation.used_at = now
+    invitation.save(update_fields=["used_at"])
+    record_submission(response=response, now=now)
     # A reminder still waiting in the outbox (a retry) would ask someone who has just answered.
-    reminders = Delivery.objects.filter(invitation=response.invitation_id, mailing__kind=Mailing.Kind.REMINDER)
+    reminders = Delivery.objects.filter(invitation=invitation, mailing__kind=Mailing.Kind.REMINDER)
     outbox.cancel_pending(Email.objects.filter(pk__in=reminders.values("email")))
     # No actor: the respondent answers without logging in, and an anonymous survey must not log who it was.
     audit_log(action="survey.response_submitted", obj=response.survey, request=None)
     return response
+
+
+def record_submission(*, response: Response, now: datetime) -> None:
+    """Mark `response` submitted at `now`; in an anonymous survey drop its invitation and its times."""
+    if response.survey.anonymous:
+        fields = {
+            "invitation": None,
+            "started_at": response.survey.opens_at,
+            "updated_at": response.survey.opens_at,
+            "submitted_at": response.survey.opens_at,
+        }
+    else:
+        fields = {"submitted_at": now, "updated_at": now}
+    Response.objects.filter(pk=response.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(response, name, value)
+    if fields.get("invitation", True) is None:
+        response.invitation_id = None
+
+
+def submitted_response(*, survey: Survey, invitation: Invitation, submitted_at: datetime) -> Response:
+    """An unsaved response of `invitation`, submitted at `submitted_at`, in the shape response_submit
+    leaves one: for data made in bulk (the demo, the crawl's data set, the benchmarks), whose invitations
+    must have `used_at` set as well."""
+    if survey.anonymous:
+        at = survey.opens_at
+        return Response(
+            survey=survey, invitation=None, level=invitation.level, started_at=at, updated_at=at, submitted_at=at
+        )
+    return Response(survey=survey, invitation=invitation, level=invitation.level, submitted_at=submitted_at)
 
 
 # Coding of open answers

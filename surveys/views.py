@@ -66,12 +66,13 @@ def _invitation_or_404(request: HttpRequest, token: str) -> Invitation:
 def _refusal(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
     """The page for a link that can no longer be used, or None if it can."""
     survey = invitation.survey
-    response: Response | None = getattr(invitation, "response", None)
-    if response is not None and response.is_submitted:
+    # The invitation, not a response, says whether the link was used: a submitted anonymous response is
+    # no longer linked to it.
+    if invitation.used_at is not None:
         return render(
             request,
             "surveys/answer_refused.html",
-            {"survey": survey, "reason": "submitted", "response": response},
+            {"survey": survey, "reason": "submitted", "invitation": invitation},
             status=410,
         )
     if survey.has_closed():
@@ -116,8 +117,8 @@ def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBa
         lenient = action in ("save", "previous")
         form = PageForm(request.POST, page=page, enforce_required=not lenient)
         if form.is_valid():
-            response = response or response_for(invitation)
             try:
+                response = response or response_for(invitation)
                 response_save_page(response=response, page=page, data=form.cleaned_data)
                 if action == "save":
                     messages.success(
@@ -162,8 +163,7 @@ def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBa
 
 def answer_thanks(request: HttpRequest, token: str) -> HttpResponseBase:
     invitation = _invitation_or_404(request, token)
-    response: Response | None = getattr(invitation, "response", None)
-    if response is None or not response.is_submitted:
+    if invitation.used_at is None:
         return redirect("surveys:answer", token=token)
     return render(request, "surveys/answer_thanks.html", {"survey": invitation.survey})
 

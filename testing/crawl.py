@@ -185,7 +185,7 @@ def prepare(targets: Targets) -> Targets:
     open_invitation = Invitation.objects.get(survey=current, user=targets.member, group=targets.group)
     targets.open_survey_token = open_invitation.token
     targets.open_survey_pages = current.pages.count()
-    submitted = Invitation.objects.filter(survey=targets.survey, response__submitted_at__isnull=False).first()
+    submitted = Invitation.objects.filter(survey=targets.survey, used_at__isnull=False).first()
     assert submitted is not None
     targets.submitted_survey_token = submitted.token
     # The leader has backup codes already, as staff do after their first login: the crawl renews them.
