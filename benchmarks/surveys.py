@@ -142,6 +142,7 @@ def main():
                 ("response_rates() (selector)", lambda survey=survey: response_rates(survey)),
                 ("results page (HTML with SVG)", get(reverse("surveys:results", kwargs={"pk": survey.pk}))),
                 ("raw answers CSV", get(reverse("surveys:export_csv", kwargs={"pk": survey.pk}))),
+                ("coding page (first page of open answers)", get(reverse("surveys:coding", kwargs={"pk": survey.pk}))),
             ]
             for label, call in cases:
                 queries, ms = queries_and_median_ms(call, RUNS)

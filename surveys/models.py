@@ -336,8 +336,8 @@ class Answer(models.Model):
     categories = models.ManyToManyField(Category, blank=True, related_name="answers", verbose_name="kategorier")
     is_quote = models.BooleanField("sitat", default=False)
 
-    # Attached by the coding page for its template (views.coding: a CodingForm), never stored.
-    form: forms.Form
+    # Attached by the coding page for its template (views.coding: the ids of its categories), never stored.
+    coded_ids: set[int]
 
     class Meta:
         verbose_name = "svar"

@@ -2,7 +2,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,11 +17,13 @@ from core.downloads import attachment
 from core.pdf import render_pdf
 
 from . import charts, exports
-from .forms import CodingForm, FindingForm, PageForm
+from .forms import CodingFilterForm, CodingForm, FindingForm, PageForm
 from .models import Answer, Category, Invitation, Response, Survey
 from .permissions import can_manage_surveys
 from .selectors import (
+    UNCODED,
     QuestionResult,
+    coded_questions,
     comparable_keys,
     get_invitation_by_token,
     get_survey_for_user,
@@ -214,20 +217,56 @@ def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "surveys/results.html", context)
 
 
+# Open answers per page of the coding page: enough to work through, few enough to load quickly.
+CODING_PAGE_SIZE = 25
+# The query-string keys of the coding page's filter and page, kept when an answer is coded.
+CODING_QUERY_KEYS = ("sporsmal", "kategori", "side")
+
+
+def _coding_query(query: QueryDict) -> str:
+    """The coding page's own keys of `query`, urlencoded; anything else (or not a plain value) is left out,
+    so that the redirect after coding goes only to the coding page."""
+    kept = QueryDict(mutable=True)
+    for key in CODING_QUERY_KEYS:
+        value = query.get(key, "")
+        if value.isdigit() or (key == "kategori" and value == UNCODED):
+            kept[key] = value
+    return kept.urlencode()
+
+
 @login_required
 def coding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A page of open answers, the uncoded first, filtered by question and by category. Queries, however
+    many answers: session, user, survey, categories, questions, the count, the page, its categories (and
+    for a survey that is not anonymous the groups' municipalities)."""
     survey = get_survey_for_user(request.user, pk)
-    answers = open_answers(survey)
     categories = list(survey.categories.all())
-    for answer in answers:
-        answer.form = CodingForm(
-            survey=survey,
-            initial={"categories": list(answer.categories.all()), "is_quote": answer.is_quote},
-            prefix=f"a{answer.pk}",
-        )
+    filters = CodingFilterForm(request.GET, questions=coded_questions(survey), categories=categories, uncoded=UNCODED)
+    if filters.is_valid():
+        answers = open_answers(survey, question=filters.cleaned_data["sporsmal"], category=filters.category())
+    else:
+        # The errors show by the filter, with what was chosen; meanwhile every answer is shown.
+        answers = open_answers(survey)
+    page = Paginator(answers, CODING_PAGE_SIZE).get_page(request.GET.get("side"))
+    for answer in page:
+        answer.coded_ids = {c.pk for c in answer.categories.all()}
     for category in categories:
         category.form = FindingForm(initial={"finding": category.finding}, prefix=f"c{category.pk}")
-    return render(request, "surveys/coding.html", {"survey": survey, "answers": answers, "categories": categories})
+    query = request.GET.copy()
+    query.pop("side", None)
+    return render(
+        request,
+        "surveys/coding.html",
+        {
+            "survey": survey,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "categories": categories,
+            "filters": filters,
+            "query": _coding_query(query),
+            "back": _coding_query(request.GET),
+        },
+    )
 
 
 @login_required
@@ -253,7 +292,10 @@ def code_answer(request: AuthenticatedRequest, pk: int, answer_pk: int) -> HttpR
         messages.success(request, "Kodingen er lagret.")
     else:
         messages.error(request, "Kodingen ble ikke lagret: velg blant kategoriene i listen.")
-    return redirect(reverse("surveys:coding", kwargs={"pk": survey.pk}) + f"#svar-{answer.pk}")
+    # Back to the same filter and page; the answer may have moved on, as the uncoded come first.
+    back = _coding_query(QueryDict(request.POST.get("tilbake", "")))
+    url = reverse("surveys:coding", kwargs={"pk": survey.pk}) + (f"?{back}" if back else "")
+    return redirect(url + f"#svar-{answer.pk}")
 
 
 @login_required

@@ -310,6 +310,11 @@ def portal_visits(t: Targets) -> list[Visit]:
     visits.append(
         Visit("accounts:backup_codes", "leader", _url("accounts:backup_codes_renew"), method="post", follow=True)
     )
+    # The coding page as it is worked through: the uncoded answers of one open question.
+    text_question = survey.questions.filter(kind=Question.Kind.TEXT).order_by("pk").first()
+    assert text_question is not None
+    filtered = _url("surveys:coding", pk=survey.pk) + f"?sporsmal={text_question.pk}&kategori=ukodet"
+    visits.append(Visit("surveys:coding", "leader", filtered, label="filtrert"))
     for number in sorted({1, t.open_survey_pages}):
         path = _url("surveys:answer_page", token=t.open_survey_token, number=number)
         visits.append(Visit("surveys:answer_page", "anonymous", path, label=f"side {number}"))
