@@ -399,3 +399,41 @@ class Delivery(ScheduledEmail):
 
     def __str__(self) -> str:
         return f"{self.mailing} → {self.invitation.user}"
+
+
+class ReportPdf(models.Model):
+    """The survey report as a PDF, made in the background and kept in the private storage (31 pages and 48
+    charts take seconds of CPU, too long for a request).
+
+    A request for it (`requested_at`) is a row the background job claims (services.reports_render_due), so
+    that a lost Celery message loses nothing: beat or cron finds the row. The PDF it made stays until the
+    next one is made; `responses` is the number of submitted responses it was made from, so that the page
+    can say when new ones have come in since."""
+
+    survey = models.OneToOneField(
+        Survey, on_delete=models.CASCADE, related_name="report_pdf", verbose_name="undersøkelse"
+    )
+    requested_at = models.DateTimeField("bestilt", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    path = models.CharField("lagret som", max_length=300, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    made_at = models.DateTimeField("laget", null=True, blank=True)
+    responses = models.PositiveIntegerField("besvarelser i PDF-en", default=0)
+    failed_at = models.DateTimeField("feilet", null=True, blank=True)
+    error = models.TextField("feilmelding", blank=True)
+
+    class Meta:
+        verbose_name = "rapport som PDF"
+        verbose_name_plural = "rapporter som PDF"
+        indexes = [
+            models.Index(fields=["requested_at"], condition=Q(requested_at__isnull=False), name="survey_report_queued")
+        ]
+
+    def __str__(self) -> str:
+        return f"Rapport (PDF) for {self.survey_id}"
+
+    @property
+    def is_made(self) -> bool:
+        return bool(self.path)

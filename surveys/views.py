@@ -1,4 +1,4 @@
-from typing import Any
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,38 +11,37 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused, AuthenticatedRequest
-from accounts.models import User, hash_token
+from accounts.models import hash_token
 from accounts.services import audit_log
 from core.downloads import attachment
-from core.pdf import render_pdf
+from core.storage import DocumentTampered, read_verified
 
 from . import charts, exports
 from .forms import CodingFilterForm, CodingForm, FindingForm, PageForm
-from .models import Answer, Category, Invitation, Response, Survey
+from .models import Answer, Category, Invitation, ReportPdf, Response, Survey
 from .permissions import can_manage_surveys
+from .reports import report_context, results_context
 from .selectors import (
     UNCODED,
-    QuestionResult,
     coded_questions,
-    comparable_keys,
     get_invitation_by_token,
     get_survey_for_user,
     open_answers,
     question_comparison,
-    report_categories,
-    respondents_by_level,
     response_rates,
-    survey_results,
 )
 from .services import (
     SurveyError,
     answer_code,
     category_set_finding,
     missing_required,
+    report_pdf_request,
     response_for,
     response_save_page,
     response_submit,
 )
+
+logger = logging.getLogger(__name__)
 
 # Answering through the personal link (no login)
 
@@ -186,33 +185,10 @@ def survey_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "surveys/survey_list.html", {"surveys": surveys, "now": timezone.now()})
 
 
-def _results_context(survey: Survey, user: User) -> dict[str, Any]:
-    levels = respondents_by_level(survey)
-    results = survey_results(survey, levels=levels)
-    for result in results:
-        for row in result.rows:
-            title = result.question.text + (f" – {row.label}" if row.label else "")
-            if row.overall.suppressed:
-                # Fewer than 3 answered an anonymous survey's question: no chart, whose text would tell.
-                row.svg = row.splits_svg = ""
-                continue
-            row.svg = charts.distribution_svg(row.chart_id, title, row.overall)
-            if result.question.is_scale and row.splits:
-                row.splits_svg = charts.splits_svg(
-                    f"{row.chart_id}-niva", f"Gjennomsnitt per nivå: {title}", row.splits
-                )
-    return {
-        "survey": survey,
-        "results": results,
-        "levels": levels,
-        "comparable": comparable_keys(survey),
-    }
-
-
 @login_required
 def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = get_survey_for_user(request.user, pk)
-    context = _results_context(survey, request.user)
+    context = results_context(survey)
     context["rates"] = response_rates(survey)
     return render(request, "surveys/results.html", context)
 
@@ -316,24 +292,24 @@ def write_finding(request: AuthenticatedRequest, pk: int, category_pk: int) -> H
     return redirect(reverse("surveys:coding", kwargs={"pk": survey.pk}) + f"#kategori-{category.pk}")
 
 
-def _report_context(survey: Survey, user: User) -> dict[str, Any]:
-    context = _results_context(survey, user)
-    categories = report_categories(survey)
-    by_category: dict[int | None, list[QuestionResult]] = {}
-    for result in context["results"]:
-        by_category.setdefault(result.question.category_id, []).append(result)
-    for category in categories:
-        category.results = by_category.get(category.pk, [])
-    context["categories"] = categories
-    context["uncategorised"] = by_category.get(None, [])
-    context["respondents"] = sum(n for _, _, n in context["levels"])
-    return context
-
-
 @login_required
 def report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = get_survey_for_user(request.user, pk)
-    return render(request, "surveys/report.html", _report_context(survey, request.user))
+    context = report_context(survey)
+    pdf = ReportPdf.objects.filter(survey=survey).first()
+    context["pdf"] = pdf
+    # A PDF made from fewer (or other) responses than the report now has: say so, and offer a new one.
+    context["pdf_outdated"] = pdf is not None and pdf.is_made and pdf.responses != context["respondents"]
+    return render(request, "surveys/report.html", context)
+
+
+@login_required
+@require_POST
+def report_pdf_make(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    survey = get_survey_for_user(request.user, pk)
+    report_pdf_request(survey=survey, user=request.user, request=request)
+    messages.success(request, "PDF-en lages i bakgrunnen. Last siden på nytt om litt for å laste den ned.")
+    return redirect(reverse("surveys:report", kwargs={"pk": survey.pk}) + "#rapport-pdf")
 
 
 def _filename(survey: Survey, extension: str) -> str:
@@ -342,11 +318,26 @@ def _filename(survey: Survey, extension: str) -> str:
 
 @login_required
 def report_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """The stored PDF of the report, as the background job made it: nothing is rendered here. Without one
+    yet, the report page, where «Lag PDF» is."""
     survey = get_survey_for_user(request.user, pk)
-    pdf = render_pdf("surveys/report_pdf.html", _report_context(survey, request.user))
+    pdf = ReportPdf.objects.filter(survey=survey).exclude(path="").first()
+    if pdf is None:
+        messages.info(request, "PDF-en av rapporten er ikke laget ennå. Velg «Lag PDF».")
+        return redirect(reverse("surveys:report", kwargs={"pk": survey.pk}) + "#rapport-pdf")
+    try:
+        content = read_verified(pdf.path, pdf.sha256)
+    except DocumentTampered:
+        # Missing or changed since it was made: never hand out other bytes than those made. A new one can
+        # be made at once.
+        logger.exception("Survey %s: the stored report PDF %s is missing or changed.", survey.pk, pdf.path)
+        messages.error(request, "Den lagrede PDF-en kunne ikke leses. Velg «Lag PDF på nytt».")
+        return redirect(reverse("surveys:report", kwargs={"pk": survey.pk}) + "#rapport-pdf")
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "pdf"})
     return attachment(
-        pdf, content_type="application/pdf", filename=_filename(survey, "pdf").replace("sporreundersokelse", "rapport")
+        content,
+        content_type="application/pdf",
+        filename=_filename(survey, "pdf").replace("sporreundersokelse", "rapport"),
     )
 
 

@@ -15,7 +15,7 @@ from portfolios.tests.factories import PortfolioFactory
 from surveys.exports import answer_table
 from surveys.models import Category, Question, Response, Survey
 from surveys.services import survey_copy
-from surveys.tests.factories import answer, evaluation_survey, invite
+from surveys.tests.factories import answer, evaluation_survey, invite, made_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_the_report_pdf_has_charts_findings_and_quotes(leader_client):
     quote.is_quote = True
     quote.save(update_fields=["is_quote"])
     quote.categories.add(category)
-    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")
+    response = made_pdf(leader_client, survey)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
@@ -262,7 +262,7 @@ def test_the_report_and_its_pdf_hide_a_level_that_could_be_worked_out(leader_cli
         invitation, _ = invite(survey, role=role)
         answer(invitation, {scale: value})
     html = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport/").content.decode()
-    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")
+    response = made_pdf(leader_client, survey)
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
     for shown in (html, text):
         assert "skjult" in shown
