@@ -489,7 +489,16 @@ def download_documents(run, new_page):
            ORDER BY s.id LIMIT 1"""
     )[0][0]
     leader.goto(f"{run.url()}/sporreundersokelse/{survey_id}/rapport/")
-    name, content = fetch(leader, leader.get_by_role("link", name="Rapport (PDF)"))
+    # The worker makes the report's PDF and stores it; the page then links to the stored file.
+    leader.get_by_role("button", name=re.compile(r"^Lag PDF")).click()
+    expect(leader.get_by_text("PDF-en lages i bakgrunnen.")).to_be_visible()
+
+    def report_made():
+        leader.reload()
+        return leader.get_by_role("link", name="Last ned rapporten (PDF)").count() > 0
+
+    wait(report_made, "the worker to make the survey report's PDF")
+    name, content = fetch(leader, leader.get_by_role("link", name="Last ned rapporten (PDF)"))
     assert len(PdfReader(io.BytesIO(content)).pages) > 1, name
 
 

@@ -123,6 +123,9 @@ ACTION_TEXTS: dict[str, str] = {
     "survey.answer_coded": "Åpent svar kodet",
     "survey.finding_written": "Funn skrevet for kategori",
     "survey.exported": "Svar på spørreundersøkelse eksportert",
+    "survey.report_requested": "PDF av rapporten fra spørreundersøkelse bestilt",
+    "survey.report_made": "PDF av rapporten fra spørreundersøkelse laget",
+    "survey.report_failed": "PDF av rapporten fra spørreundersøkelse kunne ikke lages",
     "survey.link_unknown": "Ukjent lenke til spørreundersøkelse",
     # The log itself
     "audit_log.exported": "Loggen eksportert",

@@ -40,6 +40,7 @@ def build(responses):
     from municipalities.models import Membership, MunicipalityGroup
     from portfolios.tests.factories import PortfolioFactory
     from surveys.models import Answer, Invitation, Item, Page, Question, Response, Survey, level_for_role
+    from surveys.services import submitted_response
 
     rng = random.Random(responses)  # noqa: S311 - test data
     portfolio = PortfolioFactory()
@@ -82,12 +83,14 @@ def build(responses):
     )
     invitations = []
     for m in memberships:
-        invitation = Invitation(survey=survey, user=m.user, group=m.group, role=m.role, level=level_for_role(m.role))
+        invitation = Invitation(
+            survey=survey, user=m.user, group=m.group, role=m.role, level=level_for_role(m.role), used_at=now
+        )
         invitation.set_token()
         invitations.append(invitation)
     Invitation.objects.bulk_create(invitations)
     saved = Response.objects.bulk_create(
-        Response(survey=survey, invitation=i, level=i.level, submitted_at=now) for i in invitations
+        submitted_response(survey=survey, invitation=i, submitted_at=now) for i in invitations
     )
     answers = []
     for response in saved:
@@ -139,6 +142,7 @@ def main():
                 ("response_rates() (selector)", lambda survey=survey: response_rates(survey)),
                 ("results page (HTML with SVG)", get(reverse("surveys:results", kwargs={"pk": survey.pk}))),
                 ("raw answers CSV", get(reverse("surveys:export_csv", kwargs={"pk": survey.pk}))),
+                ("coding page (first page of open answers)", get(reverse("surveys:coding", kwargs={"pk": survey.pk}))),
             ]
             for label, call in cases:
                 queries, ms = queries_and_median_ms(call, RUNS)

@@ -17,16 +17,24 @@ from django.utils import timezone
 
 from accounts.models import User
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
-from portfolios.models import Portfolio, Programme
+from portfolios.models import PlanItem, Portfolio, Programme
 
 from .models import Answer, Invitation, Question, Response, Survey
-from .services import evaluation_spec, invitations_create, survey_copy, survey_create_from_spec
+from .services import (
+    evaluation_spec,
+    invitations_create,
+    record_submission,
+    submitted_response,
+    survey_copy,
+    survey_create_from_spec,
+)
 
 PORTFOLIO_NAME = "Portefølje 4, 2023–24"
 
 # Portfolio 2, whose evaluation report is the source (seeds/001), so that its figures can be compared with
-# Portfolio 4's. Only the two figures the report gives as numbers are rebuilt, as answers that give its
-# percentages: figure 6 (expectations, 43 groups) and figure 7 (anchoring by level, 43 answers per level).
+# Portfolio 4's. The figures the report gives as numbers are rebuilt, as answers that give its percentages:
+# figure 6 (expectations, 43 groups), figure 7 (anchoring by level, 43 answers per level) and figure 8
+# (organisation, three items, 43 groups; see P2_ORGANISATION).
 P2_NAME = "Portefølje 2, 2019–20"
 P2_GROUPS = 43
 P2_EXPECTATIONS = {3: 6, 4: 14, 5: 14, 6: 9}  # 14, 33, 33 and 21 % in the report (which adds up to 101)
@@ -153,22 +161,42 @@ OPEN_ANSWERS = {
             "Forankring",
         ),
         ("Mer tilpasning til små kommuner.", None),
+        (
+            "Godt med en veileder som holder i prosjektet. Interessant som skoleeier og få mer innsikt i "
+            "kulturskolen og dens virksomhet. Flere perspektiver på kulturskolen. Fokus på utvikling.",
+            "Resultat",
+        ),
     ],
 }
 
-# The findings of the Portfolio 2 report (seeds/001, chapter 2.3), one per category.
+# The findings of the Portfolio 2 report, one per category, as its summary gives them (seeds/001, section 2.4,
+# «Tabell 2 Samlet oversikt over kategorier og funn»; the chapters' own wording differs in small ways).
 FINDINGS = {
     "Forventninger": "Avklaring av roller og hva arbeid med utviklingsprosess innebærer, er en faktor som bør "
     "ligge til grunn for forventningsavklaring.",
-    "Forankring": "Kommunegruppas sammensetning, forutsatt at alle roller ivaretas, er en styrke for kommunalt "
-    "utviklingsarbeid.",
-    "Organisering": "Total mengde av samlinger og møtepunkter i regi av Kulturskolerådet er passe, så lenge "
+    "Forankring": "Kommunegruppens sammensetning, forutsatt at alle roller ivaretas, er en styrke for kommunalt "
+    "utviklingsarbeid (eksempelvis kulturskoleutviklingsarbeid).",
+    "Organisering": "Total mengde av samlinger og møtepunkter i regi av Kulturskolerådet er passe, så fremt "
     "kommunegruppene selv er i stand til å holde kontinuitet i utviklingsarbeidet.",
     "Innhold og arbeidsmåter": "Bevisst trening med ulike verktøy og arbeidsmetoder skaper grunnlag for "
     "kontinuerlig arbeid med utvikling.",
-    "Erfaringer": "Kontinuerlig arbeid med utvikling krever forankring i alle ledd.",
-    # «Resultat» is left without a finding, so the demo shows a category still being worked on.
+    "Erfaringer": "Veiledning over en lengre periode, 1-2 år, bidrar til økt bevissthet, eierskap og forankring "
+    "rundt utviklingsarbeid.",
+    "Resultat": "Kontinuerlig arbeid med utvikling krever forankring i alle ledd.",
 }
+
+# Figure 8 («Organiseringsform»): the three items of «I hvilken grad er dere fornøyd med:», answered by the
+# 43 groups' leaders, as counts that give the report's percentages (16/49/5/30, 12/47/5/37 and 21/40/40 %;
+# the last two add up to 101 in the report, by largest remainder they add up to 100). The report does not
+# name the three items; they take the questionnaire's in order. Nobody answered «Ikke deltatt».
+P2_ORGANISATION = [
+    {3: 2, 4: 7, 5: 21, 6: 13},
+    {3: 2, 4: 5, 5: 20, 6: 16},
+    {4: 9, 5: 17, 6: 17},
+]
+# Figure 9 («Dialogkonferansene Høst 2019 – Vår 2020»): the items are the report's two gatherings. The
+# report prints no numbers for it, so Portfolio 2 has no answers to it.
+P2_CONFERENCES = ["Høst 2019 – Regionale samlinger", "Vår 2020 – Nasjonale samlinger"]
 
 ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "á": "a", "š": "s", "Æ": "Ae", "Ø": "O", "Å": "A"})
 
@@ -251,6 +279,7 @@ def seed(*, leader: User) -> Survey | None:
     survey.closes_at = timezone.make_aware(datetime.combine(portfolio.agreement_end, time(23, 59)))
     survey.opens_at = survey.closes_at - timedelta(days=28)
     survey.save(update_fields=["opens_at", "closes_at"])
+    _name_conferences(survey)
     invitations_create(survey=survey, user=leader, notify=False)
     rng = random.Random(4)  # noqa: S311 - demo data, not security
     questions = list(survey.questions.prefetch_related("items"))
@@ -270,8 +299,10 @@ def seed(*, leader: User) -> Survey | None:
         Answer.objects.bulk_create(rows)
         coded.extend(new_coded)
         if roll >= 0.25 or index == 0:
-            response.submitted_at = survey.opens_at + timedelta(days=rng.randint(1, 25), hours=rng.randint(8, 20))
-            response.save(update_fields=["submitted_at"])
+            # As a submit through the link leaves it: the invitation used, an anonymous response unlinked.
+            invitation.used_at = survey.opens_at + timedelta(days=rng.randint(1, 25), hours=rng.randint(8, 20))
+            invitation.save(update_fields=["used_at"])
+            record_submission(response=response, now=invitation.used_at)
     for answer, category in coded:
         if category:
             answer.categories.add(categories[category])
@@ -298,6 +329,31 @@ def _copy_to_current(survey: Survey, leader: User) -> None:
     copy.closes_at = timezone.make_aware(datetime.combine(current.agreement_end, time(23, 59)))
     copy.opens_at = copy.closes_at - timedelta(days=28)
     copy.save(update_fields=["opens_at", "closes_at"])
+    _name_conferences(copy)
+
+
+def _name_conferences(survey: Survey) -> None:
+    """The items of «I hvilken grad er dere fornøyd med dialogkonferansene?» of a survey copied from
+    Portfolio 2's, named after its own portfolio's dialogue conferences («Dialogkonferanse 1 – juni 2023»)
+    rather than Portfolio 2's gatherings of 2019–20; the questionnaire's own names if the plan has not one
+    conference per item. Compared with Portfolio 2's by order, as every matrix item is."""
+    question = survey.questions.filter(key="dialogkonferanser").first()
+    if question is None:
+        return
+    items = list(question.items.order_by("order", "pk"))
+    gatherings = list(
+        PlanItem.objects.filter(portfolio=survey.portfolio_id, title__startswith="Dialogkonferanse").order_by(
+            "order", "pk"
+        )
+    )
+    if len(gatherings) == len(items):
+        labels = [f"{g.title} – {g.when_text.lower()}" if g.when_text else g.title for g in gatherings]
+    else:
+        spec = next(q for page in evaluation_spec()["pages"] for q in page["questions"] if q["key"] == question.key)
+        labels = list(spec["items"])
+    for item, label in zip(items, labels, strict=True):
+        item.label = label
+        item.save(update_fields=["label"])
 
 
 def _expand(counts: Mapping[int, int]) -> list[int]:
@@ -306,7 +362,7 @@ def _expand(counts: Mapping[int, int]) -> list[int]:
 
 def _portfolio_2_survey(programme: Programme) -> Survey:
     """Portfolio 2 with one group of an owner, a leader and a teacher per municipality, and their submitted
-    answers to the two questions the report gives figures for."""
+    answers to the questions the report gives figures for (figures 6, 7 and 8), and figure 9's items."""
     portfolio, _ = Portfolio.objects.get_or_create(
         programme=programme,
         name=P2_NAME,
@@ -323,6 +379,13 @@ def _portfolio_2_survey(programme: Programme) -> Survey:
     survey = survey_create_from_spec(
         portfolio=portfolio, opens_at=closes - timedelta(days=28), closes_at=closes, spec=evaluation_spec()
     )
+    # The report's own findings: a copy starts without them (services.survey_copy), as a new cohort's coding does.
+    for name, finding in FINDINGS.items():
+        survey.categories.filter(name=name).update(finding=finding)
+    conferences = survey.questions.get(key="dialogkonferanser")
+    for item, label in zip(conferences.items.order_by("order"), P2_CONFERENCES, strict=True):
+        item.label = label
+        item.save(update_fields=["label"])
     taken = MunicipalityGroup.objects.exclude(municipalities=None).values("municipalities__number")
     municipalities = list(Municipality.objects.exclude(number__in=taken).order_by("number")[:P2_GROUPS])
     groups = MunicipalityGroup.objects.bulk_create(
@@ -349,23 +412,32 @@ def _portfolio_2_survey(programme: Programme) -> Survey:
         for u, (level, g, m) in zip(users, people, strict=True)
     )
     invitations = []
+    submitted = closes - timedelta(days=7)
     for u, (level, g, _) in zip(users, people, strict=True):
-        invitation = Invitation(survey=survey, user=u, group=g, role=P2_ROLES[level], level=level)
+        invitation = Invitation(survey=survey, user=u, group=g, role=P2_ROLES[level], level=level, used_at=submitted)
         invitation.set_token()
         invitations.append(invitation)
     Invitation.objects.bulk_create(invitations)
     responses = Response.objects.bulk_create(
-        Response(survey=survey, invitation=i, level=i.level, submitted_at=closes - timedelta(days=7))
-        for i in invitations
+        submitted_response(survey=survey, invitation=i, submitted_at=submitted) for i in invitations
     )
     anchoring = survey.questions.get(key="forankring")
     expectations = survey.questions.get(key="forventning_samsvar")
+    organisation = survey.questions.get(key="organisering")
     values = {level: _expand(counts) for level, counts in P2_ANCHORING.items()}
     leaders = iter(_expand(P2_EXPECTATIONS))
+    organised = [
+        (item, iter(_expand(counts)))
+        for item, counts in zip(organisation.items.order_by("order"), P2_ORGANISATION, strict=True)
+    ]
     rows = []
     for index, response in enumerate(responses):
         rows.append(Answer(response=response, question=anchoring, value=values[response.level][index % P2_GROUPS]))
         if response.level == "leder":
             rows.append(Answer(response=response, question=expectations, value=next(leaders)))
+            rows.extend(
+                Answer(response=response, question=organisation, item=item, value=next(counts))
+                for item, counts in organised
+            )
     Answer.objects.bulk_create(rows)
     return survey

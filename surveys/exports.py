@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
+from django.utils import timezone
 
 from .models import Answer, Question, Response, Survey
 from .selectors import hidden_levels
@@ -100,13 +101,16 @@ def answer_table(survey: Survey) -> tuple[list[str], list[list[Cell]]]:
         row: list[Cell] = [number, level_label.get(r.level) or r.get_level_display()]
         if not survey.anonymous:
             invitation = r.invitation
-            assert r.submitted_at is not None  # the query takes submitted responses only
+            # The query takes submitted responses only, and those of a survey that is not anonymous keep
+            # their invitation.
+            assert r.submitted_at is not None and invitation is not None
             row += [
                 invitation.user.full_name,
                 invitation.user.email,
                 invitation.group.name or str(invitation.group),
                 invitation.get_role_display(),
-                r.submitted_at.strftime("%Y-%m-%d %H:%M"),
+                # In Oslo time, as every screen shows it: the database keeps UTC.
+                timezone.localtime(r.submitted_at).strftime("%Y-%m-%d %H:%M"),
             ]
         row += [cells.get((r.pk, *column), "") for column in columns]
         rows.append(row)

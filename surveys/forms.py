@@ -149,6 +149,44 @@ class CodingForm(forms.Form):
         field.queryset = survey.categories.all()
 
 
+class CodingFilterForm(forms.Form):
+    """The coding page's filter, from the query string: one question, one category or the uncoded ones.
+    The choices are lists made once by the view, so that drawing the form asks the database nothing."""
+
+    sporsmal = forms.TypedChoiceField(
+        label="Spørsmål",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "Velg et av spørsmålene i listen."},
+    )
+    kategori = forms.ChoiceField(
+        label="Kategori", required=False, error_messages={"invalid_choice": "Velg en av kategoriene i listen."}
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        questions: Iterable[Question],
+        categories: Iterable[Category],
+        uncoded: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        question_field = self.fields["sporsmal"]
+        category_field = self.fields["kategori"]
+        assert isinstance(question_field, forms.ChoiceField) and isinstance(category_field, forms.ChoiceField)
+        question_field.choices = [("", "Alle spørsmål")] + [(str(q.pk), q.text) for q in questions]
+        category_field.choices = [("", "Alle kategorier"), (uncoded, "Ikke kodet")] + [
+            (str(c.pk), c.name) for c in categories
+        ]
+
+    def category(self) -> int | str | None:
+        """The chosen category's id, the uncoded marker, or None (valid forms only)."""
+        value = self.cleaned_data.get("kategori") or None
+        return int(value) if value is not None and value.isdigit() else value
+
+
 class FindingForm(forms.Form):
     finding = forms.CharField(label="Funn", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
 

@@ -250,6 +250,9 @@ class Invitation(models.Model):
     nonce = models.CharField(max_length=32, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("opprettet", auto_now_add=True)
+    # When the link's response was submitted: all an anonymous survey keeps of who answered (see Response).
+    # It refuses a second submit and stops the reminders, and counts the response rates.
+    used_at = models.DateTimeField("svar sendt inn", null=True, blank=True)
 
     class Meta:
         verbose_name = "invitasjon til spørreundersøkelse"
@@ -275,15 +278,33 @@ class Invitation(models.Model):
 
 
 class Response(models.Model):
-    """The answers of one invitation: a draft while the person is answering, then submitted once."""
+    """The answers of one invitation: a draft while the person is answering, then submitted once.
+
+    A draft is linked to its invitation, so that the person can come back to it with the same link. When
+    a response to an anonymous survey is submitted, that link is cut (services.response_submit), as
+    Nettskjema defines an anonymous survey: the response keeps no path to the person, their group or their
+    invitation, and the invitation keeps only that it was used (`Invitation.used_at`). What the response
+    keeps is what the results need, at the granularity the anonymity threshold protects: the survey, the
+    respondent's level (results by level, suppressed below the threshold, and merged in the exports) and
+    the answers. Its times are not kept either: started, saved and submitted all become the survey's
+    opening time, since a time next to the invitation's `used_at` would name the person. A response to a
+    survey that is not anonymous keeps its invitation, and its times."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses", verbose_name="undersøkelse")
     invitation = models.OneToOneField(
-        Invitation, on_delete=models.CASCADE, related_name="response", verbose_name="invitasjon"
+        Invitation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="response",
+        verbose_name="invitasjon",
+        help_text="Tom for en innsendt besvarelse i en anonym undersøkelse.",
     )
     level = models.CharField("nivå", max_length=20, choices=Level.choices)
-    started_at = models.DateTimeField("startet", auto_now_add=True)
-    updated_at = models.DateTimeField("sist lagret", auto_now=True)
+    # Plain defaults rather than auto_now: an anonymous submit replaces the times (see above), and bulk
+    # data gives them as they were.
+    started_at = models.DateTimeField("startet", default=timezone.now)
+    updated_at = models.DateTimeField("sist lagret", default=timezone.now)
     submitted_at = models.DateTimeField("sendt inn", null=True, blank=True)
 
     class Meta:
@@ -315,8 +336,8 @@ class Answer(models.Model):
     categories = models.ManyToManyField(Category, blank=True, related_name="answers", verbose_name="kategorier")
     is_quote = models.BooleanField("sitat", default=False)
 
-    # Attached by the coding page for its template (views.coding: a CodingForm), never stored.
-    form: forms.Form
+    # Attached by the coding page for its template (views.coding: the ids of its categories), never stored.
+    coded_ids: set[int]
 
     class Meta:
         verbose_name = "svar"
@@ -378,3 +399,41 @@ class Delivery(ScheduledEmail):
 
     def __str__(self) -> str:
         return f"{self.mailing} → {self.invitation.user}"
+
+
+class ReportPdf(models.Model):
+    """The survey report as a PDF, made in the background and kept in the private storage (31 pages and 48
+    charts take seconds of CPU, too long for a request).
+
+    A request for it (`requested_at`) is a row the background job claims (services.reports_render_due), so
+    that a lost Celery message loses nothing: beat or cron finds the row. The PDF it made stays until the
+    next one is made; `responses` is the number of submitted responses it was made from, so that the page
+    can say when new ones have come in since."""
+
+    survey = models.OneToOneField(
+        Survey, on_delete=models.CASCADE, related_name="report_pdf", verbose_name="undersøkelse"
+    )
+    requested_at = models.DateTimeField("bestilt", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    path = models.CharField("lagret som", max_length=300, blank=True, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    made_at = models.DateTimeField("laget", null=True, blank=True)
+    responses = models.PositiveIntegerField("besvarelser i PDF-en", default=0)
+    failed_at = models.DateTimeField("feilet", null=True, blank=True)
+    error = models.TextField("feilmelding", blank=True)
+
+    class Meta:
+        verbose_name = "rapport som PDF"
+        verbose_name_plural = "rapporter som PDF"
+        indexes = [
+            models.Index(fields=["requested_at"], condition=Q(requested_at__isnull=False), name="survey_report_queued")
+        ]
+
+    def __str__(self) -> str:
+        return f"Rapport (PDF) for {self.survey_id}"
+
+    @property
+    def is_made(self) -> bool:
+        return bool(self.path)

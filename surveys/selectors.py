@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from django.db.models import Count, IntegerField, Prefetch, Q, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
 
 from accounts.access import AccessRefused
 from accounts.models import User
@@ -312,14 +312,15 @@ class ResponseRates(TypedDict):
 
 
 def response_rates(survey: Survey) -> ResponseRates:
-    """Response rate per group and per role, and the total (2 queries)."""
+    """Response rate per group and per role, and the total (2 queries). Counted from the invitations: a
+    used one has answered (its anonymous response no longer points back to it), a draft has started."""
     rows = list(
         Invitation.objects.filter(survey=survey)
         .values("group_id", "role")
         .annotate(
             invited=Count("pk"),
-            started=Count("pk", filter=Q(response__isnull=False)),
-            answered=Count("pk", filter=Q(response__submitted_at__isnull=False)),
+            started=Count("pk", filter=Q(response__isnull=False) | Q(used_at__isnull=False)),
+            answered=Count("pk", filter=Q(used_at__isnull=False)),
         )
         .order_by()
     )
@@ -343,16 +344,41 @@ def response_rates(survey: Survey) -> ResponseRates:
     return {"by_group": by_group, "by_role": by_role, "total": total}
 
 
-def open_answers(survey: Survey) -> list[Answer]:
-    """Every text answer of the submitted responses, with its question, categories and (for a survey
-    that is not anonymous) who wrote it. Fixed number of queries."""
-    return list(
+# What the coding page's category filter takes besides a category's id: the answers with no category yet.
+UNCODED = "ukodet"
+
+
+def open_answers(survey: Survey, *, question: int | None = None, category: int | str | None = None) -> QuerySet[Answer]:
+    """The text answers of the submitted responses, the uncoded first (then in the questionnaire's order),
+    optionally of one question and of one category (or UNCODED), for the coding page to show a page of.
+    Each has `coded` (whether it has a category), its question and categories, and, for a survey that is
+    not anonymous, who wrote it. A page of them takes the same few queries however many there are: the
+    page, its categories and (not anonymous) its groups' municipalities."""
+    coded = Answer.categories.through.objects.filter(answer_id=OuterRef("pk"))
+    answers = (
         Answer.objects.filter(response__survey=survey, response__submitted_at__isnull=False)
         .exclude(text="")
-        .select_related("question", "response__invitation__user", "response__invitation__group")
-        .prefetch_related("categories", "response__invitation__group__municipalities")
-        .order_by("question__page__order", "question__order", "pk")
+        .annotate(coded=Exists(coded))
+        .select_related("question")
+        .prefetch_related("categories")
+        .order_by("coded", "question__page__order", "question__order", "pk")
     )
+    if not survey.anonymous:
+        answers = answers.select_related("response__invitation__user", "response__invitation__group").prefetch_related(
+            "response__invitation__group__municipalities"
+        )
+    if question is not None:
+        answers = answers.filter(question=question)
+    if category == UNCODED:
+        answers = answers.filter(coded=False)
+    elif isinstance(category, int):
+        answers = answers.filter(categories=category)
+    return answers
+
+
+def coded_questions(survey: Survey) -> list[Question]:
+    """The questions that take text answers (open ones, and closed ones with «Utdyp gjerne»), in order."""
+    return list(survey.questions.filter(Q(kind=Question.Kind.TEXT) | Q(elaborate=True)).select_related("page"))
 
 
 def report_categories(survey: Survey) -> list[Category]:

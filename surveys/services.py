@@ -2,6 +2,7 @@
 portfolio's members, the e-mail rounds, saving and submitting answers, and coding the open answers."""
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from core import outbox
 from core.background import send_soon
 from core.mail import build_mail, site_url
 from core.models import Email
+from core.pdf import render_pdf
+from core.storage import private_storage, sha256_hex, write_bytes
 from municipalities.models import Membership
 from portfolios.models import Portfolio
 
@@ -30,12 +33,21 @@ from .models import (
     Mailing,
     Page,
     Question,
+    ReportPdf,
     Response,
     Survey,
     level_for_role,
 )
+from .reports import report_context
 
 EVALUATION_SPEC = Path(__file__).resolve().parent / "data" / "evaluation_survey.json"
+# The background job that makes the report's PDF (tasks.render_reports), queued by name so that the services
+# never import the tasks.
+REPORT_TASK = "surveys.render_reports"
+REPORT_PDF_TEMPLATE = "surveys/report_pdf.html"
+REPORT_FAILED_MESSAGE = "PDF-en av rapporten kunne ikke lages."
+logger = logging.getLogger(__name__)
+
 # The least time between two reminder rounds of one survey.
 REMINDER_ROUND_GAP = timedelta(hours=1)
 
@@ -204,7 +216,7 @@ def reminder_round_start(*, survey: Survey, user: User | None = None, request: H
             f"En påminnelsesrunde ble startet kl. {local:%H:%M}; vent minst en time før du starter en ny."
         )
     mailing = Mailing.objects.create(survey=survey, kind=Mailing.Kind.REMINDER, created_by=user)
-    waiting = survey.invitations.exclude(response__submitted_at__isnull=False)
+    waiting = survey.invitations.filter(used_at__isnull=True)
     rows = Delivery.objects.bulk_create(
         [Delivery(mailing=mailing, invitation=i) for i in waiting], ignore_conflicts=True
     )
@@ -229,13 +241,13 @@ def _load_claimed(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
     )
 
 
-def _skip_reason(delivery: Delivery, response: Response | None) -> str:
+def _skip_reason(delivery: Delivery) -> str:
     invitation = delivery.invitation
     if not invitation.user.is_active:
         return "Deltakeren er deaktivert."
     if invitation.survey.has_closed():
         return "Undersøkelsen var stengt."
-    if delivery.mailing.kind == Mailing.Kind.REMINDER and response is not None and response.is_submitted:
+    if delivery.mailing.kind == Mailing.Kind.REMINDER and invitation.used_at is not None:
         return "Har allerede svart."
     return ""
 
@@ -244,7 +256,7 @@ def _build(delivery: Delivery) -> Email | str:
     """The delivery's e-mail, unsaved; or why it is no longer worth sending (core.outbox.hand_over)."""
     invitation = delivery.invitation
     response: Response | None = getattr(invitation, "response", None)
-    if reason := _skip_reason(delivery, response):
+    if reason := _skip_reason(delivery):
         return reason
     return build_mail(
         to=invitation.user.email,
@@ -265,7 +277,11 @@ def _build(delivery: Delivery) -> Email | str:
 
 
 def response_for(invitation: Invitation) -> Response:
-    """The invitation's response, started now if it has none (a draft until submitted)."""
+    """The invitation's response, started now if it has none (a draft until submitted). Raises SurveyError
+    if the link was used: a submitted anonymous response is no longer the invitation's, and a new draft
+    would be a second response."""
+    if invitation.used_at is not None:
+        raise SurveyError("Du har allerede svart på denne undersøkelsen.")
     response, _ = Response.objects.get_or_create(
         invitation=invitation, defaults={"survey_id": invitation.survey_id, "level": invitation.level}
     )
@@ -309,6 +325,7 @@ def response_save_page(*, response: Response, page: Page, data: Mapping[str, Any
     for row in rows:
         row.response = response
     Answer.objects.bulk_create(rows)
+    response.updated_at = timezone.now()
     response.save(update_fields=["updated_at"])
     return response
 
@@ -337,20 +354,61 @@ def missing_required(response: Response) -> list[Question]:
 
 @transaction.atomic
 def response_submit(*, response: Response, request: HttpRequest | None = None) -> Response:
-    """Submit the response once. Raises SurveyError if it was submitted before or lacks required answers."""
-    response = Response.objects.select_for_update().get(pk=response.pk)
-    if response.is_submitted:
+    """Submit the response once. Raises SurveyError if it (or another response of its invitation) was
+    submitted before, or if it lacks required answers.
+
+    The invitation records that it was used; in an anonymous survey the response is then cut loose from
+    it and its times are forgotten (see the Response model for what is kept and why)."""
+    response = Response.objects.select_for_update().select_related("survey").get(pk=response.pk)
+    if response.is_submitted or response.invitation_id is None:
+        raise SurveyError("Du har allerede svart på denne undersøkelsen.")
+    # The invitation's row lock makes a second response of the same link (two tabs, started at once)
+    # wait for the first and then see the link used.
+    invitation = Invitation.objects.select_for_update().get(pk=response.invitation_id)
+    if invitation.used_at is not None:
         raise SurveyError("Du har allerede svart på denne undersøkelsen.")
     if missing_required(response):
         raise SurveyError("Noen obligatoriske spørsmål er ikke besvart.")
-    response.submitted_at = timezone.now()
-    response.save(update_fields=["submitted_at", "updated_at"])
+    now = timezone.now()
+    invitation.used_at = now
+    invitation.save(update_fields=["used_at"])
+    record_submission(response=response, now=now)
     # A reminder still waiting in the outbox (a retry) would ask someone who has just answered.
-    reminders = Delivery.objects.filter(invitation=response.invitation_id, mailing__kind=Mailing.Kind.REMINDER)
+    reminders = Delivery.objects.filter(invitation=invitation, mailing__kind=Mailing.Kind.REMINDER)
     outbox.cancel_pending(Email.objects.filter(pk__in=reminders.values("email")))
     # No actor: the respondent answers without logging in, and an anonymous survey must not log who it was.
     audit_log(action="survey.response_submitted", obj=response.survey, request=None)
     return response
+
+
+def record_submission(*, response: Response, now: datetime) -> None:
+    """Mark `response` submitted at `now`; in an anonymous survey drop its invitation and its times."""
+    if response.survey.anonymous:
+        fields = {
+            "invitation": None,
+            "started_at": response.survey.opens_at,
+            "updated_at": response.survey.opens_at,
+            "submitted_at": response.survey.opens_at,
+        }
+    else:
+        fields = {"submitted_at": now, "updated_at": now}
+    Response.objects.filter(pk=response.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(response, name, value)
+    if fields.get("invitation", True) is None:
+        response.invitation_id = None
+
+
+def submitted_response(*, survey: Survey, invitation: Invitation, submitted_at: datetime) -> Response:
+    """An unsaved response of `invitation`, submitted at `submitted_at`, in the shape response_submit
+    leaves one: for data made in bulk (the demo, the crawl's data set, the benchmarks), whose invitations
+    must have `used_at` set as well."""
+    if survey.anonymous:
+        at = survey.opens_at
+        return Response(
+            survey=survey, invitation=None, level=invitation.level, started_at=at, updated_at=at, submitted_at=at
+        )
+    return Response(survey=survey, invitation=invitation, level=invitation.level, submitted_at=submitted_at)
 
 
 # Coding of open answers
@@ -382,3 +440,84 @@ def category_set_finding(
     category.save(update_fields=["finding"])
     audit_log(action="survey.finding_written", actor=user, obj=category, request=request)
     return category
+
+
+# The report as a PDF, made in the background
+
+
+def report_pdf_request(*, survey: Survey, user: User, request: HttpRequest | None = None) -> ReportPdf:
+    """«Lag PDF» (and «Prøv igjen», «Lag PDF på nytt»): queue the report's PDF to be made. Nothing is
+    rendered here; the background job (reports_render_due) makes and stores it. A request already waiting
+    is left as it is, so a double click queues one render. A PDF made before stays downloadable meanwhile."""
+    with transaction.atomic():
+        report, _ = ReportPdf.objects.get_or_create(survey=survey)
+        report = ReportPdf.objects.select_for_update().get(pk=report.pk)
+        if report.requested_at is None:
+            report.requested_at = timezone.now()
+            report.requested_by = user
+            report.save(update_fields=["requested_at", "requested_by"])
+            audit_log(action="survey.report_requested", actor=user, obj=survey, request=request)
+        send_soon(REPORT_TASK)
+    return report
+
+
+def reports_render_due(*, limit: int | None = None) -> int:
+    """The background job: makes the report PDFs that were asked for, oldest first, until none is left (or
+    `limit` were tried). Returns how many were tried.
+
+    Each request is claimed with SELECT … FOR UPDATE SKIP LOCKED and made in a transaction of its own that
+    keeps the row locked until the PDF is stored: a second worker skips it, and a worker that dies half-way
+    leaves it queued for the next run. A render that fails is recorded on the row (the page shows it, with
+    «Prøv igjen») and not tried again until someone asks."""
+    tried = 0
+    while limit is None or tried < limit:
+        with transaction.atomic():
+            report = (
+                ReportPdf.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("survey__portfolio__programme")
+                .filter(requested_at__isnull=False)
+                .order_by("requested_at", "pk")
+                .first()
+            )
+            if report is None:
+                break
+            tried += 1
+            _report_render(report)
+    return tried
+
+
+def _report_render(report: ReportPdf) -> None:
+    """Precondition: the row is locked by the caller's transaction."""
+    survey = report.survey
+    try:
+        context = report_context(survey)
+        content = render_pdf(REPORT_PDF_TEMPLATE, context)
+        path = write_bytes(f"surveys/{survey.pk}", content)
+    # PdfRenderError (core.pdf), and any other failure: a template error, a static file missing from the
+    # manifest, the storage. Rarely transient, so it waits for a person («Prøv igjen»), not a retry.
+    except Exception as error:
+        logger.exception("Survey %s: the report's PDF could not be made; waiting for «Prøv igjen».", survey.pk)
+        message = f"{REPORT_FAILED_MESSAGE} Feil: {str(error) or type(error).__name__}"[:2000]
+        ReportPdf.objects.filter(pk=report.pk).update(requested_at=None, failed_at=timezone.now(), error=message)
+        audit_log(action="survey.report_failed", obj=survey, payload={"error": message})
+        return
+    old = report.path
+    report.path = path
+    report.sha256 = sha256_hex(content)
+    report.made_at = timezone.now()
+    report.responses = context["respondents"]
+    report.requested_at = None
+    report.failed_at = None
+    report.error = ""
+    report.save(update_fields=["path", "sha256", "made_at", "responses", "requested_at", "failed_at", "error"])
+    audit_log(action="survey.report_made", obj=survey, payload={"responses": report.responses})
+    if old:
+        # Only once the row names the new file: until then a download may still be reading the old one.
+        transaction.on_commit(lambda: _delete_quietly(old))
+
+
+def _delete_quietly(path: str) -> None:
+    try:
+        private_storage().delete(path)
+    except Exception:  # an old copy left behind is harmless; the row no longer names it
+        logger.warning("Could not delete the old report PDF %s.", path, exc_info=True)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/koding/funn/<int:category_pk>/", views.write_finding, name="write_finding"),
     path("<int:pk>/rapport/", views.report, name="report"),
     path("<int:pk>/rapport.pdf", views.report_pdf, name="report_pdf"),
+    path("<int:pk>/rapport/lag-pdf/", views.report_pdf_make, name="report_pdf_make"),
     path("<int:pk>/svar.csv", views.export_csv, name="export_csv"),
     path("<int:pk>/svar.xlsx", views.export_xlsx, name="export_xlsx"),
     path("sammenlign/<slug:key>/", views.compare, name="compare"),

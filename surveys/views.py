@@ -1,8 +1,9 @@
-from typing import Any
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,36 +11,37 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused, AuthenticatedRequest
-from accounts.models import User, hash_token
+from accounts.models import hash_token
 from accounts.services import audit_log
 from core.downloads import attachment
-from core.pdf import render_pdf
+from core.storage import DocumentTampered, read_verified
 
 from . import charts, exports
-from .forms import CodingForm, FindingForm, PageForm
-from .models import Answer, Category, Invitation, Response, Survey
+from .forms import CodingFilterForm, CodingForm, FindingForm, PageForm
+from .models import Answer, Category, Invitation, ReportPdf, Response, Survey
 from .permissions import can_manage_surveys
+from .reports import report_context, results_context
 from .selectors import (
-    QuestionResult,
-    comparable_keys,
+    UNCODED,
+    coded_questions,
     get_invitation_by_token,
     get_survey_for_user,
     open_answers,
     question_comparison,
-    report_categories,
-    respondents_by_level,
     response_rates,
-    survey_results,
 )
 from .services import (
     SurveyError,
     answer_code,
     category_set_finding,
     missing_required,
+    report_pdf_request,
     response_for,
     response_save_page,
     response_submit,
 )
+
+logger = logging.getLogger(__name__)
 
 # Answering through the personal link (no login)
 
@@ -66,12 +68,13 @@ def _invitation_or_404(request: HttpRequest, token: str) -> Invitation:
 def _refusal(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
     """The page for a link that can no longer be used, or None if it can."""
     survey = invitation.survey
-    response: Response | None = getattr(invitation, "response", None)
-    if response is not None and response.is_submitted:
+    # The invitation, not a response, says whether the link was used: a submitted anonymous response is
+    # no longer linked to it.
+    if invitation.used_at is not None:
         return render(
             request,
             "surveys/answer_refused.html",
-            {"survey": survey, "reason": "submitted", "response": response},
+            {"survey": survey, "reason": "submitted", "invitation": invitation},
             status=410,
         )
     if survey.has_closed():
@@ -116,8 +119,8 @@ def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBa
         lenient = action in ("save", "previous")
         form = PageForm(request.POST, page=page, enforce_required=not lenient)
         if form.is_valid():
-            response = response or response_for(invitation)
             try:
+                response = response or response_for(invitation)
                 response_save_page(response=response, page=page, data=form.cleaned_data)
                 if action == "save":
                     messages.success(
@@ -162,8 +165,7 @@ def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBa
 
 def answer_thanks(request: HttpRequest, token: str) -> HttpResponseBase:
     invitation = _invitation_or_404(request, token)
-    response: Response | None = getattr(invitation, "response", None)
-    if response is None or not response.is_submitted:
+    if invitation.used_at is None:
         return redirect("surveys:answer", token=token)
     return render(request, "surveys/answer_thanks.html", {"survey": invitation.survey})
 
@@ -183,51 +185,64 @@ def survey_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "surveys/survey_list.html", {"surveys": surveys, "now": timezone.now()})
 
 
-def _results_context(survey: Survey, user: User) -> dict[str, Any]:
-    levels = respondents_by_level(survey)
-    results = survey_results(survey, levels=levels)
-    for result in results:
-        for row in result.rows:
-            title = result.question.text + (f" – {row.label}" if row.label else "")
-            if row.overall.suppressed:
-                # Fewer than 3 answered an anonymous survey's question: no chart, whose text would tell.
-                row.svg = row.splits_svg = ""
-                continue
-            row.svg = charts.distribution_svg(row.chart_id, title, row.overall)
-            if result.question.is_scale and row.splits:
-                row.splits_svg = charts.splits_svg(
-                    f"{row.chart_id}-niva", f"Gjennomsnitt per nivå: {title}", row.splits
-                )
-    return {
-        "survey": survey,
-        "results": results,
-        "levels": levels,
-        "comparable": comparable_keys(survey),
-    }
-
-
 @login_required
 def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = get_survey_for_user(request.user, pk)
-    context = _results_context(survey, request.user)
+    context = results_context(survey)
     context["rates"] = response_rates(survey)
     return render(request, "surveys/results.html", context)
 
 
+# Open answers per page of the coding page: enough to work through, few enough to load quickly.
+CODING_PAGE_SIZE = 25
+# The query-string keys of the coding page's filter and page, kept when an answer is coded.
+CODING_QUERY_KEYS = ("sporsmal", "kategori", "side")
+
+
+def _coding_query(query: QueryDict) -> str:
+    """The coding page's own keys of `query`, urlencoded; anything else (or not a plain value) is left out,
+    so that the redirect after coding goes only to the coding page."""
+    kept = QueryDict(mutable=True)
+    for key in CODING_QUERY_KEYS:
+        value = query.get(key, "")
+        if value.isdigit() or (key == "kategori" and value == UNCODED):
+            kept[key] = value
+    return kept.urlencode()
+
+
 @login_required
 def coding(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A page of open answers, the uncoded first, filtered by question and by category. Queries, however
+    many answers: session, user, survey, categories, questions, the count, the page, its categories (and
+    for a survey that is not anonymous the groups' municipalities)."""
     survey = get_survey_for_user(request.user, pk)
-    answers = open_answers(survey)
     categories = list(survey.categories.all())
-    for answer in answers:
-        answer.form = CodingForm(
-            survey=survey,
-            initial={"categories": list(answer.categories.all()), "is_quote": answer.is_quote},
-            prefix=f"a{answer.pk}",
-        )
+    filters = CodingFilterForm(request.GET, questions=coded_questions(survey), categories=categories, uncoded=UNCODED)
+    if filters.is_valid():
+        answers = open_answers(survey, question=filters.cleaned_data["sporsmal"], category=filters.category())
+    else:
+        # The errors show by the filter, with what was chosen; meanwhile every answer is shown.
+        answers = open_answers(survey)
+    page = Paginator(answers, CODING_PAGE_SIZE).get_page(request.GET.get("side"))
+    for answer in page:
+        answer.coded_ids = {c.pk for c in answer.categories.all()}
     for category in categories:
         category.form = FindingForm(initial={"finding": category.finding}, prefix=f"c{category.pk}")
-    return render(request, "surveys/coding.html", {"survey": survey, "answers": answers, "categories": categories})
+    query = request.GET.copy()
+    query.pop("side", None)
+    return render(
+        request,
+        "surveys/coding.html",
+        {
+            "survey": survey,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "categories": categories,
+            "filters": filters,
+            "query": _coding_query(query),
+            "back": _coding_query(request.GET),
+        },
+    )
 
 
 @login_required
@@ -253,7 +268,10 @@ def code_answer(request: AuthenticatedRequest, pk: int, answer_pk: int) -> HttpR
         messages.success(request, "Kodingen er lagret.")
     else:
         messages.error(request, "Kodingen ble ikke lagret: velg blant kategoriene i listen.")
-    return redirect(reverse("surveys:coding", kwargs={"pk": survey.pk}) + f"#svar-{answer.pk}")
+    # Back to the same filter and page; the answer may have moved on, as the uncoded come first.
+    back = _coding_query(QueryDict(request.POST.get("tilbake", "")))
+    url = reverse("surveys:coding", kwargs={"pk": survey.pk}) + (f"?{back}" if back else "")
+    return redirect(url + f"#svar-{answer.pk}")
 
 
 @login_required
@@ -274,24 +292,24 @@ def write_finding(request: AuthenticatedRequest, pk: int, category_pk: int) -> H
     return redirect(reverse("surveys:coding", kwargs={"pk": survey.pk}) + f"#kategori-{category.pk}")
 
 
-def _report_context(survey: Survey, user: User) -> dict[str, Any]:
-    context = _results_context(survey, user)
-    categories = report_categories(survey)
-    by_category: dict[int | None, list[QuestionResult]] = {}
-    for result in context["results"]:
-        by_category.setdefault(result.question.category_id, []).append(result)
-    for category in categories:
-        category.results = by_category.get(category.pk, [])
-    context["categories"] = categories
-    context["uncategorised"] = by_category.get(None, [])
-    context["respondents"] = sum(n for _, _, n in context["levels"])
-    return context
-
-
 @login_required
 def report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     survey = get_survey_for_user(request.user, pk)
-    return render(request, "surveys/report.html", _report_context(survey, request.user))
+    context = report_context(survey)
+    pdf = ReportPdf.objects.filter(survey=survey).first()
+    context["pdf"] = pdf
+    # A PDF made from fewer (or other) responses than the report now has: say so, and offer a new one.
+    context["pdf_outdated"] = pdf is not None and pdf.is_made and pdf.responses != context["respondents"]
+    return render(request, "surveys/report.html", context)
+
+
+@login_required
+@require_POST
+def report_pdf_make(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    survey = get_survey_for_user(request.user, pk)
+    report_pdf_request(survey=survey, user=request.user, request=request)
+    messages.success(request, "PDF-en lages i bakgrunnen. Last siden på nytt om litt for å laste den ned.")
+    return redirect(reverse("surveys:report", kwargs={"pk": survey.pk}) + "#rapport-pdf")
 
 
 def _filename(survey: Survey, extension: str) -> str:
@@ -300,11 +318,26 @@ def _filename(survey: Survey, extension: str) -> str:
 
 @login_required
 def report_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
+    """The stored PDF of the report, as the background job made it: nothing is rendered here. Without one
+    yet, the report page, where «Lag PDF» is."""
     survey = get_survey_for_user(request.user, pk)
-    pdf = render_pdf("surveys/report_pdf.html", _report_context(survey, request.user))
+    pdf = ReportPdf.objects.filter(survey=survey).exclude(path="").first()
+    if pdf is None:
+        messages.info(request, "PDF-en av rapporten er ikke laget ennå. Velg «Lag PDF».")
+        return redirect(reverse("surveys:report", kwargs={"pk": survey.pk}) + "#rapport-pdf")
+    try:
+        content = read_verified(pdf.path, pdf.sha256)
+    except DocumentTampered:
+        # Missing or changed since it was made: never hand out other bytes than those made. A new one can
+        # be made at once.
+        logger.exception("Survey %s: the stored report PDF %s is missing or changed.", survey.pk, pdf.path)
+        messages.error(request, "Den lagrede PDF-en kunne ikke leses. Velg «Lag PDF på nytt».")
+        return redirect(reverse("surveys:report", kwargs={"pk": survey.pk}) + "#rapport-pdf")
     audit_log(action="survey.exported", actor=request.user, obj=survey, request=request, payload={"format": "pdf"})
     return attachment(
-        pdf, content_type="application/pdf", filename=_filename(survey, "pdf").replace("sporreundersokelse", "rapport")
+        content,
+        content_type="application/pdf",
+        filename=_filename(survey, "pdf").replace("sporreundersokelse", "rapport"),
     )
 
 

@@ -26,7 +26,7 @@ from meetings.models import Meeting, MeetingNote, Reminder, Task
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from surveys.models import Answer, Delivery, Invitation, Mailing, Question, Response, level_for_role
-from surveys.services import survey_copy
+from surveys.services import submitted_response, survey_copy
 
 from .crawl import Targets
 
@@ -278,17 +278,22 @@ class _Builder:
             Membership(user=u, group=groups[i // size], role=roles[i % len(roles)])
             for i, u in enumerate(self.users(count, "respondent"))
         )
+        submitted = survey.closes_at - timedelta(days=3)
         invitations = []
         for m in memberships:
             invitation = Invitation(
-                survey=survey, user=m.user, group=m.group, role=m.role, level=level_for_role(m.role)
+                survey=survey,
+                user=m.user,
+                group=m.group,
+                role=m.role,
+                level=level_for_role(m.role),
+                used_at=submitted,
             )
             invitation.set_token()
             invitations.append(invitation)
         Invitation.objects.bulk_create(invitations)
-        submitted = survey.closes_at - timedelta(days=3)
         responses = Response.objects.bulk_create(
-            Response(survey=survey, invitation=i, level=i.level, submitted_at=submitted) for i in invitations
+            submitted_response(survey=survey, invitation=i, submitted_at=submitted) for i in invitations
         )
         questions = list(survey.questions.prefetch_related("items"))
         rows: list[Answer] = []

@@ -42,7 +42,7 @@ from meetings.services import calendar_feed_renew
 from municipalities.models import Membership, MunicipalityGroup
 from portfolios.models import Portfolio
 from surveys.models import Answer, Delivery, Invitation, Question, Survey
-from surveys.services import deliveries_hand_over, invitations_create
+from surveys.services import deliveries_hand_over, invitations_create, report_pdf_request, reports_render_due
 
 LEADER_EMAIL = "programleder@example.org"
 MEMBER_EMAIL = "leder.bodo@example.org"  # the kulturskoleleder of Bodø: edits the plan, adds local meetings
@@ -64,6 +64,7 @@ NOT_VISITED = {
     "development_plans:measure_move": "moves a measure (POST only)",
     "surveys:code_answer": "codes an answer (POST only)",
     "surveys:write_finding": "saves a finding (POST only)",
+    "surveys:report_pdf_make": "queues the report's PDF (POST only; `prepare` makes it, so the download is visited)",
     "admin:None": "Django's redirects of old admin addresses and unknown ones",
     "accounts:backup_codes_renew": "makes new backup codes (POST only; the crawl posts it, see portal_visits)",
     "None": "the admin's login and password pages, sent to the portal's (veiledning/urls.py)",
@@ -185,7 +186,10 @@ def prepare(targets: Targets) -> Targets:
     open_invitation = Invitation.objects.get(survey=current, user=targets.member, group=targets.group)
     targets.open_survey_token = open_invitation.token
     targets.open_survey_pages = current.pages.count()
-    submitted = Invitation.objects.filter(survey=targets.survey, response__submitted_at__isnull=False).first()
+    # The report's PDF, made as the worker would, so that its download serves the stored file.
+    report_pdf_request(survey=targets.survey, user=targets.leader)
+    reports_render_due()
+    submitted = Invitation.objects.filter(survey=targets.survey, used_at__isnull=False).first()
     assert submitted is not None
     targets.submitted_survey_token = submitted.token
     # The leader has backup codes already, as staff do after their first login: the crawl renews them.
@@ -310,6 +314,11 @@ def portal_visits(t: Targets) -> list[Visit]:
     visits.append(
         Visit("accounts:backup_codes", "leader", _url("accounts:backup_codes_renew"), method="post", follow=True)
     )
+    # The coding page as it is worked through: the uncoded answers of one open question.
+    text_question = survey.questions.filter(kind=Question.Kind.TEXT).order_by("pk").first()
+    assert text_question is not None
+    filtered = _url("surveys:coding", pk=survey.pk) + f"?sporsmal={text_question.pk}&kategori=ukodet"
+    visits.append(Visit("surveys:coding", "leader", filtered, label="filtrert"))
     for number in sorted({1, t.open_survey_pages}):
         path = _url("surveys:answer_page", token=t.open_survey_token, number=number)
         visits.append(Visit("surveys:answer_page", "anonymous", path, label=f"side {number}"))

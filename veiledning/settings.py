@@ -291,6 +291,8 @@ CELERY_BEAT_SCHEDULE = {
     "contracts-render-documents": {"task": "contracts.render_due", "schedule": 60.0},
     "contracts-reminders": {"task": "contracts.tasks.contract_reminders_task", "schedule": 60 * 60},
     "surveys-send-mail": {"task": "surveys.tasks.send_survey_mail", "schedule": 300.0},
+    # surveys: the report PDFs asked for (the task is also queued when one is).
+    "surveys-render-reports": {"task": "surveys.render_reports", "schedule": 60.0},
 }
 
 # The outbox (core.outbox): a failed send is tried again after 5, 10, 20 … minutes, EMAIL_MAX_ATTEMPTS

@@ -18,11 +18,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages known to grow, left to a fix of their own. Each entry names its issue; remove it when that is merged
 # (the test fails once the page stops growing, so that the list never keeps a page that no longer grows).
-KNOWN_GROWING = {
-    # Issue 12, «Survey coding page»: one query per open answer, every answer on one page. Another engineer's
-    # fix of issue 12 (pages and a fixed query budget) is under way; this crawl must not fix it too.
-    "surveys:coding (leader)",
-}
+KNOWN_GROWING: set[str] = set()
 
 # Small, but at least two of everything per parent, so that a query per row shows as a higher count.
 SMALL = Growth(

@@ -30,5 +30,10 @@ def test_every_task_name_queued_or_scheduled_is_a_registered_task():
         if name
     }
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"core.send_outbox", "meetings.tasks.send_due_reminders", "contracts.render_due"} <= queued
+    assert {
+        "core.send_outbox",
+        "meetings.tasks.send_due_reminders",
+        "contracts.render_due",
+        "surveys.render_reports",
+    } <= queued
     assert sorted((queued | scheduled) - _registered()) == []

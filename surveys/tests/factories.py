@@ -7,7 +7,13 @@ from municipalities.models import Membership
 from municipalities.tests.factories import MembershipFactory
 from portfolios.tests.factories import PortfolioFactory
 from surveys.models import Category, Invitation, Item, Page, Question, Survey, level_for_role
-from surveys.services import _answers_from, response_for, survey_create_from_spec
+from surveys.services import (
+    _answers_from,
+    record_submission,
+    reports_render_due,
+    response_for,
+    survey_create_from_spec,
+)
 
 
 class SurveyFactory(factory.django.DjangoModelFactory):
@@ -121,6 +127,16 @@ def answer(invitation, values, *, submit=True):
         row.response = response
     response.answers.model.objects.bulk_create(rows)
     if submit:
-        response.submitted_at = timezone.now()
-        response.save(update_fields=["submitted_at"])
+        # As a submit through the link leaves it (services.response_submit), without its checks.
+        invitation.used_at = timezone.now()
+        invitation.save(update_fields=["used_at"])
+        record_submission(response=response, now=invitation.used_at)
     return response
+
+
+def made_pdf(client, survey):
+    """The report's PDF as the programme leader gets it: «Lag PDF», the background job (run here), and the
+    download of the stored file. `client` is logged in as the programme leader."""
+    assert client.post(f"/sporreundersokelse/{survey.pk}/rapport/lag-pdf/").status_code == 302
+    assert reports_render_due() >= 1
+    return client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")

@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from portfolios.tests.factories import PortfolioFactory
 from surveys.models import Answer, Response
+from surveys.services import reminder_round_start
 from surveys.tests.factories import answer, evaluation_survey, invite
 
 pytestmark = pytest.mark.django_db
@@ -86,9 +88,11 @@ def test_submitting_once_then_the_link_is_refused_with_410(client, survey):
     response = _fill_all_pages(client, survey, token)
     assert response["Location"].endswith("/takk/")
     assert "Takk for svarene" in client.get(response["Location"]).content.decode()
-    submitted = Response.objects.get(invitation=invitation)
+    submitted = Response.objects.get(survey=survey)
     assert submitted.submitted_at is not None
     assert submitted.level == "leder"
+    invitation.refresh_from_db()
+    assert invitation.used_at is not None
     count = Answer.objects.filter(response=submitted).count()
     again = client.get(f"/sporreundersokelse/svar/{token}/")
     assert again.status_code == 410
@@ -96,6 +100,59 @@ def test_submitting_once_then_the_link_is_refused_with_410(client, survey):
     # Posting answers again changes nothing.
     assert client.post(_page_url(token, 1), {"action": "save"}).status_code == 410
     assert Answer.objects.filter(response=submitted).count() == count
+
+
+def _columns(table, where, params):
+    """Every column of the rows of `table` matching `where`, read with SQL: what the database itself holds,
+    whatever the models say."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} WHERE {where}", params)  # noqa: S608 - the tests' own names
+        names = [c.name for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def test_an_anonymous_response_keeps_no_path_to_who_answered(client, survey):
+    assert survey.anonymous
+    invitation, token = invite(survey)
+    user_id, group_id = invitation.user_id, invitation.group_id
+    text = survey.questions.get(key="forventninger_apent")
+    client.post(_page_url(token, 1), {"action": "save", f"q{text.pk}": "Utkast"})
+    # A draft stays linked, so that the link finds it again.
+    assert Response.objects.get(survey=survey).invitation_id == invitation.pk
+    _fill_all_pages(client, survey, token)
+
+    [row] = _columns("surveys_response", "survey_id = %s", [survey.pk])
+    # Nothing in the row points at the invitation, the person or the group, and no time could be matched
+    # with the invitation's.
+    assert row["invitation_id"] is None
+    assert set(row) == {"id", "survey_id", "invitation_id", "level", "started_at", "updated_at", "submitted_at"}
+    assert row["started_at"] == row["updated_at"] == row["submitted_at"] == survey.opens_at
+    assert row["level"] == "leder"
+    answers = _columns("surveys_answer", "response_id = %s", [row["id"]])
+    assert answers and {a["response_id"] for a in answers} == {row["id"]}
+    assert not {"invitation_id", "user_id", "group_id"} & set(answers[0])
+    # Nor does anything point the other way: the invitation says only that it was used.
+    [used] = _columns("surveys_invitation", "id = %s", [invitation.pk])
+    assert used["used_at"] is not None
+    assert (used["user_id"], used["group_id"]) == (user_id, group_id)
+    assert not any(str(row["id"]) == str(v) for k, v in used.items() if k != "survey_id")
+    assert not Response.objects.filter(invitation=invitation).exists()
+
+    # A second submit of the link is refused in Norwegian, and no reminder goes to it.
+    again = client.post(_page_url(token, survey.pages.count()), {"action": "submit"})
+    assert again.status_code == 410
+    assert "Du har allerede svart" in again.content.decode()
+    assert Response.objects.filter(survey=survey).count() == 1
+    assert reminder_round_start(survey=survey) == 0
+
+
+def test_a_response_to_a_survey_that_is_not_anonymous_keeps_its_invitation(client):
+    survey = evaluation_survey(PortfolioFactory(), anonymous=False)
+    invitation, token = invite(survey)
+    _fill_all_pages(client, survey, token)
+    submitted = Response.objects.get(survey=survey)
+    assert submitted.invitation_id == invitation.pk
+    assert submitted.submitted_at > survey.opens_at
 
 
 def test_submit_with_an_earlier_required_question_missing_goes_back_to_it(client, survey):

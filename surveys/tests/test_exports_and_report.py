@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -12,9 +13,9 @@ from core.testing.pdf import assert_printed_with_the_print_stylesheet
 from municipalities.tests.factories import MunicipalityGroupFactory
 from portfolios.tests.factories import PortfolioFactory
 from surveys.exports import answer_table
-from surveys.models import Category, Question, Survey
+from surveys.models import Category, Question, Response, Survey
 from surveys.services import survey_copy
-from surveys.tests.factories import answer, evaluation_survey, invite
+from surveys.tests.factories import answer, evaluation_survey, invite, made_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +126,7 @@ def test_the_report_pdf_has_charts_findings_and_quotes(leader_client):
     quote.is_quote = True
     quote.save(update_fields=["is_quote"])
     quote.categories.add(category)
-    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")
+    response = made_pdf(leader_client, survey)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
@@ -261,7 +262,7 @@ def test_the_report_and_its_pdf_hide_a_level_that_could_be_worked_out(leader_cli
         invitation, _ = invite(survey, role=role)
         answer(invitation, {scale: value})
     html = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport/").content.decode()
-    response = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")
+    response = made_pdf(leader_client, survey)
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.content)).pages)
     for shown in (html, text):
         assert "skjult" in shown
@@ -270,3 +271,17 @@ def test_the_report_and_its_pdf_hide_a_level_that_could_be_worked_out(leader_cli
         assert "(100 %)" not in shown
         assert "(67 %)" not in shown
         assert "(50 %)" in shown  # the total is still shown: 5 twice out of 4
+
+
+def test_the_exports_give_the_submission_time_in_oslo_time(leader_client):
+    survey = evaluation_survey(PortfolioFactory(), anonymous=False)
+    [response, *_] = _fill(survey)
+    # 10:59 UTC on a winter day is 11:59 in Oslo (CET, UTC+1).
+    Response.objects.filter(pk=response.pk).update(submitted_at=datetime(2026, 1, 15, 10, 59, tzinfo=UTC))
+    rows = _export_rows(leader_client, survey, "csv")
+    column = rows[0].index("sendt inn")
+    assert "2026-01-15 11:59" in {r[column] for r in rows[1:]}
+    assert "2026-01-15 10:59" not in {r[column] for r in rows[1:]}
+    sheet = _export_rows(leader_client, survey, "xlsx")
+    values = list(sheet.iter_rows(values_only=True))
+    assert "2026-01-15 11:59" in {r[values[0].index("sendt inn")] for r in values[1:]}

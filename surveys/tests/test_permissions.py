@@ -36,7 +36,8 @@ MATRIX = [
     ("surveys:results", {"pk": "survey_b.pk"}, LEADER),
     ("surveys:coding", {"pk": "survey_a.pk"}, LEADER),
     ("surveys:report", {"pk": "survey_a.pk"}, LEADER),
-    ("surveys:report_pdf", {"pk": "survey_a.pk"}, LEADER),
+    # No PDF made yet: the leader is sent to the report page, where «Lag PDF» is.
+    ("surveys:report_pdf", {"pk": "survey_a.pk"}, [302, 404, 404, 404, 404, 302]),
     ("surveys:export_csv", {"pk": "survey_a.pk"}, LEADER),
     ("surveys:export_xlsx", {"pk": "survey_a.pk"}, LEADER),
     ("surveys:compare", {"key": "forankring"}, LEADER),
@@ -59,6 +60,7 @@ POST_MATRIX = [
     ("surveys:code_answer", {"pk": "survey_a.pk", "answer_pk": "answer_b.pk"}, [302, 404, 404, 404, 404, 404]),
     ("surveys:write_finding", {"pk": "survey_a.pk", "category_pk": "category_a.pk"}, [302, 404, 404, 404, 404, 302]),
     ("surveys:write_finding", {"pk": "survey_a.pk", "category_pk": "category_b.pk"}, [302, 404, 404, 404, 404, 404]),
+    ("surveys:report_pdf_make", {"pk": "survey_a.pk"}, [302, 404, 404, 404, 404, 302]),
     ("surveys:answer_page", {"token": "tokens.used_a", "number": 1}, [410] * 6),
     ("surveys:answer_page", {"token": "feil-token", "number": 1}, [404] * 6),
 ]
