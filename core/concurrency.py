@@ -23,10 +23,10 @@ How the pieces fit:
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.db import models, transaction
@@ -101,7 +101,8 @@ def digest(value: object) -> str:
 
 def _choice_labels(field: forms.ChoiceField) -> dict[str, str]:
     labels: dict[str, str] = {}
-    for key, label in field.choices:
+    choices = cast(Iterable[tuple[Any, Any]], field.choices)
+    for key, label in choices:
         if isinstance(label, list | tuple):  # an optgroup
             labels.update({str(k): str(v) for k, v in label})
         else:
@@ -114,13 +115,14 @@ def _as_text(value: object, field: forms.Field | None) -> str:
     dd.mm.åååå and times 10.00. Precondition: the field's queryset (for a choice of rows) is still valid."""
     if value in (None, "", [], ()):
         return EMPTY_TEXT
-    if isinstance(field, forms.ModelMultipleChoiceField):
-        items = list(value) if isinstance(value, list | tuple | QuerySet) else [value]
-        if items and not isinstance(items[0], models.Model):
-            items = list(field.queryset.filter(pk__in=items))
-        return ", ".join(field.label_from_instance(item) for item in items) or EMPTY_TEXT
-    if isinstance(field, forms.ModelChoiceField):
-        item = value if isinstance(value, models.Model) else field.queryset.filter(pk=value).first()
+    if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
+        queryset = field.queryset
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            items = list(value) if isinstance(value, list | tuple | QuerySet) else [value]
+            if items and not isinstance(items[0], models.Model):
+                items = list(queryset.filter(pk__in=items))
+            return ", ".join(field.label_from_instance(item) for item in items) or EMPTY_TEXT
+        item = value if isinstance(value, models.Model) else queryset.filter(pk=value).first()
         return field.label_from_instance(item) if item is not None else EMPTY_TEXT
     if isinstance(field, forms.MultipleChoiceField) and isinstance(value, list | tuple):
         labels = _choice_labels(field)
