@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -192,15 +194,31 @@ def _note_values(form: NoteForm, tasks: list[Task]) -> dict[str, Shown]:
 
 
 def _without_gone_tasks(data: QueryDict, tasks: list[Task]) -> QueryDict:
-    """The posted task rows with the id taken off those whose task no longer exists (deleted by the other
-    save): the formset would refuse such a row, with no way for the adviser to put it right, so it becomes
-    a new task with what the adviser typed."""
-    data = data.copy()
+    """The posted note form with its task rows matched to the note's tasks as they are now (`tasks`): a row
+    whose task the other save deleted would be refused by the formset, with no way for the adviser to put it
+    right, so it becomes a new task with what the adviser typed. A formset wants its rows of existing tasks
+    first, so such rows move after them, before the empty rows."""
+    prefix = re.compile(rf"^{TASK_PREFIX}-(\d+)-(.+)$")
+    try:
+        initial = int(data.get(f"{TASK_PREFIX}-INITIAL_FORMS", ""))
+    except ValueError:
+        return data  # not the note form's data; the formset says so itself
+    rows: dict[int, dict[str, list[str]]] = {}
+    for key in data:
+        if match := prefix.match(key):
+            rows.setdefault(int(match[1]), {})[match[2]] = data.getlist(key)
     ids = {str(task.pk) for task in tasks}
-    for key, value in list(data.items()):
-        if key.startswith(f"{TASK_PREFIX}-") and key.endswith("-id") and value and value not in ids:
-            data[key] = ""
-    return data
+    ordered = [rows.get(index, {}) for index in range(max(rows, default=-1) + 1)]
+    existing = [row for row in ordered[:initial] if row.get("id", [""])[0] in ids]
+    gone = [row | {"id": [""]} for row in ordered[:initial] if row.get("id", [""])[0] not in ids]
+    fixed = data.copy()
+    for key in [key for key in fixed if prefix.match(key)]:
+        del fixed[key]
+    for index, row in enumerate(existing + gone + ordered[initial:]):
+        for name, values in row.items():
+            fixed.setlist(f"{TASK_PREFIX}-{index}-{name}", values)
+    fixed[f"{TASK_PREFIX}-INITIAL_FORMS"] = str(len(existing))
+    return fixed
 
 
 @login_required
