@@ -92,3 +92,23 @@ class ScheduledEmail(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Revised(models.Model):
+    """A row that edit forms guard against lost updates (core.concurrency): `revision` rises with every saved
+    change of what the forms show, and who saved it and when are kept for the message to whoever is refused."""
+
+    revision = models.PositiveIntegerField("revisjon", default=0, editable=False)
+    revised_at = models.DateTimeField("sist lagret", null=True, blank=True, editable=False)
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="sist lagret av",
+    )
+
+    class Meta:
+        abstract = True

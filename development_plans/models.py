@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from accounts.models import User
+from core.models import Revised
 from municipalities.models import MunicipalityGroup, Role
 
 
@@ -69,7 +70,7 @@ class DevelopmentPlanQuerySet(models.QuerySet["DevelopmentPlan"]):
         return self.filter(Q(group__adviser=user) | Q(group__memberships__user=user)).distinct()
 
 
-class DevelopmentPlan(models.Model):
+class DevelopmentPlan(Revised):
     class Status(models.TextChoices):
         DRAFT = "draft", "Utkast"
         SHARED = "shared", "Delt med veileder"
@@ -124,7 +125,7 @@ class DevelopmentPlan(models.Model):
         return reverse("development_plans:plan_detail", kwargs={"pk": self.pk})
 
 
-class Goal(models.Model):
+class Goal(Revised):
     """A sub-goal (delmål) for one level, with its evaluation of attainment at the end."""
 
     plan = models.ForeignKey(DevelopmentPlan, on_delete=models.CASCADE, related_name="goals", verbose_name="plan")
@@ -168,7 +169,7 @@ class Goal(models.Model):
         )
 
 
-class Measure(models.Model):
+class Measure(Revised):
     """A measure (tiltak) under a goal, linked to the tasks from meeting notes that carry it forward."""
 
     class Status(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_log
+from core.concurrency import lock_for_edit, mark_revised
 from meetings.models import Task
 from municipalities.models import MunicipalityGroup
 
@@ -104,14 +105,23 @@ def plan_create(*, group: MunicipalityGroup, user: User, request: HttpRequest | 
 
 @transaction.atomic
 def plan_update(
-    *, plan: DevelopmentPlan, user: User, data: Mapping[str, Any], request: HttpRequest | None = None
+    *,
+    plan: DevelopmentPlan,
+    user: User,
+    data: Mapping[str, Any],
+    revision: int | None = None,
+    request: HttpRequest | None = None,
 ) -> DevelopmentPlan:
-    """Change the plan's own fields (needs, knowledge base, opportunities, focus area, overall goal)."""
-    locked = _lock(plan)
+    """Change the plan's own fields (needs, knowledge base, opportunities, focus area, overall goal).
+
+    `revision` is the plan's revision the form was opened at: if those fields were changed since, nothing is
+    saved and StaleEdit is raised (core.concurrency). None checks nothing. The same for goals and measures."""
+    # The same row lock as _lock, taken with the form's revision checked.
+    locked = lock_for_edit(DevelopmentPlan.objects.all(), pk=plan.pk, revision=revision)
     changes = _apply(locked, {f: data[f] for f in PLAN_FIELDS if f in data})
     if changes:
         _start_version(locked, plan, user=user, request=request)
-        locked.save(update_fields=[*changes, "updated_at"])
+        locked.save(update_fields=[*changes, "updated_at", *mark_revised(locked, user=user)])
         _log("development_plan.updated", plan=locked, user=user, request=request, changes=changes)
     return locked
 
@@ -133,13 +143,16 @@ def goal_create(
 
 
 @transaction.atomic
-def goal_update(*, goal: Goal, user: User, data: Mapping[str, Any], request: HttpRequest | None = None) -> Goal:
+def goal_update(
+    *, goal: Goal, user: User, data: Mapping[str, Any], revision: int | None = None, request: HttpRequest | None = None
+) -> Goal:
     locked = _lock(goal.plan)
-    current = Goal.objects.get(pk=goal.pk)
+    # After the plan's lock, in the order every service takes them, so that two saves cannot deadlock.
+    current = lock_for_edit(Goal.objects.all(), pk=goal.pk, revision=revision)
     changes = _apply(current, data)
     if changes:
         _start_version(locked, goal.plan, user=user, request=request)
-        current.save(update_fields=list(changes))
+        current.save(update_fields=[*changes, *mark_revised(current, user=user)])
         _log(
             "development_plan.goal_changed",
             plan=locked,
@@ -252,12 +265,17 @@ def measure_create(*, goal: Goal, user: User, data: Mapping[str, Any], request: 
 
 @transaction.atomic
 def measure_update(
-    *, measure: Measure, user: User, data: Mapping[str, Any], request: HttpRequest | None = None
+    *,
+    measure: Measure,
+    user: User,
+    data: Mapping[str, Any],
+    revision: int | None = None,
+    request: HttpRequest | None = None,
 ) -> Measure:
     """`data` holds the measure's fields and, under "tasks" if the form had them, the meeting tasks it is
-    linked to."""
+    linked to; the links are part of the measure's revision."""
     locked = _lock(measure.goal.plan)
-    current = Measure.objects.get(pk=measure.pk)
+    current = lock_for_edit(Measure.objects.all(), pk=measure.pk, revision=revision)
     data = dict(data)
     tasks = data.pop("tasks", None)
     fields = _apply(current, data)
@@ -265,8 +283,7 @@ def measure_update(
     changes = fields | task_changes
     if changes:
         _start_version(locked, measure.goal.plan, user=user, request=request)
-        if fields:
-            current.save(update_fields=list(fields))
+        current.save(update_fields=[*fields, *mark_revised(current, user=user)])
         if task_changes:
             current.tasks.set(tasks)
         _log(

@@ -12,11 +12,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import AuthenticatedRequest
+from core.concurrency import EditGuard, StaleEdit, form_values
 from core.downloads import attachment, download_name
 from core.pdf import render_pdf
 
 from . import services
 from .forms import CommentForm, GoalForm, MeasureForm, PlanForm
+from .models import DevelopmentPlan, Goal, Measure
 from .selectors import (
     Need,
     change_log_entries,
@@ -70,14 +72,23 @@ def plan_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def plan_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     form = PlanForm(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        services.plan_update(plan=plan, user=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, "Planen er lagret.")
-        return redirect(plan)
+    guard = EditGuard(request.POST or None, row=plan, values=form_values(form))
+    if request.method == "POST" and not guard.is_stale and form.is_valid():
+        try:
+            services.plan_update(
+                plan=plan, user=request.user, data=form.cleaned_data, revision=guard.revision, request=request
+            )
+        except StaleEdit:
+            # Saved by someone else between this request's read and its lock.
+            now = DevelopmentPlan.objects.select_related("revised_by").get(pk=plan.pk)
+            guard.refuse(now, form_values(PlanForm(instance=now)))
+        else:
+            messages.success(request, "Planen er lagret.")
+            return redirect(plan)
     return render(
         request,
         "development_plans/form.html",
-        {"plan": plan, "form": form, "title": "Behov, muligheter og hovedmål"},
+        {"plan": plan, "form": form, "guard": guard, "title": "Behov, muligheter og hovedmål"},
     )
 
 
@@ -149,16 +160,25 @@ def goal_edit(request: AuthenticatedRequest, pk: int, goal_pk: int) -> HttpRespo
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     goal = get_goal(plan, goal_pk)
     form = GoalForm(request.POST or None, instance=goal)
-    if request.method == "POST" and form.is_valid():
-        services.goal_update(goal=goal, user=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, "Målet er lagret.")
-        return redirect(f"{plan.get_absolute_url()}#mal-{goal.pk}")
+    guard = EditGuard(request.POST or None, row=goal, values=form_values(form))
+    if request.method == "POST" and not guard.is_stale and form.is_valid():
+        try:
+            services.goal_update(
+                goal=goal, user=request.user, data=form.cleaned_data, revision=guard.revision, request=request
+            )
+        except StaleEdit:
+            now = Goal.objects.select_related("revised_by").get(pk=goal.pk)
+            guard.refuse(now, form_values(GoalForm(instance=now)))
+        else:
+            messages.success(request, "Målet er lagret.")
+            return redirect(f"{plan.get_absolute_url()}#mal-{goal.pk}")
     return render(
         request,
         "development_plans/form.html",
         {
             "plan": plan,
             "form": form,
+            "guard": guard,
             "title": "Endre mål",
             "delete_url": reverse("development_plans:goal_delete", args=[plan.pk, goal.pk]),
             "delete_label": "Slett målet",
@@ -206,16 +226,25 @@ def measure_edit(request: AuthenticatedRequest, pk: int, measure_pk: int) -> Htt
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     measure = get_measure(plan, measure_pk)
     form = MeasureForm(request.POST or None, instance=measure, group=plan.group)
-    if request.method == "POST" and form.is_valid():
-        services.measure_update(measure=measure, user=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, "Tiltaket er lagret.")
-        return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
+    guard = EditGuard(request.POST or None, row=measure, values=form_values(form))
+    if request.method == "POST" and not guard.is_stale and form.is_valid():
+        try:
+            services.measure_update(
+                measure=measure, user=request.user, data=form.cleaned_data, revision=guard.revision, request=request
+            )
+        except StaleEdit:
+            now = Measure.objects.select_related("revised_by").get(pk=measure.pk)
+            guard.refuse(now, form_values(MeasureForm(instance=now, group=plan.group)))
+        else:
+            messages.success(request, "Tiltaket er lagret.")
+            return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
     return render(
         request,
         "development_plans/form.html",
         {
             "plan": plan,
             "form": form,
+            "guard": guard,
             "title": "Endre tiltak",
             "goal": measure.goal,
             "delete_url": reverse("development_plans:measure_delete", args=[plan.pk, measure.pk]),

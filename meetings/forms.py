@@ -99,6 +99,8 @@ class TaskForm(forms.ModelForm[Task]):
 
 
 TaskFormSet = forms.inlineformset_factory(MeetingNote, Task, form=TaskForm, extra=2, can_delete=True)
+# The formset's prefix, its default (the tasks' related name), named for the view that rewrites posted rows.
+TASK_PREFIX = "tasks"
 
 
 def task_rows(formset: forms.BaseInlineFormSet[Task, MeetingNote, TaskForm]) -> list[TaskRow]:

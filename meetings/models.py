@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core.models import ScheduledEmail
+from core.models import Revised, ScheduledEmail
 from municipalities.models import Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
 from portfolios.weeks import iso_weeks, weeks_label
@@ -35,7 +35,7 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         return self.select_related("portfolio__programme", "group__adviser", "plan_item", "note")
 
 
-class Meeting(models.Model):
+class Meeting(Revised):
     """A meeting of one group (with its adviser, or the group's own local meeting), or a gathering for a
     whole portfolio (`group` empty)."""
 
@@ -169,9 +169,10 @@ class Meeting(models.Model):
         return f"uke {weeks_label(weeks)}"
 
 
-class MeetingNote(models.Model):
+class MeetingNote(Revised):
     """The adviser's note from a guidance meeting. Members see it once it is published; `staff_note`
-    is for the organisation's staff alone and never shown to members."""
+    is for the organisation's staff alone and never shown to members. Its `revision` covers its tasks too:
+    the note form edits them together."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Utkast"

@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.services import audit_log
 from core import outbox
 from core.background import send_soon
+from core.concurrency import lock_for_edit, mark_revised
 from core.mail import Attachment, build_mail, site_url
 from core.models import Email
 from municipalities.models import Membership, MunicipalityGroup, Role
@@ -153,11 +154,15 @@ def meeting_schedule(
     link: str,
     agenda: str,
     user: User,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Meeting:
     """Confirm a meeting's time and place, or change them. Participants of a meeting that was already
-    confirmed get a notice of the change with the updated calendar entry; unsent reminders move with it."""
-    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    confirmed get a notice of the change with the updated calendar entry; unsent reminders move with it.
+
+    `revision` is the meeting's revision the form was opened at: if the meeting was changed since, nothing
+    is saved and StaleEdit is raised (core.concurrency). None checks nothing."""
+    meeting = lock_for_edit(Meeting.objects.all(), pk=meeting.pk, revision=revision)
     if meeting.status == Meeting.Status.CANCELLED:
         raise MeetingError("Møtet er avlyst og kan ikke endres.")
     fields = [*SCHEDULE_FIELDS, "agenda"]
@@ -175,6 +180,8 @@ def meeting_schedule(
         # so calendars replace the entry instead of keeping the old one.
         meeting.sequence += 1
         fields.append("sequence")
+    if changed:
+        fields += mark_revised(meeting, user=user)
     meeting.save(update_fields=fields)
     if changed and not was_planned:
         _reminders_move(meeting)
@@ -226,30 +233,52 @@ def note_save(
     staff_note: str,
     tasks: Sequence[TaskRow],
     publish: bool = False,
+    revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> MeetingNote:
     """Save the adviser's note for `meeting` with its tasks, and publish it if asked.
 
     `tasks` is the whole list as the adviser left it, with the "id" of each task that exists; tasks not
-    in the list are deleted.
+    in the list are deleted, and a task whose id is no longer the note's is added again.
+    `revision` is the note's revision the form was opened at (0 for a note not yet written): if the note
+    or its tasks were changed since, nothing is saved and StaleEdit is raised (core.concurrency). None
+    checks nothing. Only a save that changes something counts as a change.
     Publishing shows the note to the group, e-mails its members and marks the meeting held."""
-    note, _ = MeetingNote.objects.get_or_create(meeting=meeting, defaults={"author": author})
-    note.summary, note.agreements, note.staff_note = summary, agreements, staff_note
-    note.save(update_fields=["summary", "agreements", "staff_note", "updated_at"])
+    created, _ = MeetingNote.objects.get_or_create(meeting=meeting, defaults={"author": author})
+    # Locked before the tasks are read, so that two saves never interleave their task changes.
+    note = lock_for_edit(MeetingNote.objects.all(), pk=created.pk, revision=revision)
+    note.meeting = meeting
+    texts = {"summary": summary, "agreements": agreements, "staff_note": staff_note}
+    changed = any(getattr(note, field) != value for field, value in texts.items())
+    existing = {task.pk: task for task in note.tasks.all()}
     kept: list[int] = []
     for order, data in enumerate(tasks):
+        user = data["responsible_user"]
         values = {
+            "order": order,
             "text": data["text"],
             "responsible_role": data["responsible_role"],
-            "responsible_user": data["responsible_user"],
+            "responsible_user_id": user.pk if user is not None else None,
             "due_on": data["due_on"],
         }
-        if task_id := data.get("id"):
-            note.tasks.filter(pk=task_id).update(order=order, **values)
-            kept.append(task_id)
-        else:
-            kept.append(Task.objects.create(note=note, order=order, **values).pk)
-    note.tasks.exclude(pk__in=kept).delete()
+        task_id = data.get("id")
+        task = existing.get(task_id) if task_id else None
+        if task is None:
+            kept.append(Task.objects.create(note=note, **values).pk)
+            changed = True
+            continue
+        kept.append(task.pk)
+        if any(getattr(task, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(task, field, value)
+            task.save(update_fields=["order", "text", "responsible_role", "responsible_user", "due_on"])
+            changed = True
+    if set(existing) - set(kept):
+        note.tasks.exclude(pk__in=kept).delete()
+        changed = True
+    if changed:
+        note.summary, note.agreements, note.staff_note = summary, agreements, staff_note
+        note.save(update_fields=[*texts, "updated_at", *mark_revised(note, user=author)])
     if publish and not note.is_published:
         note_publish(note=note, user=author, request=request)
     return note

@@ -1,19 +1,22 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused, AuthenticatedRequest
+from core.concurrency import EditGuard, Shown, StaleEdit, form_values
 from municipalities.selectors import get_group_for_user
 
 from . import ics
-from .forms import CancelForm, LocalMeetingForm, MeetingScheduleForm, NoteForm, TaskFormSet, task_rows
-from .models import CalendarFeed, MeetingNote, Task
+from .forms import TASK_PREFIX, CancelForm, LocalMeetingForm, MeetingScheduleForm, NoteForm, TaskFormSet, task_rows
+from .models import CalendarFeed, Meeting, MeetingNote, Task
 from .permissions import (
     can_add_local_meeting,
     can_plan_meetings,
@@ -124,7 +127,8 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     _refuse_unless(can_schedule(request.user, meeting), meeting)
     form = MeetingScheduleForm(request.POST or None, meeting=meeting)
-    if request.method == "POST" and form.is_valid():
+    guard = EditGuard(request.POST or None, row=meeting, values=form_values(form))
+    if request.method == "POST" and not guard.is_stale and form.is_valid():
         data = form.cleaned_data
         try:
             meeting_schedule(
@@ -136,14 +140,19 @@ def meeting_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 link=data["link"],
                 agenda=data["agenda"],
                 user=request.user,
+                revision=guard.revision,
                 request=request,
             )
         except MeetingError as error:
             form.add_error(None, str(error))
+        except StaleEdit:
+            # Saved by someone else between this request's read and its lock.
+            now = Meeting.objects.select_related("revised_by").get(pk=meeting.pk)
+            guard.refuse(now, form_values(MeetingScheduleForm(meeting=now)))
         else:
             messages.success(request, "Møtet er lagret.")
             return redirect(meeting)
-    return render(request, "meetings/meeting_form.html", {"meeting": meeting, "form": form})
+    return render(request, "meetings/meeting_form.html", {"meeting": meeting, "form": form, "guard": guard})
 
 
 @login_required
@@ -162,32 +171,108 @@ def meeting_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/meeting_cancel.html", {"meeting": meeting, "form": form})
 
 
+def _task_values(tasks: list[Task]) -> Shown:
+    """A note's tasks as the note form shows them, for its EditGuard: what note_save compares, in order."""
+    return Shown(
+        label="Oppgaver til neste møte",
+        value=tuple((t.text, t.responsible_role, t.responsible_user_id, t.due_on) for t in tasks),
+        text=lambda: "\n".join(_task_line(task) for task in tasks) or "(ingen oppgaver)",
+    )
+
+
+def _task_line(task: Task) -> str:
+    parts = [task.text]
+    if responsible := task.responsible_display:
+        parts.append(f"ansvarlig: {responsible}")
+    if task.due_on:
+        parts.append(f"frist {task.due_on:%d.%m.%Y}")
+    return " – ".join(parts)
+
+
+def _note_values(form: NoteForm, tasks: list[Task]) -> dict[str, Shown]:
+    return {**form_values(form), "tasks": _task_values(tasks)}
+
+
+def _without_gone_tasks(data: QueryDict, tasks: list[Task]) -> QueryDict:
+    """The posted note form with its task rows matched to the note's tasks as they are now (`tasks`): a row
+    whose task the other save deleted would be refused by the formset, with no way for the adviser to put it
+    right, so it becomes a new task with what the adviser typed. A formset wants its rows of existing tasks
+    first, so such rows move after them, before the empty rows."""
+    prefix = re.compile(rf"^{TASK_PREFIX}-(\d+)-(.+)$")
+    try:
+        initial = int(data.get(f"{TASK_PREFIX}-INITIAL_FORMS", ""))
+    except ValueError:
+        return data  # not the note form's data; the formset says so itself
+    rows: dict[int, dict[str, list[str]]] = {}
+    for key in data:
+        if match := prefix.match(key):
+            rows.setdefault(int(match[1]), {})[match[2]] = data.getlist(key)
+    ids = {str(task.pk) for task in tasks}
+    ordered = [rows.get(index, {}) for index in range(max(rows, default=-1) + 1)]
+    existing = [row for row in ordered[:initial] if row.get("id", [""])[0] in ids]
+    gone = [row | {"id": [""]} for row in ordered[:initial] if row.get("id", [""])[0] not in ids]
+    fixed = data.copy()
+    for key in [key for key in fixed if prefix.match(key)]:
+        del fixed[key]
+    for index, row in enumerate(existing + gone + ordered[initial:]):
+        for name, values in row.items():
+            fixed.setlist(f"{TASK_PREFIX}-{index}-{name}", values)
+    fixed[f"{TASK_PREFIX}-INITIAL_FORMS"] = str(len(existing))
+    return fixed
+
+
 @login_required
 def note_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     _refuse_unless(can_write_note(request.user, meeting), meeting)
     note: MeetingNote = getattr(meeting, "note", None) or MeetingNote(meeting=meeting, author=request.user)
     members = get_user_model().objects.filter(memberships__group=meeting.group_id).order_by("full_name")
+    tasks_query = Task.objects.select_related("responsible_user")
     form = NoteForm(request.POST or None, instance=note)
-    formset = TaskFormSet(request.POST or None, instance=note, form_kwargs={"members": members})
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    formset = TaskFormSet(
+        request.POST or None, instance=note, queryset=tasks_query, prefix=TASK_PREFIX, form_kwargs={"members": members}
+    )
+    tasks = list(formset.get_queryset())
+    guard = EditGuard(request.POST or None, row=note if note.pk else None, values=_note_values(form, tasks))
+    if request.method == "POST" and not guard.is_stale and form.is_valid() and formset.is_valid():
         publish = "publish" in request.POST
-        note_save(
-            meeting=meeting,
-            author=request.user,
-            summary=form.cleaned_data["summary"],
-            agreements=form.cleaned_data["agreements"],
-            staff_note=form.cleaned_data["staff_note"],
-            tasks=task_rows(formset),
-            publish=publish,
-            request=request,
-        )
-        if publish or note.is_published:
-            messages.success(request, "Referatet er publisert, og kommunegruppen har fått e-post.")
+        try:
+            note = note_save(
+                meeting=meeting,
+                author=request.user,
+                summary=form.cleaned_data["summary"],
+                agreements=form.cleaned_data["agreements"],
+                staff_note=form.cleaned_data["staff_note"],
+                tasks=task_rows(formset),
+                publish=publish,
+                revision=guard.revision,
+                request=request,
+            )
+        except StaleEdit:
+            # Saved by someone else between this request's read and its lock: read the note again.
+            note = MeetingNote.objects.select_related("revised_by").get(meeting=meeting)
+            tasks = list(tasks_query.filter(note=note))
+            guard.refuse(note, _note_values(NoteForm(instance=note), tasks))
         else:
-            messages.success(request, "Utkastet er lagret. Kommunegruppen ser det først når du publiserer.")
-        return redirect(meeting)
-    return render(request, "meetings/note_form.html", {"meeting": meeting, "form": form, "formset": formset})
+            if publish or note.is_published:
+                messages.success(request, "Referatet er publisert, og kommunegruppen har fått e-post.")
+            else:
+                messages.success(request, "Utkastet er lagret. Kommunegruppen ser det først når du publiserer.")
+            return redirect(meeting)
+    if guard.is_stale:
+        # What the adviser typed stays; the rows are bound to the note as it is now.
+        formset = TaskFormSet(
+            _without_gone_tasks(request.POST, tasks),
+            instance=note,
+            queryset=tasks_query,
+            prefix=TASK_PREFIX,
+            form_kwargs={"members": members},
+        )
+    return render(
+        request,
+        "meetings/note_form.html",
+        {"meeting": meeting, "form": form, "formset": formset, "guard": guard},
+    )
 
 
 @login_required

@@ -52,6 +52,8 @@ GOAL = {"pk": "plan_a.pk", "goal_pk": "goal_a.pk"}
 MEASURE = {"pk": "plan_a.pk", "measure_pk": "measure_a.pk"}
 GOAL_DATA = {"level": "owner", "title": "Kulturskolen er med i kommunens planverk"}
 MEASURE_DATA = {"title": "Kulturskoleleder legger fram planen i oppvekstutvalget", "status": "planned"}
+# An edit form carries the revision it was opened at (core.concurrency); the world's rows have not changed.
+OPENED = {"revision": "0"}
 
 # url name, kwargs, method, data, expected status per persona (PERSONAS order).
 MATRIX = [
@@ -60,7 +62,7 @@ MATRIX = [
     ("development_plans:plan_detail", PLAN, "get", None, READ),
     ("development_plans:plan_detail", {"pk": "plan_b.pk"}, "get", None, READ_B),
     ("development_plans:plan_edit", PLAN, "get", None, EDIT_GET),
-    ("development_plans:plan_edit", PLAN, "post", {"needs": "Flere elever"}, EDIT_POST),
+    ("development_plans:plan_edit", PLAN, "post", {"needs": "Flere elever"} | OPENED, EDIT_POST),
     ("development_plans:plan_share", PLAN, "post", None, EDIT_POST),
     # member_a is the kulturskoleleder, not an owner: nobody in the world may approve (see the tests below).
     ("development_plans:plan_approve", PLAN, "post", None, [302, 404, 404, 404, 404, 404]),
@@ -75,13 +77,13 @@ MATRIX = [
     ("development_plans:goal_add", PLAN, "get", None, EDIT_GET),
     ("development_plans:goal_add", PLAN, "post", GOAL_DATA, EDIT_POST),
     ("development_plans:goal_edit", GOAL, "get", None, EDIT_GET),
-    ("development_plans:goal_edit", GOAL, "post", GOAL_DATA, EDIT_POST),
+    ("development_plans:goal_edit", GOAL, "post", GOAL_DATA | OPENED, EDIT_POST),
     ("development_plans:goal_delete", GOAL, "post", None, EDIT_POST),
     ("development_plans:goal_move", GOAL, "post", {"direction": "down"}, EDIT_POST),
     ("development_plans:measure_add", GOAL, "get", None, EDIT_GET),
     ("development_plans:measure_add", GOAL, "post", MEASURE_DATA, EDIT_POST),
     ("development_plans:measure_edit", MEASURE, "get", None, EDIT_GET),
-    ("development_plans:measure_edit", MEASURE, "post", MEASURE_DATA, EDIT_POST),
+    ("development_plans:measure_edit", MEASURE, "post", MEASURE_DATA | OPENED, EDIT_POST),
     ("development_plans:measure_delete", MEASURE, "post", None, EDIT_POST),
     ("development_plans:measure_move", MEASURE, "post", {"direction": "down"}, EDIT_POST),
     # Another plan's goal or measure under one's own plan's address is out of reach too.

@@ -6,6 +6,7 @@ from django.urls import reverse
 from meetings.tests.factories import TaskFactory
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory
+from testing.forms import opened
 
 from .. import services
 from ..selectors import change_log_entries
@@ -41,7 +42,7 @@ def test_the_leader_links_a_measure_to_the_groups_tasks_and_the_plan_shows_them(
     url = reverse("development_plans:measure_edit", args=[measure.goal.plan.pk, measure.pk])
     assert "Lage utkast til møteplan (fra veiledningsmøte" in client.get(url).content.decode()
 
-    response = client.post(url, _edit_data(measure, [done, open_task]))
+    response = client.post(url, _edit_data(measure, [done, open_task]) | opened(client, url))
     assert response.status_code == 302
     assert set(measure.tasks.all()) == {done, open_task}
     html = client.get(measure.goal.plan.get_absolute_url()).content.decode()
@@ -68,7 +69,7 @@ def test_tasks_of_another_group_or_of_a_draft_note_cannot_be_linked(client, meas
     assert other.text not in page
     assert draft.text not in page
     for task in (other, draft):
-        response = client.post(url, _edit_data(measure, [task]))
+        response = client.post(url, _edit_data(measure, [task]) | opened(client, url))
         assert response.status_code == 200
         assert f"Velg et gyldig valg. {task.pk} er ikke et av de tilgjengelige valgene." in response.content.decode()
     assert not measure.tasks.exists()

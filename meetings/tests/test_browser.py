@@ -12,7 +12,7 @@ from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
 from core.testing.mail import deliver_outbox
 from meetings.models import Meeting, Task
 from meetings.services import reminders_hand_over
-from meetings.tests.factories import MeetingFactory, in_days
+from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, in_days
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 
@@ -136,3 +136,51 @@ def test_the_other_meeting_pages_pass_axe_on_a_phone_and_keep_what_was_typed(liv
     expect(adviser_page.get_by_text("Møtet er avlyst, og deltakerne får beskjed.")).to_be_visible()
     meeting.refresh_from_db()
     assert (meeting.status, meeting.cancelled_reason) == ("cancelled", "Kulturskolelederen er syk")
+
+
+def test_two_tabs_on_one_note_the_later_save_is_refused_keeps_what_was_typed_and_saves_after_merging(
+    live_server, make_page
+):
+    adviser = AdviserFactory(full_name="Ingrid Solbakken")
+    group = MunicipalityGroupFactory(adviser=adviser, name="Bodø")
+    note = MeetingNoteFactory(
+        meeting__group=group, summary="Første utkast.", agreements="", staff_note="", status="draft"
+    )
+    url = f"{live_server.url}/moter/{note.meeting.pk}/referat/"
+    tab_a = make_page()
+    login(tab_a, live_server, adviser.email, PASSWORD)
+    tab_b = tab_a.context.new_page()  # the same browser, so the same login: a second tab
+    tab_a.goto(url)
+    tab_b.goto(url)
+
+    tab_b.get_by_label("Hva vi snakket om").fill("Fane B: vi så på budsjettet.")
+    tab_b.get_by_role("group", name="Oppgave 1").get_by_label("Oppgave").fill("Sende budsjettet til eier")
+    tab_b.get_by_role("button", name="Lagre utkast").click()
+    expect(tab_b.get_by_text("Utkastet er lagret.")).to_be_visible()
+
+    tab_a.get_by_label("Hva vi snakket om").fill("Fane A: vi så på elevtallene.")
+    tab_a.get_by_role("group", name="Oppgave 1").get_by_label("Oppgave").fill("Invitere eier til neste møte")
+    tab_a.get_by_role("button", name="Lagre utkast").click()
+
+    conflict = tab_a.get_by_role("alert")
+    expect(conflict).to_contain_text("Ikke lagret: du har selv lagret en endring i et annet vindu")
+    expect(conflict).to_contain_text("Fane B: vi så på budsjettet.")
+    expect(conflict).to_contain_text("Sende budsjettet til eier")
+    expect(tab_a.get_by_label("Hva vi snakket om")).to_have_value("Fane A: vi så på elevtallene.")
+    expect(tab_a.get_by_role("group", name="Oppgave 1").get_by_label("Oppgave")).to_have_value(
+        "Invitere eier til neste møte"
+    )
+    assert_accessible(tab_a)
+    note.refresh_from_db()
+    assert note.summary == "Fane B: vi så på budsjettet."
+
+    # The adviser takes tab B's task into tab A's form and saves again: both tasks and tab A's summary stay.
+    tab_a.get_by_role("group", name="Oppgave 2").get_by_label("Oppgave").fill("Sende budsjettet til eier")
+    tab_a.get_by_role("button", name="Lagre utkast").click()
+    expect(tab_a.get_by_text("Utkastet er lagret.")).to_be_visible()
+    note.refresh_from_db()
+    assert note.summary == "Fane A: vi så på elevtallene."
+    assert sorted(note.tasks.values_list("text", flat=True)) == [
+        "Invitere eier til neste møte",
+        "Sende budsjettet til eier",
+    ]

@@ -18,6 +18,7 @@ from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
 from portfolios.models import PlanItem
 from portfolios.tests.factories import PlanItemFactory
+from testing.forms import opened
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,8 @@ def _schedule_data(**overrides):
 def test_confirming_a_meeting_sets_its_time_in_norwegian_time_and_schedules_the_reminders(client, group):
     meeting = MeetingFactory(group=group, status="planned", starts_at=None, ends_at=None)
     client.force_login(group.adviser)
-    response = client.post(reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk}), _schedule_data())
+    url = reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk})
+    response = client.post(url, _schedule_data() | opened(client, url))
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CONFIRMED
@@ -101,7 +103,8 @@ def test_a_form_with_errors_keeps_what_was_typed_and_says_what_is_wrong(client, 
     meeting = MeetingFactory(group=group, status="planned", starts_at=None, ends_at=None)
     client.force_login(group.adviser)
     data = _schedule_data(start="12:00", end="11:00", place="", agenda="Ikke mist denne sakslisten")
-    response = client.post(reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk}), data)
+    url = reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk})
+    response = client.post(url, data | opened(client, url))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Møtet må slutte etter at det har startet." in html
@@ -153,7 +156,7 @@ def test_the_adviser_writes_a_draft_then_publishes_and_the_group_ticks_a_task(cl
         "tasks-1-responsible_user": str(leader.pk),
         "save": "",
     }
-    client.post(url, data)
+    client.post(url, data | opened(client, url))
     note = MeetingNote.objects.get(meeting=meeting)
     assert note.status == MeetingNote.Status.DRAFT
     assert list(note.tasks.values_list("text", flat=True)) == ["Lage møteplan for personalet", "Samle inn elevtall"]
@@ -161,7 +164,7 @@ def test_the_adviser_writes_a_draft_then_publishes_and_the_group_ticks_a_task(cl
     tasks = list(note.tasks.all())
     data |= {"tasks-INITIAL_FORMS": "2", "tasks-0-id": tasks[0].pk, "tasks-1-id": tasks[1].pk, "publish": ""}
     del data["save"]
-    client.post(url, data)
+    client.post(url, data | opened(client, url))
     note.refresh_from_db()
     meeting.refresh_from_db()
     assert (note.status, meeting.status) == ("published", "held")
@@ -234,7 +237,8 @@ def test_a_cancelled_meeting_cannot_be_moved(client, group):
     client.post(reverse("meetings:meeting_cancel", kwargs={"pk": meeting.pk}), {"reason": "Kommunen ba om det"})
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CANCELLED
-    response = client.post(reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk}), _schedule_data())
+    url = reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk})
+    response = client.post(url, _schedule_data() | opened(client, url))
     assert "Møtet er avlyst og kan ikke endres." in response.content.decode()
     assert Reminder.objects.filter(meeting=meeting, kind="cancelled").count() == 3
 
