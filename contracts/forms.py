@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
+from core.pdf_safety import pdf_refuse_unsafe
 
 
 class SignForm(forms.Form):
@@ -75,8 +76,12 @@ class VerifyForm(PdfUploadForm):
         if upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
             limit = settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
             raise ValidationError(f"Filen er for stor. Den kan være på høyst {limit} MB.")
-        # Any file may be checked: a file that is not a PDF simply matches nothing on record.
-        return upload.read()
+        # Any file may be checked: a file that is not a PDF simply matches nothing on record. A PDF that
+        # could act when opened, or a bomb, is refused as on upload: the page must not pass it on as checked.
+        content = upload.read()
+        if content.startswith(b"%PDF-"):
+            pdf_refuse_unsafe(content)
+        return content
 
 
 class TerminateForm(forms.Form):

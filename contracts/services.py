@@ -26,6 +26,7 @@ from core.background import send_soon
 from core.mail import build_mail, site_url
 from core.models import Email
 from core.pdf import render_pdf
+from core.pdf_safety import pdf_refuse_unsafe
 from municipalities.models import MunicipalityGroup
 from portfolios.models import Portfolio
 
@@ -561,6 +562,8 @@ def pdf_check_upload(content: bytes) -> None:
         raise ValidationError(f"Filen er for stor. Den kan være på høyst {limit // (1024 * 1024)} MB.")
     if not content.startswith(b"%PDF-"):
         raise ValidationError("Filen er ikke en PDF. Last opp kontrakten som PDF.")
+    # Before pypdf reads anything: it would inflate a compression bomb in full.
+    pdf_refuse_unsafe(content)
     try:
         reader = PdfReader(io.BytesIO(content))
         if len(reader.pages) < 1:
