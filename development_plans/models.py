@@ -52,6 +52,8 @@ class PlanAccess:
     """What one user may do with one group's plan, as `selectors.plan_access` decides it. Defined here, not
     in the selectors, so that DevelopmentPlan can declare the `access` the selectors set on it."""
 
+    # Reading the approved versions (PlanVersion) alone: what a membership that is no longer current keeps.
+    can_read_approved: bool = False
     can_read: bool = False
     can_comment: bool = False
     can_edit: bool = False
@@ -60,8 +62,9 @@ class PlanAccess:
 
 class DevelopmentPlanQuerySet(models.QuerySet["DevelopmentPlan"]):
     def visible_to(self, user: User | AnonymousUser) -> "DevelopmentPlanQuerySet":
-        """Plans a user may read: all for the programme leader, else their groups' (as adviser or member);
-        none for an anonymous user, as in `selectors.plan_access`."""
+        """Plans a user may read: all for the programme leader, else their groups' (as adviser or member,
+        a former member too, for the approved versions); none for an anonymous user, as in
+        `selectors.plan_access`, which decides what each may do."""
         if not user.is_authenticated:
             return self.none()
         if user.is_programme_leader:

@@ -20,8 +20,9 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         adviser; a portfolio's gatherings for everyone in one of its groups and for its advisers."""
         if user.is_programme_leader:
             return self.all()
-        in_group = Exists(Membership.objects.filter(group=OuterRef("group"), user=user))
-        in_portfolio = Exists(Membership.objects.filter(group__portfolio=OuterRef("portfolio"), user=user))
+        current = Membership.objects.current()
+        in_group = Exists(current.filter(group=OuterRef("group"), user=user))
+        in_portfolio = Exists(current.filter(group__portfolio=OuterRef("portfolio"), user=user))
         advises_portfolio = Exists(
             Portfolio.advisers.through.objects.filter(portfolio=OuterRef("portfolio"), user=user)
         )

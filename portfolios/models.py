@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import ADVISER
@@ -51,10 +52,22 @@ class Programme(models.Model):
 
 class PortfolioQuerySet(models.QuerySet["Portfolio"]):
     def visible_to(self, user: User) -> Self:
-        """Portfolios a user takes part in: as programme leader (all), adviser, or group member."""
+        """Portfolios a user takes part in: as programme leader (all), adviser, or current group member.
+
+        The member's part is `municipalities.models.MembershipQuerySet.current`, spelt out in lookups since
+        this app may not import that one: a membership that has not ended, of an active person, in a group
+        that did not end early."""
         if user.is_programme_leader:
             return self.all()
-        return self.filter(Q(advisers=user) | Q(groups__adviser=user) | Q(groups__memberships__user=user)).distinct()
+        current_member = (
+            Q(groups__memberships__user=user, groups__memberships__user__is_active=True)
+            & (
+                Q(groups__memberships__ended_on__isnull=True)
+                | Q(groups__memberships__ended_on__gt=timezone.localdate())
+            )
+            & ~Q(groups__status="ended_early")
+        )
+        return self.filter(Q(advisers=user) | Q(groups__adviser=user) | current_member).distinct()
 
 
 class PortfolioManager(models.Manager.from_queryset(PortfolioQuerySet)):  # type: ignore[misc]

@@ -23,6 +23,7 @@ from .selectors import (
     QuestionResult,
     comparable_keys,
     get_invitation_by_token,
+    invitation_still_current,
     get_survey_for_user,
     open_answers,
     question_comparison,
@@ -66,6 +67,9 @@ def _invitation_or_404(request: HttpRequest, token: str) -> Invitation:
 def _refusal(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
     """The page for a link that can no longer be used, or None if it can."""
     survey = invitation.survey
+    if not invitation_still_current(invitation):
+        # The person has left the group, been deactivated, or the group ended early: the link stops.
+        return render(request, "surveys/answer_refused.html", {"survey": survey, "reason": "ended"}, status=410)
     response: Response | None = getattr(invitation, "response", None)
     if response is not None and response.is_submitted:
         return render(

@@ -52,9 +52,7 @@ def javascript_in_object_stream_pdf(*, escaped: bool = False) -> bytes:
     name = b"/J#61va#53cript" if escaped else b"/JavaScript"
     action = b"<< /Type /Action /S " + name + b" /J#53 (app.alert\\(1\\)) >>"
     header = b"5 0 "
-    objstm = _stream(
-        b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(header), zlib.compress(header + action)
-    )
+    objstm = _stream(b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(header), zlib.compress(header + action))
     return _pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
