@@ -15,9 +15,8 @@ ended yesterday, they were deactivated, or group A ended early. Each keeps readi
 the approved versions of its plan and nothing else; the deactivated member cannot log in at all, so they
 get what an anonymous visitor gets, and their survey link and calendar feed stop like the others'."""
 
-from datetime import timedelta
-
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.test import Client
