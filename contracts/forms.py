@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
+from core.limits import SHORT_TEXT
 from core.pdf_safety import pdf_refuse_unsafe
 
 
@@ -88,7 +89,7 @@ class TerminateForm(forms.Form):
     terminated_on = forms.DateField(
         label="Avsluttet fra og med", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
-    reason = forms.CharField(label="Årsak", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(label="Årsak", widget=forms.Textarea(attrs={"rows": 3}), max_length=SHORT_TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

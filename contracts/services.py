@@ -23,6 +23,7 @@ from accounts.models import User
 from accounts.services import audit_log
 from core import storage
 from core.background import send_soon
+from core.limits import USER_AGENT
 from core.mail import build_mail, site_url
 from core.models import Email
 from core.pdf import render_pdf
@@ -472,7 +473,7 @@ def _sign(
             place=place,
             signed_at=timezone.now(),
             ip_address=ip,
-            user_agent=user_agent[:1000],
+            user_agent=user_agent[:USER_AGENT],
             confirmed_text=_confirmation_text(
                 contract=contract, slot=slot, full_name=full_name, place=place, sha256=document.sha256
             ),

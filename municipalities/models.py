@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import ADVISER
+from core.limits import LONG_TEXT, SHORT_TEXT, max_length_checks
 from portfolios.models import Portfolio, Programme
 
 
@@ -108,11 +109,12 @@ class MunicipalityGroup(models.Model):
         limit_choices_to={"groups__name": ADVISER},
     )
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.APPLIED)
-    ended_reason = models.TextField("årsak til avslutning", blank=True)
+    ended_reason = models.TextField("årsak til avslutning", blank=True, max_length=SHORT_TEXT)
     focus_area = models.TextField(
         "fokusområde",
         blank=True,
         help_text="For Fremtidens kulturskole: knyttet til fylkesavdelingens utviklingsområde.",
+        max_length=LONG_TEXT,
     )
     created_at = models.DateTimeField("opprettet", auto_now_add=True)
 
@@ -123,9 +125,10 @@ class MunicipalityGroup(models.Model):
         verbose_name_plural = "kommunegrupper"
         ordering = ["portfolio", "name", "pk"]
         constraints = [
+            *max_length_checks("municipalitygroup", ended_reason=SHORT_TEXT, focus_area=LONG_TEXT),
             models.CheckConstraint(
                 condition=~Q(status="ended_early") | ~Q(ended_reason=""), name="group_ended_early_has_reason"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
