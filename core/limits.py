@@ -4,7 +4,7 @@ Every text field a person fills in has a limit far beyond what real use needs, s
 writing, and no single text (a 2 MB comment) can make a page large for everyone who reads it. A CharField's
 limit is its `max_length`, which the database holds by its column type; a TextField gets a `max_length` too,
 which its forms (the portal's and the admin's) take up, and a CHECK constraint from `max_length_checks`, so
-that the database refuses what no form let through. core/tests/test_limits.py finds every text field of
+that the database refuses what no form let through. dashboard/tests/test_limits.py finds every text field of
 every app and fails on one without its limit or its constraint.
 
 Every limit is reported in the same Norwegian sentence (`TOO_LONG`), which keeps the form and what was typed."""

@@ -12,7 +12,16 @@ from development_plans.tests.factories import DevelopmentPlanFactory
 from municipalities.tests.factories import MembershipFactory
 from portfolios.models import Programme
 
-OUR_APPS = {"accounts", "core", "portfolios", "municipalities", "meetings", "contracts", "development_plans", "surveys"}
+OUR_APPS = {
+    "accounts",
+    "core",
+    "portfolios",
+    "municipalities",
+    "meetings",
+    "contracts",
+    "development_plans",
+    "surveys",
+}
 
 # TextFields nobody types: the portal writes them, from texts that are limited where they come from.
 WRITTEN_BY_THE_PORTAL = {
