@@ -105,3 +105,14 @@ def test_the_calendar_feed_leaves_out_a_group_one_has_left(client, former):
 
     assert str(kept.uid) in body
     assert str(left.uid) not in body
+
+
+def test_a_former_member_is_no_longer_told_about_the_groups_meetings(former):
+    from meetings.services import _participants_by_meeting, meeting_participants
+
+    staying = MembershipFactory(group=former["group"])
+    meeting = MeetingFactory(group=former["group"])
+    _end(former["membership"])
+
+    assert set(meeting_participants(meeting)) == {staying.user, former["group"].adviser}
+    assert former["membership"].user_id not in _participants_by_meeting([meeting])[meeting.pk]
