@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User
+from core.limits import SHORT_TEXT
+from core.pdf_safety import pdf_refuse_unsafe
 
 
 class SignForm(forms.Form):
@@ -75,15 +77,19 @@ class VerifyForm(PdfUploadForm):
         if upload.size > settings.CONTRACT_UPLOAD_MAX_BYTES:
             limit = settings.CONTRACT_UPLOAD_MAX_BYTES // (1024 * 1024)
             raise ValidationError(f"Filen er for stor. Den kan være på høyst {limit} MB.")
-        # Any file may be checked: a file that is not a PDF simply matches nothing on record.
-        return upload.read()
+        # Any file may be checked: a file that is not a PDF simply matches nothing on record. A PDF that
+        # could act when opened, or a bomb, is refused as on upload: the page must not pass it on as checked.
+        content = upload.read()
+        if content.startswith(b"%PDF-"):
+            pdf_refuse_unsafe(content)
+        return content
 
 
 class TerminateForm(forms.Form):
     terminated_on = forms.DateField(
         label="Avsluttet fra og med", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
-    reason = forms.CharField(label="Årsak", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(label="Årsak", widget=forms.Textarea(attrs={"rows": 3}), max_length=SHORT_TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.limits import DOCUMENT_TEXT, SHORT_TEXT, USER_AGENT, max_length_checks
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import Portfolio, Programme
 
@@ -68,7 +69,9 @@ class ContractTemplate(models.Model):
     header = models.CharField("topptekst", max_length=200, help_text=PLACEHOLDER_HELP)
     title = models.CharField("tittel", max_length=200)
     subtitle = models.CharField("undertittel", max_length=300, blank=True, help_text=PLACEHOLDER_HELP)
-    body = models.TextField("avtaletekst", help_text="Linjeskift beholdes. " + PLACEHOLDER_HELP)
+    body = models.TextField(
+        "avtaletekst", help_text="Linjeskift beholdes. " + PLACEHOLDER_HELP, max_length=DOCUMENT_TEXT
+    )
     # The organisation's signatory as this form words it; a new form starts from settings.ORGANISATION.
     signatory_name = models.CharField(
         "signatar for organisasjonen (navn)", max_length=200, default=default_signatory_name
@@ -100,6 +103,7 @@ class ContractTemplate(models.Model):
         verbose_name = "kontraktmal"
         verbose_name_plural = "kontraktmaler"
         ordering = ["programme__name"]
+        constraints = [*max_length_checks("contracttemplate", body=DOCUMENT_TEXT)]
 
     def __str__(self) -> str:
         return f"Kontraktmal for {self.programme}"
@@ -182,7 +186,7 @@ class Contract(models.Model):
     countersigned_at = models.DateTimeField("kontrasignert", null=True, blank=True)
     in_force_at = models.DateTimeField("i kraft fra", null=True, blank=True)
     terminated_on = models.DateField("avsluttet dato", null=True, blank=True)
-    termination_reason = models.TextField("årsak til avslutning", blank=True)
+    termination_reason = models.TextField("årsak til avslutning", blank=True, max_length=SHORT_TEXT)
     # The wording, the period and the signatories as they were when the contract was sent (see
     # selectors.contract_terms): later edits of the template or the portfolio cannot change what was signed.
     terms = models.JSONField("vilkår slik de ble sendt", default=dict, blank=True, editable=False)
@@ -218,6 +222,7 @@ class Contract(models.Model):
         verbose_name_plural = "kontrakter"
         ordering = ["group", "municipality__name", "pk"]
         constraints = [
+            *max_length_checks("contract", termination_reason=SHORT_TEXT),
             models.UniqueConstraint(fields=["group", "municipality"], name="contract_one_per_group_municipality"),
             models.CheckConstraint(
                 condition=~Q(status="terminated") | (Q(terminated_on__isnull=False) & ~Q(termination_reason="")),
@@ -317,7 +322,7 @@ class Signature(models.Model):
     place = models.CharField("sted", max_length=100)
     signed_at = models.DateTimeField("tidspunkt (UTC)")
     ip_address = models.GenericIPAddressField("IP-adresse", null=True, blank=True)
-    user_agent = models.TextField("nettleser", blank=True)
+    user_agent = models.TextField("nettleser", blank=True, max_length=USER_AGENT)
     confirmed_text = models.TextField("bekreftet tekst")
     document_sha256 = models.CharField("SHA-256 av dokumentet", max_length=64)
 
@@ -325,7 +330,10 @@ class Signature(models.Model):
         verbose_name = "signatur"
         verbose_name_plural = "signaturer"
         ordering = ["contract", "signed_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["contract", "slot"], name="signature_one_per_slot")]
+        constraints = [
+            *max_length_checks("signature", user_agent=USER_AGENT),
+            models.UniqueConstraint(fields=["contract", "slot"], name="signature_one_per_slot"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.slot_label})"

@@ -159,7 +159,9 @@ def signing_state(contract: Contract) -> list[SigningRow]:
     """Who has signed and who may still sign, slot by slot (see SigningRow)."""
     group = contract.group
     # Explicit order: the models' default orderings would join the group and portfolio tables to sort.
-    memberships = list(group.memberships.select_related("user").order_by("user__full_name", "pk"))
+    # Current memberships only: a member who has left, or whose group ended early, reads the contract but
+    # no longer signs it.
+    memberships = list(group.memberships.current().select_related("user").order_by("user__full_name", "pk"))
     # len() of all(): uses the municipalities get_contract_for_user prefetched (the page shows them too).
     single = len(group.municipalities.all()) == 1
     signatures = {s.slot: s for s in contract.signatures.select_related("user").order_by("signed_at", "pk")}

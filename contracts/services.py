@@ -23,10 +23,12 @@ from accounts.models import User
 from accounts.services import audit_log
 from core import storage
 from core.background import send_soon
+from core.limits import USER_AGENT
 from core.mail import build_mail, site_url
 from core.models import Email
 from core.organisation import organisation
 from core.pdf import render_pdf
+from core.pdf_safety import pdf_refuse_unsafe
 from municipalities.models import MunicipalityGroup
 from portfolios.models import Portfolio
 
@@ -494,7 +496,7 @@ def _sign(
             place=place,
             signed_at=timezone.now(),
             ip_address=ip,
-            user_agent=user_agent[:1000],
+            user_agent=user_agent[:USER_AGENT],
             confirmed_text=_confirmation_text(
                 contract=contract, slot=slot, full_name=full_name, place=place, sha256=document.sha256
             ),
@@ -587,6 +589,8 @@ def pdf_check_upload(content: bytes) -> None:
         raise ValidationError(f"Filen er for stor. Den kan være på høyst {limit // (1024 * 1024)} MB.")
     if not content.startswith(b"%PDF-"):
         raise ValidationError("Filen er ikke en PDF. Last opp kontrakten som PDF.")
+    # Before pypdf reads anything: it would inflate a compression bomb in full.
+    pdf_refuse_unsafe(content)
     try:
         reader = PdfReader(io.BytesIO(content))
         if len(reader.pages) < 1:

@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Felles"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .limits import use_norwegian_max_length_message
+
+        use_norwegian_max_length_message()

@@ -8,12 +8,19 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused, AuthenticatedRequest, require_programme_leader
+from contracts.models import Contract
 from contracts.selectors import contracts_of_group
 from core import outbox
+from development_plans.models import PlanVersion
 from development_plans.selectors import group_plan_summary
 from meetings.selectors import meeting_plan, with_meeting_overview
 from municipalities.models import MunicipalityGroup
-from municipalities.selectors import get_group_for_user, groups_of_member, members_in_role_order
+from municipalities.selectors import (
+    former_groups_of_member,
+    get_group_for_user,
+    groups_of_member,
+    members_in_role_order,
+)
 from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
 
@@ -27,9 +34,15 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     if user.is_adviser:
         return redirect("dashboard:my_groups")
     groups = list(groups_of_member(user))
-    if len(groups) == 1:
+    former = list(
+        former_groups_of_member(user).prefetch_related(
+            Prefetch("contracts", Contract.objects.select_related("municipality").order_by("municipality__name")),
+            Prefetch("development_plan__versions", PlanVersion.objects.order_by("number")),
+        )
+    )
+    if len(groups) == 1 and not former:
         return redirect(groups[0])
-    return render(request, "dashboard/member_home.html", {"groups": groups})
+    return render(request, "dashboard/member_home.html", {"groups": groups, "former": former})
 
 
 def _status_counts(groups: Iterable[MunicipalityGroup]) -> dict[str, int]:

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from accounts.models import User
+from core.limits import LONG_TEXT, SHORT_TEXT, max_length_checks
 from core.models import Revised
 from municipalities.models import MunicipalityGroup, Role
 
@@ -53,6 +54,8 @@ class PlanAccess:
     """What one user may do with one group's plan, as `selectors.plan_access` decides it. Defined here, not
     in the selectors, so that DevelopmentPlan can declare the `access` the selectors set on it."""
 
+    # Reading the approved versions (PlanVersion) alone: what a membership that is no longer current keeps.
+    can_read_approved: bool = False
     can_read: bool = False
     can_comment: bool = False
     can_edit: bool = False
@@ -61,8 +64,9 @@ class PlanAccess:
 
 class DevelopmentPlanQuerySet(models.QuerySet["DevelopmentPlan"]):
     def visible_to(self, user: User | AnonymousUser) -> "DevelopmentPlanQuerySet":
-        """Plans a user may read: all for the programme leader, else their groups' (as adviser or member);
-        none for an anonymous user, as in `selectors.plan_access`."""
+        """Plans a user may read: all for the programme leader, else their groups' (as adviser or member,
+        a former member too, for the approved versions); none for an anonymous user, as in
+        `selectors.plan_access`, which decides what each may do."""
         if not user.is_authenticated:
             return self.none()
         if user.is_programme_leader:
@@ -81,19 +85,23 @@ class DevelopmentPlan(Revised):
     )
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField("versjon", default=1)
-    needs = models.TextField("utviklingsbehov", blank=True, help_text="Hvilke behov har dere identifisert?")
+    needs = models.TextField(
+        "utviklingsbehov", blank=True, help_text="Hvilke behov har dere identifisert?", max_length=LONG_TEXT
+    )
     knowledge_base = models.TextField(
         "kunnskapsgrunnlag",
         blank=True,
         help_text="Hvilke analyser, undersøkelser eller dokumenter bygger behovene på?",
+        max_length=LONG_TEXT,
     )
-    opportunities = models.TextField("muligheter", blank=True)
+    opportunities = models.TextField("muligheter", blank=True, max_length=LONG_TEXT)
     focus_area = models.TextField(
         "fokusområde",
         blank=True,
         help_text="For Fremtidens kulturskole: knyttet til fylkesavdelingens utviklingsområde.",
+        max_length=LONG_TEXT,
     )
-    overall_goal = models.TextField("hovedmål", blank=True)
+    overall_goal = models.TextField("hovedmål", blank=True, max_length=LONG_TEXT)
     shared_at = models.DateTimeField("delt med veileder", null=True, blank=True)
     approved_at = models.DateTimeField("godkjent", null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -117,6 +125,16 @@ class DevelopmentPlan(Revised):
         verbose_name = "utviklingsplan"
         verbose_name_plural = "utviklingsplaner"
         ordering = ["group"]
+        constraints = [
+            *max_length_checks(
+                "developmentplan",
+                needs=LONG_TEXT,
+                knowledge_base=LONG_TEXT,
+                opportunities=LONG_TEXT,
+                focus_area=LONG_TEXT,
+                overall_goal=LONG_TEXT,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Utviklingsplan for {self.group}"
@@ -131,25 +149,30 @@ class Goal(Revised):
     plan = models.ForeignKey(DevelopmentPlan, on_delete=models.CASCADE, related_name="goals", verbose_name="plan")
     order = models.PositiveIntegerField("rekkefølge", default=0)
     level = models.CharField("nivå", max_length=20, choices=Level.choices)
-    title = models.TextField("mål")
+    title = models.TextField("mål", max_length=SHORT_TEXT)
     pillars = models.JSONField("søyler i rammeplanen", default=list, blank=True)
     programme_areas = models.JSONField("programområder", default=list, blank=True)
     qualities = models.JSONField("kvalitetsområder", default=list, blank=True)
-    success_criteria = models.TextField("slik ser vi at vi lykkes", blank=True)
+    success_criteria = models.TextField("slik ser vi at vi lykkes", blank=True, max_length=LONG_TEXT)
     attainment = models.PositiveSmallIntegerField("måloppnåelse (1–6)", null=True, blank=True)
-    attainment_text = models.TextField("vurdering av måloppnåelse", blank=True)
-    new_practice = models.TextField("ny drift", blank=True, help_text="Hva blir fast praksis videre?")
+    attainment_text = models.TextField("vurdering av måloppnåelse", blank=True, max_length=LONG_TEXT)
+    new_practice = models.TextField(
+        "ny drift", blank=True, help_text="Hva blir fast praksis videre?", max_length=LONG_TEXT
+    )
 
     class Meta:
         verbose_name = "mål"
         verbose_name_plural = "mål"
         ordering = ["plan", "order", "pk"]
         constraints = [
+            *max_length_checks(
+                "goal", title=SHORT_TEXT, success_criteria=LONG_TEXT, attainment_text=LONG_TEXT, new_practice=LONG_TEXT
+            ),
             models.CheckConstraint(
                 condition=Q(attainment__isnull=True) | Q(attainment__gte=1, attainment__lte=6),
                 name="goal_attainment_1_to_6",
                 violation_error_message="Måloppnåelsen må være fra 1 til 6.",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,7 +205,7 @@ class Measure(Revised):
 
     goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="measures", verbose_name="mål")
     order = models.PositiveIntegerField("rekkefølge", default=0)
-    title = models.TextField("tiltak")
+    title = models.TextField("tiltak", max_length=SHORT_TEXT)
     responsible_role = models.CharField("ansvarlig rolle", max_length=30, choices=Role.choices, blank=True)
     responsible_person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -195,8 +218,8 @@ class Measure(Revised):
     starts_on = models.DateField("start", null=True, blank=True)
     ends_on = models.DateField("slutt", null=True, blank=True)
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.PLANNED)
-    dropped_reason = models.TextField("hvorfor avbrutt", blank=True)
-    evaluation = models.TextField("evaluering", blank=True)
+    dropped_reason = models.TextField("hvorfor avbrutt", blank=True, max_length=SHORT_TEXT)
+    evaluation = models.TextField("evaluering", blank=True, max_length=LONG_TEXT)
     # The tasks agreed in meeting notes that carry this measure forward between meetings.
     tasks = models.ManyToManyField(
         "meetings.Task", blank=True, related_name="measures", verbose_name="oppgaver fra møtereferatene"
@@ -207,6 +230,7 @@ class Measure(Revised):
         verbose_name_plural = "tiltak"
         ordering = ["goal", "order", "pk"]
         constraints = [
+            *max_length_checks("measure", title=SHORT_TEXT, dropped_reason=SHORT_TEXT, evaluation=LONG_TEXT),
             models.CheckConstraint(
                 condition=~Q(status="dropped") | ~Q(dropped_reason=""),
                 name="measure_dropped_has_reason",
@@ -237,13 +261,14 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="skrevet av"
     )
-    text = models.TextField("kommentar")
+    text = models.TextField("kommentar", max_length=LONG_TEXT)
     created_at = models.DateTimeField("skrevet", auto_now_add=True)
 
     class Meta:
         verbose_name = "kommentar"
         verbose_name_plural = "kommentarer"
         ordering = ["plan", "created_at", "pk"]
+        constraints = [*max_length_checks("comment", text=LONG_TEXT)]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.text[:60]}"

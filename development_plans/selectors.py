@@ -38,7 +38,7 @@ EDITOR_ROLES = frozenset({Role.LEADER, Role.COORDINATOR})
 PLAN_FIELDS = ["needs", "knowledge_base", "opportunities", "focus_area", "overall_goal"]
 
 # A permission of PlanAccess, as the access helpers take it.
-Need = Literal["can_read", "can_comment", "can_edit", "can_approve"]
+Need = Literal["can_read_approved", "can_read", "can_comment", "can_edit", "can_approve"]
 
 
 NO_ACCESS = PlanAccess()
@@ -48,18 +48,24 @@ def plan_access(user: User | AnonymousUser, group: MunicipalityGroup) -> PlanAcc
     """What `user` may do with `group`'s plan. Reads `group.memberships`, so a prefetch saves the query."""
     if not user.is_authenticated:
         return NO_ACCESS
-    roles = {m.role for m in group.memberships.all() if m.user_id == user.pk}
+    own = [m for m in group.memberships.all() if m.user_id == user.pk]
+    roles = {m.role for m in own if m.gives_access(group)}
     if roles:
         return PlanAccess(
+            can_read_approved=True,
             can_read=True,
             can_comment=True,
             can_edit=bool(roles & EDITOR_ROLES),
             can_approve=bool(roles & OWNER_ROLES),
         )
     if group.adviser_id is not None and group.adviser_id == user.pk:
-        return PlanAccess(can_read=True, can_comment=True)
+        return PlanAccess(can_read_approved=True, can_read=True, can_comment=True)
     if user.is_programme_leader:
-        return PlanAccess(can_read=True)
+        return PlanAccess(can_read_approved=True, can_read=True)
+    if own:
+        # A member who has left, or whose group ended early: the approved plan stays theirs to read, as a
+        # record of what the municipality committed to (municipalities.models.MembershipQuerySet).
+        return PlanAccess(can_read_approved=True)
     return NO_ACCESS
 
 

@@ -297,7 +297,7 @@ def change_log(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def version_detail(request: AuthenticatedRequest, pk: int, number: int) -> HttpResponse:
-    plan = get_plan_for_user(request.user, pk)
+    plan = get_plan_for_user(request.user, pk, need="can_read_approved")
     version = get_version(plan, number)
     content, goals = snapshot_for_display(version.snapshot)
     return render(

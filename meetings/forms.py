@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from core.limits import LONG_TEXT
 from municipalities.models import Role
 
 from .models import Meeting, MeetingNote, Task
@@ -21,7 +22,9 @@ class MeetingScheduleForm(forms.Form):
     format = forms.ChoiceField(label="Form", choices=Meeting.Format.choices)
     place = forms.CharField(label="Sted", max_length=300, required=False, help_text="Adresse og rom for fysiske møter.")
     link = forms.URLField(label="Lenke til møtet", max_length=500, required=False, assume_scheme="https")
-    agenda = forms.CharField(label="Saksliste", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    agenda = forms.CharField(
+        label="Saksliste", widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=LONG_TEXT
+    )
 
     def __init__(self, *args: Any, meeting: Meeting | None = None, **kwargs: Any) -> None:
         if meeting is not None and "initial" not in kwargs:

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from core.limits import LONG_TEXT, max_length_checks
 from core.models import Revised, ScheduledEmail
 from municipalities.models import Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
@@ -20,8 +21,9 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         adviser; a portfolio's gatherings for everyone in one of its groups and for its advisers."""
         if user.is_programme_leader:
             return self.all()
-        in_group = Exists(Membership.objects.filter(group=OuterRef("group"), user=user))
-        in_portfolio = Exists(Membership.objects.filter(group__portfolio=OuterRef("portfolio"), user=user))
+        current = Membership.objects.current()
+        in_group = Exists(current.filter(group=OuterRef("group"), user=user))
+        in_portfolio = Exists(current.filter(group__portfolio=OuterRef("portfolio"), user=user))
         advises_portfolio = Exists(
             Portfolio.advisers.through.objects.filter(portfolio=OuterRef("portfolio"), user=user)
         )
@@ -89,7 +91,7 @@ class Meeting(Revised):
     format = models.CharField("form", max_length=20, choices=Format.choices, blank=True)
     place = models.CharField("sted", max_length=300, blank=True)
     link = models.URLField("lenke til møtet", max_length=500, blank=True)
-    agenda = models.TextField("saksliste", blank=True)
+    agenda = models.TextField("saksliste", blank=True, max_length=LONG_TEXT)
     cancelled_reason = models.CharField("grunn til avlysning", max_length=300, blank=True)
     # iCalendar: the UID never changes, SEQUENCE rises with every change participants should see.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -106,6 +108,7 @@ class Meeting(Revised):
         verbose_name_plural = "møter"
         ordering = ["starts_at", "window_start", "pk"]
         constraints = [
+            *max_length_checks("meeting", agenda=LONG_TEXT),
             models.CheckConstraint(
                 name="meeting_gathering_has_no_group",
                 condition=Q(kind="gathering", group__isnull=True) | (~Q(kind="gathering") & Q(group__isnull=False)),
@@ -179,10 +182,13 @@ class MeetingNote(Revised):
         PUBLISHED = "published", "Publisert"
 
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="note", verbose_name="møte")
-    summary = models.TextField("hva vi snakket om", blank=True)
-    agreements = models.TextField("hva vi ble enige om", blank=True)
+    summary = models.TextField("hva vi snakket om", blank=True, max_length=LONG_TEXT)
+    agreements = models.TextField("hva vi ble enige om", blank=True, max_length=LONG_TEXT)
     staff_note = models.TextField(
-        "internt notat", blank=True, help_text="Vises bare for veiledere og programleder, aldri for kommunen."
+        "internt notat",
+        blank=True,
+        help_text="Vises bare for veiledere og programleder, aldri for kommunen.",
+        max_length=LONG_TEXT,
     )
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.DRAFT)
     author = models.ForeignKey(
@@ -194,6 +200,7 @@ class MeetingNote(Revised):
     class Meta:
         verbose_name = "møtereferat"
         verbose_name_plural = "møtereferater"
+        constraints = [*max_length_checks("meetingnote", summary=LONG_TEXT, agreements=LONG_TEXT, staff_note=LONG_TEXT)]
 
     def __str__(self) -> str:
         return f"Referat: {self.meeting}"

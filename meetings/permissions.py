@@ -13,7 +13,7 @@ LOCAL_ORGANISER_ROLES = (Role.LEADER, Role.COORDINATOR)
 
 def _role_in(user: User, group: MunicipalityGroup) -> str | None:
     membership = next((m for m in group.memberships.all() if m.user_id == user.pk), None)
-    return membership.role if membership else None
+    return membership.role if membership and membership.gives_access(group) else None
 
 
 def can_plan_meetings(user: User, group: MunicipalityGroup) -> bool:

@@ -162,11 +162,17 @@ def with_meeting_overview(groups: MunicipalityGroupQuerySet) -> MunicipalityGrou
     )
 
 
+def feed_still_wanted(user: User) -> bool:
+    """A calendar feed keeps working for staff (the programme leader, advisers) and for a person with a
+    current membership; for someone whose every membership has ended it stops."""
+    return user.is_programme_leader or user.is_adviser or Membership.objects.current().filter(user=user).exists()
+
+
 def meetings_for_user(user: User) -> QuerySet[Meeting]:
     """Every meeting with a time that concerns `user`, for their calendar feed: their groups' meetings,
     the guidance meetings of the groups they advise, and the gatherings of their portfolios (all
     gatherings for the programme leader, who runs them)."""
-    memberships = Membership.objects.filter(user=user)
+    memberships = Membership.objects.current().filter(user=user)
     query = (
         Q(group__in=memberships.values("group"))
         | Q(group__adviser=user, kind=Meeting.Kind.GUIDANCE)

@@ -313,13 +313,14 @@ def task_set_done(*, task: Task, user: User, done: bool) -> Task:
 def meeting_participants(meeting: Meeting) -> QuerySet[User]:
     """Who a meeting concerns: the group's members and, for guidance meetings, its adviser; for a
     gathering, everyone in the portfolio's groups (only coordinators and leaders for a coordinator
-    gathering) and the portfolio's advisers. Only people who can log in."""
+    gathering) and the portfolio's advisers. Only people who can log in, and of the members only those
+    whose membership is current: someone who has left, or whose group ended early, hears no more of it."""
     if meeting.group_id:
-        query = Q(memberships__group=meeting.group_id)
+        query = Q(pk__in=Membership.objects.current().filter(group=meeting.group_id).values("user"))
         if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group is not None and meeting.group.adviser_id:
             query |= Q(pk=meeting.group.adviser_id)
     else:
-        members = Membership.objects.filter(group__portfolio=meeting.portfolio_id)
+        members = Membership.objects.current().filter(group__portfolio=meeting.portfolio_id)
         if meeting.plan_item is not None and meeting.plan_item.audience == PlanItem.Audience.COORDINATORS:
             members = members.filter(role__in=[Role.COORDINATOR, Role.LEADER])
         query = Q(pk__in=members.values("user")) | Q(advised_portfolios=meeting.portfolio_id)
@@ -395,11 +396,11 @@ def _participants_by_meeting(meetings: Sequence[Meeting]) -> dict[int, set[int]]
     in_portfolio: dict[int, list[tuple[int, str]]] = defaultdict(list)
     advisers: dict[int, set[int]] = defaultdict(set)
     if group_ids:
-        members = Membership.objects.filter(group__in=group_ids, user__is_active=True).order_by()
+        members = Membership.objects.current().filter(group__in=group_ids).order_by()
         for group_id, user_id in members.values_list("group_id", "user_id"):
             in_group[group_id].add(user_id)
     if portfolio_ids:
-        members = Membership.objects.filter(group__portfolio__in=portfolio_ids, user__is_active=True).order_by()
+        members = Membership.objects.current().filter(group__portfolio__in=portfolio_ids).order_by()
         for portfolio_id, user_id, role in members.values_list("group__portfolio_id", "user_id", "role"):
             in_portfolio[portfolio_id].append((user_id, role))
         portfolio_advisers = Portfolio.advisers.through.objects.filter(

@@ -25,7 +25,14 @@ from .permissions import (
     can_tick_tasks,
     can_write_note,
 )
-from .selectors import RECOMMENDED_ORDER, get_meeting_for_user, meeting_plan, meetings_for_user, open_tasks_before
+from .selectors import (
+    RECOMMENDED_ORDER,
+    feed_still_wanted,
+    get_meeting_for_user,
+    meeting_plan,
+    meetings_for_user,
+    open_tasks_before,
+)
 from .services import (
     MeetingError,
     calendar_feed_renew,
@@ -307,6 +314,10 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The calendar file Outlook and Google Calendar subscribe to. The secret in the address is the key."""
     feed = CalendarFeed.objects.filter(token_hash=calendar_token_hash(token), user__is_active=True).first()
+    if feed is not None and not feed_still_wanted(feed.user):
+        # Everyone the feed was for has left (or their groups ended early): the address stops working,
+        # rather than answering an empty calendar for ever.
+        feed = None
     if feed is None:
         # Logged without the path, which holds the token.
         raise AccessRefused("meetings.calendarfeed", path=request.path.replace(token, "…"))

@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -30,6 +31,9 @@ MEMBERSHIP_AUDITED_FIELDS = ["user", "group", "role", "municipality"]
 
 
 def _audit_value(value: object) -> object:
+    # A date (`ended_on`) as ISO text, so that the JSON payload holds it.
+    if isinstance(value, date):
+        return value.isoformat()
     return value.pk if isinstance(value, Model) else value
 
 
@@ -75,7 +79,7 @@ class MembershipInline(PreloadedAutocompleteInline, admin.TabularInline[Membersh
     model = Membership
     extra = 0
     autocomplete_fields = ["user", "municipality"]
-    fields = ["user", "role", "municipality"]
+    fields = ["user", "role", "municipality", "ended_on"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user", "municipality")
@@ -174,7 +178,7 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
 
 @admin.register(Membership)
 class MembershipAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Membership]):
-    list_display = ["user", "group", "role", "municipality"]
+    list_display = ["user", "group", "role", "municipality", "ended_on"]
     list_filter = ["role", GroupPortfolioFilter]
     search_fields = ["user__full_name", "user__email", "group__name"]
     autocomplete_fields = ["user", "group"]

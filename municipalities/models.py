@@ -3,9 +3,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import ADVISER
+from core.limits import LONG_TEXT, SHORT_TEXT, max_length_checks
 from portfolios.models import Portfolio, Programme
 
 
@@ -71,10 +73,11 @@ OWNER_ROLES = frozenset({Role.OWNER_POLITICAL, Role.OWNER_ADMINISTRATIVE, Role.M
 
 class MunicipalityGroupQuerySet(models.QuerySet["MunicipalityGroup"]):
     def visible_to(self, user: User) -> "MunicipalityGroupQuerySet":
-        """Groups a user may see: all for the programme leader, else those they advise or belong to."""
+        """Groups a user may see: all for the programme leader, else those they advise or are a current
+        member of (`MembershipQuerySet.current`)."""
         if user.is_programme_leader:
             return self.all()
-        is_member = Exists(Membership.objects.filter(group=OuterRef("pk"), user=user))
+        is_member = Exists(Membership.objects.current().filter(group=OuterRef("pk"), user=user))
         return self.filter(Q(adviser=user) | is_member)
 
     def with_overview(self) -> "MunicipalityGroupQuerySet":
@@ -108,11 +111,12 @@ class MunicipalityGroup(models.Model):
         limit_choices_to={"groups__name": ADVISER},
     )
     status = models.CharField("status", max_length=20, choices=Status.choices, default=Status.APPLIED)
-    ended_reason = models.TextField("årsak til avslutning", blank=True)
+    ended_reason = models.TextField("årsak til avslutning", blank=True, max_length=SHORT_TEXT)
     focus_area = models.TextField(
         "fokusområde",
         blank=True,
         help_text="For Fremtidens kulturskole: knyttet til fylkesavdelingens utviklingsområde.",
+        max_length=LONG_TEXT,
     )
     created_at = models.DateTimeField("opprettet", auto_now_add=True)
 
@@ -123,9 +127,10 @@ class MunicipalityGroup(models.Model):
         verbose_name_plural = "kommunegrupper"
         ordering = ["portfolio", "name", "pk"]
         constraints = [
+            *max_length_checks("municipalitygroup", ended_reason=SHORT_TEXT, focus_area=LONG_TEXT),
             models.CheckConstraint(
                 condition=~Q(status="ended_early") | ~Q(ended_reason=""), name="group_ended_early_has_reason"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +194,25 @@ class MunicipalityGroup(models.Model):
         return lacks
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    """The one rule for who still takes part (issue 13). A membership gives access to its group's pages,
+    meetings, plan work, comments, survey link and calendar entries only while it is *current*:
+
+    - it has not ended (`ended_on` empty or still ahead),
+    - its person is active (a deactivated person cannot log in; their links stop too), and
+    - its group has not ended early (`MunicipalityGroup.Status.ENDED_EARLY`).
+
+    A membership that is no longer current keeps only what the programme's records need: the group's
+    contracts (read and download, never sign) and the approved versions of its development plan. Those two
+    read through every membership (`Contract.objects.visible_to`, `development_plans.selectors.plan_access`);
+    everything else reads through `current()` or, for a membership already in hand, `gives_access`."""
+
+    def current(self) -> "MembershipQuerySet":
+        return self.filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=timezone.localdate()), user__is_active=True
+        ).exclude(group__status=MunicipalityGroup.Status.ENDED_EARLY)
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="deltaker"
@@ -206,6 +230,14 @@ class Membership(models.Model):
         verbose_name="kommune",
         help_text="Hvilken av gruppens kommuner deltakeren representerer.",
     )
+    ended_on = models.DateField(
+        "sluttet fra og med",
+        null=True,
+        blank=True,
+        help_text="Fra denne datoen ser deltakeren bare gruppens kontrakter og godkjente utviklingsplan.",
+    )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = "deltaker"
@@ -215,3 +247,10 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    def gives_access(self, group: MunicipalityGroup) -> bool:
+        """`MembershipQuerySet.current` for a membership in hand (of a logged-in, hence active, user), with
+        its `group` passed in so that a prefetched list asks no query."""
+        if group.status == MunicipalityGroup.Status.ENDED_EARLY:
+            return False
+        return self.ended_on is None or self.ended_on > timezone.localdate()

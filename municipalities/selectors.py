@@ -17,10 +17,21 @@ def get_group_for_user(user: User, pk: int) -> MunicipalityGroup:
 
 
 def groups_of_member(user: User) -> QuerySet[MunicipalityGroup]:
-    """The groups `user` is a member of, newest portfolio first."""
+    """The groups `user` is a current member of, newest portfolio first."""
+    return (
+        MunicipalityGroup.objects.filter(pk__in=Membership.objects.current().filter(user=user).values("group"))
+        .with_overview()
+        .order_by("-portfolio__agreement_start", "pk")
+    )
+
+
+def former_groups_of_member(user: User) -> QuerySet[MunicipalityGroup]:
+    """The groups `user` belonged to whose membership is no longer current (they left, or the group ended
+    early): only their records are still theirs to read (MembershipQuerySet)."""
     return (
         MunicipalityGroup.objects.filter(memberships__user=user)
-        .with_overview()
+        .exclude(pk__in=Membership.objects.current().filter(user=user).values("group"))
+        .select_related("portfolio__programme")
         .order_by("-portfolio__agreement_start", "pk")
     )
 

@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import ADVISER
+from core.limits import DOCUMENT_TEXT, LONG_TEXT, SHORT_TEXT, max_length_checks
 
 from .weeks import iso_weeks, months_span, weeks_label
 
@@ -32,7 +34,7 @@ class Programme(models.Model):
     fee_instalments = models.PositiveSmallIntegerField(
         "antall fakturaer", default=1, help_text="Avgiften deles likt på så mange fakturaer."
     )
-    fee_note = models.TextField("om kostnader", blank=True)
+    fee_note = models.TextField("om kostnader", blank=True, max_length=SHORT_TEXT)
     contact_name = models.CharField("kontaktperson", max_length=200)
     contact_title = models.CharField("kontaktpersonens tittel", max_length=200, blank=True)
     contact_email = models.EmailField("kontaktpersonens e-post", blank=True)
@@ -44,6 +46,7 @@ class Programme(models.Model):
         verbose_name = "program"
         verbose_name_plural = "program"
         ordering = ["name"]
+        constraints = [*max_length_checks("programme", fee_note=SHORT_TEXT)]
 
     def __str__(self) -> str:
         return self.name
@@ -51,10 +54,22 @@ class Programme(models.Model):
 
 class PortfolioQuerySet(models.QuerySet["Portfolio"]):
     def visible_to(self, user: User) -> Self:
-        """Portfolios a user takes part in: as programme leader (all), adviser, or group member."""
+        """Portfolios a user takes part in: as programme leader (all), adviser, or current group member.
+
+        The member's part is `municipalities.models.MembershipQuerySet.current`, spelt out in lookups since
+        this app may not import that one: a membership that has not ended, of an active person, in a group
+        that did not end early."""
         if user.is_programme_leader:
             return self.all()
-        return self.filter(Q(advisers=user) | Q(groups__adviser=user) | Q(groups__memberships__user=user)).distinct()
+        current_member = (
+            Q(groups__memberships__user=user, groups__memberships__user__is_active=True)
+            & (
+                Q(groups__memberships__ended_on__isnull=True)
+                | Q(groups__memberships__ended_on__gt=timezone.localdate())
+            )
+            & ~Q(groups__status="ended_early")
+        )
+        return self.filter(Q(advisers=user) | Q(groups__adviser=user) | current_member).distinct()
 
 
 class PortfolioManager(models.Manager.from_queryset(PortfolioQuerySet)):  # type: ignore[misc]
@@ -145,12 +160,14 @@ class FoundationSection(models.Model):
             "«{avtaleperiode}» byttes ut med porteføljens avtaleperiode, og «{plan}» med en henvisning til "
             "«Plan for gjennomføring» (i PDF-en med sidetallet)."
         ),
+        max_length=DOCUMENT_TEXT,
     )
 
     class Meta:
         verbose_name = "avsnitt i grunnlagsdokumentet"
         verbose_name_plural = "avsnitt i grunnlagsdokumentet"
         ordering = ["portfolio", "order", "pk"]
+        constraints = [*max_length_checks("foundationsection", text=DOCUMENT_TEXT)]
 
     def __str__(self) -> str:
         return self.heading
@@ -195,12 +212,13 @@ class PlanItem(models.Model):
         blank=True,
         help_text="Bare der planen skriver ukene annerledes enn fra og til gir, f.eks. «2–3 eller 4».",
     )
-    notes = models.TextField("stikkord", blank=True, help_text="Ett stikkord per linje.")
+    notes = models.TextField("stikkord", blank=True, help_text="Ett stikkord per linje.", max_length=LONG_TEXT)
 
     class Meta:
         verbose_name = "rad i planen"
         verbose_name_plural = "plan for gjennomføring"
         ordering = ["portfolio", "order", "pk"]
+        constraints = [*max_length_checks("planitem", notes=LONG_TEXT)]
 
     def __str__(self) -> str:
         return self.title

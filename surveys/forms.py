@@ -3,6 +3,7 @@ from typing import Any, TypedDict
 
 from django import forms
 
+from core.limits import LONG_TEXT
 from portfolios.models import Portfolio
 
 from .models import Answer, Category, Page, Question, Survey
@@ -79,11 +80,11 @@ class PageForm(forms.Form):
                 )
             else:
                 self.fields[name] = forms.CharField(
-                    label=q.text, widget=forms.Textarea(attrs={"rows": 4}), required=required, max_length=10000
+                    label=q.text, widget=forms.Textarea(attrs={"rows": 4}), required=required, max_length=LONG_TEXT
                 )
             if q.elaborate:
                 self.fields[f"{name}_utdyp"] = forms.CharField(
-                    label="Utdyp gjerne", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=10000
+                    label="Utdyp gjerne", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=LONG_TEXT
                 )
         for name, field in self.fields.items():
             field.error_messages["required"] = MATRIX_REQUIRED_MESSAGE if "_i" in name else REQUIRED_MESSAGE
@@ -188,7 +189,9 @@ class CodingFilterForm(forms.Form):
 
 
 class FindingForm(forms.Form):
-    finding = forms.CharField(label="Funn", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    finding = forms.CharField(
+        label="Funn", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=LONG_TEXT
+    )
 
 
 class CopySurveyForm(forms.Form):

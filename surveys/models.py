@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from core.limits import LONG_TEXT, SHORT_TEXT, max_length_checks
 from core.models import ScheduledEmail
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
 from portfolios.models import Portfolio
@@ -61,7 +62,7 @@ class Survey(models.Model):
         Portfolio, on_delete=models.PROTECT, related_name="surveys", verbose_name="portefølje"
     )
     title = models.CharField("tittel", max_length=300)
-    introduction = models.TextField("innledning", blank=True)
+    introduction = models.TextField("innledning", blank=True, max_length=LONG_TEXT)
     opens_at = models.DateTimeField("åpner")
     closes_at = models.DateTimeField("stenger")
     anonymous = models.BooleanField(
@@ -88,7 +89,8 @@ class Survey(models.Model):
         verbose_name_plural = "spørreundersøkelser"
         ordering = ["-opens_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="survey_closes_after_opening")
+            *max_length_checks("survey", introduction=LONG_TEXT),
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="survey_closes_after_opening"),
         ]
 
     def __str__(self) -> str:
@@ -114,8 +116,8 @@ class Category(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="categories", verbose_name="undersøkelse")
     order = models.PositiveSmallIntegerField("rekkefølge", default=0)
     name = models.CharField("navn", max_length=200)
-    description = models.TextField("beskrivelse", blank=True)
-    finding = models.TextField("funn", blank=True)
+    description = models.TextField("beskrivelse", blank=True, max_length=SHORT_TEXT)
+    finding = models.TextField("funn", blank=True, max_length=LONG_TEXT)
 
     # Attached by the views for their templates, never stored: the coding page's form for the finding
     # (views.coding: a FindingForm) and the report's results of the category's questions
@@ -128,7 +130,10 @@ class Category(models.Model):
         verbose_name = "kategori"
         verbose_name_plural = "kategorier"
         ordering = ["order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["survey", "name"], name="survey_category_unique_name")]
+        constraints = [
+            *max_length_checks("category", description=SHORT_TEXT, finding=LONG_TEXT),
+            models.UniqueConstraint(fields=["survey", "name"], name="survey_category_unique_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -140,12 +145,13 @@ class Page(models.Model):
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="pages", verbose_name="undersøkelse")
     order = models.PositiveSmallIntegerField("rekkefølge", default=0)
     title = models.CharField("overskrift", max_length=200)
-    introduction = models.TextField("innledning", blank=True)
+    introduction = models.TextField("innledning", blank=True, max_length=LONG_TEXT)
 
     class Meta:
         verbose_name = "side"
         verbose_name_plural = "sider"
         ordering = ["order", "pk"]
+        constraints = [*max_length_checks("page", introduction=LONG_TEXT)]
 
     def __str__(self) -> str:
         return self.title
@@ -177,7 +183,7 @@ class Question(models.Model):
         help_text="Samme nøkkel i flere undersøkelser betyr samme spørsmål; brukes til å sammenligne porteføljer.",
     )
     kind = models.CharField("type", max_length=20, choices=Kind.choices)
-    text = models.TextField("spørsmål")
+    text = models.TextField("spørsmål", max_length=SHORT_TEXT)
     help_text = models.CharField("hjelpetekst", max_length=500, blank=True)
     low_label = models.CharField("tekst ved 1", max_length=100, blank=True, default="I svært liten grad")
     high_label = models.CharField("tekst ved 6", max_length=100, blank=True, default="I svært stor grad")
@@ -192,7 +198,10 @@ class Question(models.Model):
         verbose_name = "spørsmål"
         verbose_name_plural = "spørsmål"
         ordering = ["page__order", "order", "pk"]
-        constraints = [models.UniqueConstraint(fields=["survey", "key"], name="survey_question_unique_key")]
+        constraints = [
+            *max_length_checks("question", text=SHORT_TEXT),
+            models.UniqueConstraint(fields=["survey", "key"], name="survey_question_unique_key"),
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -332,7 +341,7 @@ class Answer(models.Model):
     value = models.PositiveSmallIntegerField(
         "verdi", null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(6)]
     )
-    text = models.TextField("tekst", blank=True)
+    text = models.TextField("tekst", blank=True, max_length=LONG_TEXT)
     categories = models.ManyToManyField(Category, blank=True, related_name="answers", verbose_name="kategorier")
     is_quote = models.BooleanField("sitat", default=False)
 
@@ -345,9 +354,10 @@ class Answer(models.Model):
         ordering = ["pk"]
         indexes = [models.Index(fields=["question", "item", "value"])]
         constraints = [
+            *max_length_checks("answer", text=LONG_TEXT),
             models.CheckConstraint(
                 condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=6), name="survey_answer_value_in_scale"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 
 from accounts.access import AccessRefused
 from accounts.models import User
-from municipalities.models import MunicipalityGroup, Role
+from municipalities.models import Membership, MunicipalityGroup, Role
 
 from .models import Answer, Category, Invitation, Level, Question, Response, Survey, hash_token
 
@@ -41,6 +41,11 @@ def get_invitation_by_token(token: str) -> Invitation | None:
         .filter(token_hash=hash_token(token))
         .first()
     )
+
+
+def invitation_still_current(invitation: Invitation) -> bool:
+    """Whether the invitation's membership still gives access (municipalities.models.MembershipQuerySet)."""
+    return Membership.objects.current().filter(user=invitation.user_id, group=invitation.group_id).exists()
 
 
 def largest_remainder_percentages(counts: Sequence[int]) -> list[int]:

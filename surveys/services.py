@@ -174,9 +174,8 @@ def invitations_create(
     alone, so members added later can be invited by running it once more. Returns the number of new
     invitations."""
     have = set(survey.invitations.values_list("user_id", "group_id"))
-    memberships = Membership.objects.filter(group__portfolio=survey.portfolio_id, role__in=survey.roles).exclude(
-        user__is_active=False
-    )
+    # Current members only: someone who has left, or whose group ended early, is not asked.
+    memberships = Membership.objects.current().filter(group__portfolio=survey.portfolio_id, role__in=survey.roles)
     new = []
     for membership in memberships:
         if (membership.user_id, membership.group_id) in have:

@@ -26,6 +26,7 @@ from .selectors import (
     coded_questions,
     get_invitation_by_token,
     get_survey_for_user,
+    invitation_still_current,
     open_answers,
     question_comparison,
     response_rates,
@@ -68,6 +69,9 @@ def _invitation_or_404(request: HttpRequest, token: str) -> Invitation:
 def _refusal(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
     """The page for a link that can no longer be used, or None if it can."""
     survey = invitation.survey
+    if not invitation_still_current(invitation):
+        # The person has left the group, been deactivated, or the group ended early: the link stops.
+        return render(request, "surveys/answer_refused.html", {"survey": survey, "reason": "ended"}, status=410)
     # The invitation, not a response, says whether the link was used: a submitted anonymous response is
     # no longer linked to it.
     if invitation.used_at is not None:

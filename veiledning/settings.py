@@ -69,6 +69,9 @@ MIDDLEWARE = [
     # every page, download and error page gets the CSP, the Permissions-Policy and (core.headers) no-store.
     "csp.middleware.CSPMiddleware",
     "core.headers.SecurityHeadersMiddleware",
+    # Before anything that could read the body (the session, CSRF, the views): an oversized one is refused
+    # unread, with the headers above.
+    "core.request_size.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -234,6 +237,17 @@ STORAGES = {
 # Contracts: the largest PDF the programme leader may upload (a contract signed outside the portal), and
 # how many days after sending the municipality's signatories get their one reminder.
 CONTRACT_UPLOAD_MAX_BYTES = env.int("CONTRACT_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# The limits on what a request may bring, in one place. A body is refused by its declared size before it is
+# read (core.request_size): a multipart body may be the largest upload plus 1 MB for the form around it,
+# which is also the nginx example's client_max_body_size (core/tests/test_deploy.py holds them together);
+# any other body, form fields alone, no more than Django parses (DATA_UPLOAD_MAX_MEMORY_SIZE, whose 2.5 MB
+# hold a long survey answered to every field's limit). An upload over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a
+# temporary file instead of memory. An uploaded PDF may decompress to no more than
+# PDF_MAX_DECOMPRESSED_BYTES in all (core.pdf_safety), far above any real contract's fonts and pages.
+REQUEST_MAX_BYTES = CONTRACT_UPLOAD_MAX_BYTES + 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
+PDF_MAX_DECOMPRESSED_BYTES = env.int("PDF_MAX_DECOMPRESSED_BYTES", default=200 * 1024 * 1024)
 CONTRACT_REMINDER_AFTER_DAYS = env.int("CONTRACT_REMINDER_AFTER_DAYS", default=7)
 
 # Used in e-mails sent outside a request (background tasks, management commands).

@@ -32,8 +32,10 @@ from contracts.services import (
 )
 from core import storage
 from core.models import Email
+from core.pdf_safety import pdf_refuse_unsafe
 from core.testing.mail import deliver_outbox
 from core.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_fonts
+from core.testing.pdfs import compression_bomb_pdf, javascript_in_object_stream_pdf, open_action_javascript_pdf
 from municipalities.models import MunicipalityGroup, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
@@ -750,3 +752,32 @@ def test_the_contract_email_and_pdf_name_aarborte_by_both_names(django_capture_o
     text = pdf_text(stored(contract.signing_document))
     assert "Aarborte (Hattfjelldal) kommune" in text
     assert "Kommune: Aarborte (Hattfjelldal)" in text
+
+
+@pytest.mark.parametrize(
+    ("make_pdf", "message"),
+    [
+        (open_action_javascript_pdf, "PDF-en inneholder JavaScript"),
+        (javascript_in_object_stream_pdf, "PDF-en inneholder JavaScript"),
+        (lambda: compression_bomb_pdf(gigabytes=1), "PDF-en pakker seg ut til mer enn"),
+    ],
+    ids=["open-action-javascript", "javascript-in-object-stream", "compression-bomb"],
+)
+@pytest.mark.parametrize("url_name", ["contracts:upload", "contracts:verify"])
+def test_a_pdf_that_acts_when_opened_or_is_a_bomb_is_refused(client, parties, make_pdf, message, url_name):
+    client.force_login(parties["programme_leader"])
+    upload = io.BytesIO(make_pdf())
+    upload.name = "kontrakt.pdf"
+    args = [parties["contract"].pk] if url_name == "contracts:upload" else []
+
+    response = client.post(reverse(url_name, args=args), {"file": upload})
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Contract.objects.get().status == Contract.Status.SENT
+    assert not AuditEvent.objects.filter(action__in=["contract.uploaded", "contract.verified"]).exists()
+
+
+def test_the_portals_own_contract_pdf_passes_the_upload_check(parties):
+    document = parties["contract"].documents.get()
+    pdf_refuse_unsafe(storage.read_verified(document.path, document.sha256))

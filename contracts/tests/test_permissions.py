@@ -65,11 +65,14 @@ def world(world):
     return world
 
 
-MEMBERS_OF_A = [302, 200, 404, 200, 404, 200]
-MEMBERS_OF_B = [302, 404, 200, 404, 200, 200]
-PROGRAMME_LEADER = [302, 404, 404, 404, 404, 200]
-ANYONE_LOGGED_IN = [302, 200, 200, 200, 200, 200]
-ADMIN_FOR_PROGRAMME_LEADER = [302, 302, 302, 403, 403, 200]
+# A member who has left, been deactivated or whose group ended early still reads their contracts (records);
+# the deactivated one cannot log in.
+MEMBERS_OF_A = [302, 200, 404, 200, 404, 200, 200, 302, 200]
+CURRENT_MEMBERS_OF_A = [302, 200, 404, 200, 404, 200, 404, 302, 404]
+MEMBERS_OF_B = [302, 404, 200, 404, 200, 200, 404, 302, 404]
+PROGRAMME_LEADER = [302, 404, 404, 404, 404, 200, 404, 302, 404]
+ANYONE_LOGGED_IN = [302, 200, 200, 200, 200, 200, 200, 302, 200]
+ADMIN_FOR_PROGRAMME_LEADER = [302, 302, 302, 403, 403, 200, 302, 302, 302]
 
 # url name, kwargs built from the world, expected status per persona (in PERSONAS order).
 MATRIX = [
@@ -80,12 +83,12 @@ MATRIX = [
     ("contracts:signing_pdf", {"pk": "contract_b.pk"}, MEMBERS_OF_B),
     ("contracts:signed_pdf", {"pk": "contract_a_in_force.pk"}, MEMBERS_OF_A),
     # Not signed yet: nothing to download for anyone.
-    ("contracts:signed_pdf", {"pk": "contract_a.pk"}, [302, 404, 404, 404, 404, 404]),
+    ("contracts:signed_pdf", {"pk": "contract_a.pk"}, [302, 404, 404, 404, 404, 404, 404, 302, 404]),
     ("contracts:upload", {"pk": "contract_a.pk"}, PROGRAMME_LEADER),
     ("contracts:upload", {"pk": "contract_b.pk"}, PROGRAMME_LEADER),
     ("contracts:terminate", {"pk": "contract_a.pk"}, PROGRAMME_LEADER),
     ("contracts:verify", {}, ANYONE_LOGGED_IN),
-    ("contracts:foundation_pdf", {"pk": "group_a.portfolio.pk"}, MEMBERS_OF_A),
+    ("contracts:foundation_pdf", {"pk": "group_a.portfolio.pk"}, CURRENT_MEMBERS_OF_A),
     ("contracts:foundation_pdf", {"pk": "group_b.portfolio.pk"}, MEMBERS_OF_B),
     ("contracts:fee_export", {"pk": "group_a.portfolio.pk"}, PROGRAMME_LEADER),
     ("admin:contracts_contract_changelist", {}, ADMIN_FOR_PROGRAMME_LEADER),
@@ -99,9 +102,10 @@ MATRIX = [
 # is reached only by the contract's own signatories: member_a signs Bodø's as kulturskoleleder, the
 # programme leader countersigns (later, hence the redirect), and advisers never sign.
 POST_MATRIX = [
-    ("contracts:sign", {"pk": "contract_a.pk"}, [302, 200, 404, 404, 404, 302]),
-    ("contracts:sign", {"pk": "contract_b.pk"}, [302, 404, 200, 404, 404, 302]),
-    ("contracts:sign", {"pk": "contract_a_in_force.pk"}, [302, 404, 404, 404, 404, 302]),
+    # Reading stays, signing does not: a former member is no signatory.
+    ("contracts:sign", {"pk": "contract_a.pk"}, [302, 200, 404, 404, 404, 302, 404, 302, 404]),
+    ("contracts:sign", {"pk": "contract_b.pk"}, [302, 404, 200, 404, 404, 302, 404, 302, 404]),
+    ("contracts:sign", {"pk": "contract_a_in_force.pk"}, [302, 404, 404, 404, 404, 302, 404, 302, 404]),
     ("contracts:upload", {"pk": "contract_a.pk"}, PROGRAMME_LEADER),
     ("contracts:terminate", {"pk": "contract_a.pk"}, PROGRAMME_LEADER),
     ("contracts:verify", {}, ANYONE_LOGGED_IN),

@@ -81,6 +81,8 @@ def test_nginx_and_gunicorn_agree_with_the_settings():
     # An upload the portal accepts is never refused by nginx.
     (body_limit,) = re.findall(r"client_max_body_size (\w+);", nginx)
     assert _megabytes(body_limit) > settings.CONTRACT_UPLOAD_MAX_BYTES
+    # The same number as the portal's own limit, so that what the portal refuses, it refuses with its own page.
+    assert _megabytes(body_limit) == settings.REQUEST_MAX_BYTES
 
 
 def test_deploy_run_starts_the_procfile_command_from_any_folder(tmp_path):

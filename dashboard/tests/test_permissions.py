@@ -11,31 +11,40 @@ from testing.permissions import PERSONAS, check_access, matrix_ids
 # url name, kwargs built from the world, expected status per persona (in PERSONAS order).
 # 302 for anonymous is the redirect to the login page.
 MATRIX = [
-    ("dashboard:home", {}, [302, 302, 302, 302, 302, 302]),
-    ("dashboard:portfolio_list", {}, [302, 404, 404, 404, 404, 200]),
-    ("dashboard:portfolio_detail", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200]),
-    ("portfolios:foundation_document", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200]),
-    ("dashboard:my_groups", {}, [302, 404, 404, 200, 200, 200]),
-    ("dashboard:group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200]),
-    ("dashboard:group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
+    # A former member lands on a page of their records (contracts, approved plans) instead of the group's.
+    ("dashboard:home", {}, [302, 302, 302, 302, 302, 302, 200, 302, 200]),
+    ("dashboard:portfolio_list", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
+    ("dashboard:portfolio_detail", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200, 404, 302, 404]),
+    ("portfolios:foundation_document", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200, 404, 302, 404]),
+    ("dashboard:my_groups", {}, [302, 404, 404, 200, 200, 200, 404, 302, 404]),
+    ("dashboard:group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200, 404, 302, 404]),
+    ("dashboard:group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
     # The audit log and its export: the programme leader's alone.
-    ("dashboard:audit_log", {}, [302, 404, 404, 404, 404, 200]),
-    ("dashboard:audit_log_export", {}, [302, 404, 404, 404, 404, 200]),
-    ("dashboard:portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
-    ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200]),
-    ("accounts:login", {}, [200, 302, 302, 302, 302, 302]),
-    ("accounts:password_reset", {}, [200, 200, 200, 200, 200, 200]),
-    ("accounts:invitation_accept", {"token": "ukjent"}, [410, 410, 410, 410, 410, 410]),
+    ("dashboard:audit_log", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
+    ("dashboard:audit_log_export", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
+    ("dashboard:portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
+    ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
+    ("accounts:login", {}, [200, 302, 302, 302, 302, 302, 302, 200, 302]),
+    ("accounts:password_reset", {}, [200] * 9),
+    ("accounts:invitation_accept", {"token": "ukjent"}, [410] * 9),
     # The admin is Django's: staff without the permission get its 403, everyone else its login page.
-    ("admin:index", {}, [302, 302, 302, 200, 200, 200]),
-    ("admin:portfolios_portfolio_changelist", {}, [302, 302, 302, 200, 200, 200]),
-    ("admin:municipalities_municipalitygroup_changelist", {}, [302, 302, 302, 403, 403, 200]),
-    ("admin:municipalities_municipalitygroup_change", {"object_id": "group_a.pk"}, [302, 302, 302, 403, 403, 200]),
-    ("admin:municipalities_membership_changelist", {}, [302, 302, 302, 403, 403, 200]),
-    ("admin:accounts_user_changelist", {}, [302, 302, 302, 403, 403, 200]),
-    ("admin:accounts_auditevent_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    ("admin:index", {}, [302, 302, 302, 200, 200, 200, 302, 302, 302]),
+    ("admin:portfolios_portfolio_changelist", {}, [302, 302, 302, 200, 200, 200, 302, 302, 302]),
+    ("admin:municipalities_municipalitygroup_changelist", {}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
+    (
+        "admin:municipalities_municipalitygroup_change",
+        {"object_id": "group_a.pk"},
+        [302, 302, 302, 403, 403, 200, 302, 302, 302],
+    ),
+    ("admin:municipalities_membership_changelist", {}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
+    ("admin:accounts_user_changelist", {}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
+    ("admin:accounts_auditevent_changelist", {}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
     # Our own admin view answers 404 to staff without the permission, like the portal.
-    ("admin:municipalities_municipalitygroup_invite", {"pk": "group_a.pk"}, [302, 302, 302, 404, 404, 200]),
+    (
+        "admin:municipalities_municipalitygroup_invite",
+        {"pk": "group_a.pk"},
+        [302, 302, 302, 404, 404, 200, 302, 302, 302],
+    ),
 ]
 
 

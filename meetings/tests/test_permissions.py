@@ -1,5 +1,7 @@
 """The meetings' part of the permission matrix (see testing/permissions.py)."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core import mail
 
@@ -20,20 +22,21 @@ def world(world):
         world[f"gathering_{key}"] = MeetingFactory(
             group=None, portfolio=group.portfolio, kind=Meeting.Kind.GATHERING, title="Dialogkonferanse 1"
         )
+    world["feeds"] = SimpleNamespace(a=calendar_feed_renew(user=world["member_a"]))
     return world
 
 
-ALL = [302, 200, 200, 200, 200, 200]
-A_ONLY = [302, 200, 404, 200, 404, 200]
-A_STAFF = [302, 404, 404, 200, 404, 200]  # the group's adviser and the programme leader
-A_ADVISER = [302, 404, 404, 200, 404, 404]
-LEADER = [302, 404, 404, 404, 404, 200]
+ALL = [302, 200, 200, 200, 200, 200, 200, 302, 200]
+A_ONLY = [302, 200, 404, 200, 404, 200, 404, 302, 404]
+A_STAFF = [302, 404, 404, 200, 404, 200, 404, 302, 404]  # the group's adviser and the programme leader
+A_ADVISER = [302, 404, 404, 200, 404, 404, 404, 302, 404]
+LEADER = [302, 404, 404, 404, 404, 200, 404, 302, 404]
 
 MATRIX = [
     ("meetings:group_meetings", {"group_pk": "group_a.pk"}, A_ONLY),
-    ("meetings:group_meetings", {"group_pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200]),
+    ("meetings:group_meetings", {"group_pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
     # Only the kulturskoleleder and the coordinator add local meetings; the world's members are leaders.
-    ("meetings:local_meeting_new", {"group_pk": "group_a.pk"}, [302, 200, 404, 404, 404, 404]),
+    ("meetings:local_meeting_new", {"group_pk": "group_a.pk"}, [302, 200, 404, 404, 404, 404, 404, 302, 404]),
     ("meetings:meeting_detail", {"pk": "meeting_a.pk"}, A_ONLY),
     ("meetings:meeting_detail", {"pk": "gathering_a.pk"}, A_ONLY),
     ("meetings:meeting_edit", {"pk": "meeting_a.pk"}, A_STAFF),
@@ -42,18 +45,20 @@ MATRIX = [
     # A note is written once the meeting has started: the note's meeting was five days ago.
     ("meetings:note_edit", {"pk": "task_a.note.meeting.pk"}, A_ADVISER),
     ("meetings:calendar", {}, ALL),
-    ("meetings:calendar_feed", {"token": "ukjent"}, [404] * 6),
+    ("meetings:calendar_feed", {"token": "ukjent"}, [404] * 9),
+    # member_a's own feed: the address is the key, whoever asks; it stops once member_a is no longer in a group.
+    ("meetings:calendar_feed", {"token": "feeds.a"}, [200] * 6 + [404] * 3),
     # The admin is Django's: staff without the permission get its 403, everyone else its login page.
-    ("admin:meetings_meeting_changelist", {}, [302, 302, 302, 403, 403, 200]),
-    ("admin:meetings_meeting_change", {"object_id": "meeting_a.pk"}, [302, 302, 302, 403, 403, 200]),
-    ("admin:meetings_meetingnote_changelist", {}, [302, 302, 302, 403, 403, 200]),
-    ("admin:meetings_reminder_changelist", {}, [302, 302, 302, 403, 403, 200]),
+    ("admin:meetings_meeting_changelist", {}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
+    ("admin:meetings_meeting_change", {"object_id": "meeting_a.pk"}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
+    ("admin:meetings_meetingnote_changelist", {}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
+    ("admin:meetings_reminder_changelist", {}, [302, 302, 302, 403, 403, 200, 302, 302, 302]),
 ]
 
 POST_MATRIX = [
-    ("meetings:meetings_create", {"group_pk": "group_a.pk"}, [302, 404, 404, 302, 404, 302]),
-    ("meetings:task_toggle", {"pk": "task_a.pk"}, [302, 302, 404, 302, 404, 404]),
-    ("meetings:meeting_cancel", {"pk": "meeting_b.pk"}, [302, 404, 404, 404, 200, 200]),
+    ("meetings:meetings_create", {"group_pk": "group_a.pk"}, [302, 404, 404, 302, 404, 302, 404, 302, 404]),
+    ("meetings:task_toggle", {"pk": "task_a.pk"}, [302, 302, 404, 302, 404, 404, 404, 302, 404]),
+    ("meetings:meeting_cancel", {"pk": "meeting_b.pk"}, [302, 404, 404, 404, 200, 200, 404, 302, 404]),
 ]
 
 

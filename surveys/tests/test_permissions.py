@@ -27,8 +27,10 @@ def world(world):
     return world
 
 
-ANYONE = [200] * 6
-LEADER = [302, 404, 404, 404, 404, 200]
+ANYONE = [200] * 9
+# member_a's own link: the token is the key, whoever is logged in, until member_a is no longer in the group.
+MEMBER_A_LINK = [200] * 6 + [410] * 3
+LEADER = [302, 404, 404, 404, 404, 200, 404, 302, 404]
 
 MATRIX = [
     ("surveys:survey_list", {}, LEADER),
@@ -37,32 +39,48 @@ MATRIX = [
     ("surveys:coding", {"pk": "survey_a.pk"}, LEADER),
     ("surveys:report", {"pk": "survey_a.pk"}, LEADER),
     # No PDF made yet: the leader is sent to the report page, where «Lag PDF» is.
-    ("surveys:report_pdf", {"pk": "survey_a.pk"}, [302, 404, 404, 404, 404, 302]),
+    ("surveys:report_pdf", {"pk": "survey_a.pk"}, [302, 404, 404, 404, 404, 302, 404, 302, 404]),
     ("surveys:export_csv", {"pk": "survey_a.pk"}, LEADER),
     ("surveys:export_xlsx", {"pk": "survey_a.pk"}, LEADER),
     ("surveys:compare", {"key": "forankring"}, LEADER),
-    ("surveys:compare", {"key": "finnes-ikke"}, [302, 404, 404, 404, 404, 404]),
+    ("surveys:compare", {"key": "finnes-ikke"}, [302, 404, 404, 404, 404, 404, 404, 302, 404]),
     # The personal link: the token is the key, whoever is logged in.
-    ("surveys:answer", {"token": "tokens.a"}, ANYONE),
-    ("surveys:answer_page", {"token": "tokens.a", "number": 1}, ANYONE),
-    ("surveys:answer_page", {"token": "tokens.a", "number": 99}, [404] * 6),
-    ("surveys:answer", {"token": "feil-token"}, [404] * 6),
-    ("surveys:answer_page", {"token": "feil-token", "number": 1}, [404] * 6),
-    ("surveys:answer", {"token": "tokens.used_a"}, [410] * 6),
-    ("surveys:answer_page", {"token": "tokens.used_a", "number": 1}, [410] * 6),
+    ("surveys:answer", {"token": "tokens.a"}, MEMBER_A_LINK),
+    ("surveys:answer_page", {"token": "tokens.a", "number": 1}, MEMBER_A_LINK),
+    ("surveys:answer_page", {"token": "tokens.a", "number": 99}, [404] * 6 + [410] * 3),
+    ("surveys:answer", {"token": "feil-token"}, [404] * 9),
+    ("surveys:answer_page", {"token": "feil-token", "number": 1}, [404] * 9),
+    ("surveys:answer", {"token": "tokens.used_a"}, [410] * 9),
+    ("surveys:answer_page", {"token": "tokens.used_a", "number": 1}, [410] * 9),
     ("surveys:answer_thanks", {"token": "tokens.used_a"}, ANYONE),
-    ("surveys:answer_thanks", {"token": "feil-token"}, [404] * 6),
+    ("surveys:answer_thanks", {"token": "feil-token"}, [404] * 9),
 ]
 
 POST_MATRIX = [
-    ("surveys:code_answer", {"pk": "survey_a.pk", "answer_pk": "answer_a.pk"}, [302, 404, 404, 404, 404, 302]),
+    (
+        "surveys:code_answer",
+        {"pk": "survey_a.pk", "answer_pk": "answer_a.pk"},
+        [302, 404, 404, 404, 404, 302, 404, 302, 404],
+    ),
     # An answer of survey B through survey A's address: not found, even for the programme leader.
-    ("surveys:code_answer", {"pk": "survey_a.pk", "answer_pk": "answer_b.pk"}, [302, 404, 404, 404, 404, 404]),
-    ("surveys:write_finding", {"pk": "survey_a.pk", "category_pk": "category_a.pk"}, [302, 404, 404, 404, 404, 302]),
-    ("surveys:write_finding", {"pk": "survey_a.pk", "category_pk": "category_b.pk"}, [302, 404, 404, 404, 404, 404]),
-    ("surveys:report_pdf_make", {"pk": "survey_a.pk"}, [302, 404, 404, 404, 404, 302]),
-    ("surveys:answer_page", {"token": "tokens.used_a", "number": 1}, [410] * 6),
-    ("surveys:answer_page", {"token": "feil-token", "number": 1}, [404] * 6),
+    (
+        "surveys:code_answer",
+        {"pk": "survey_a.pk", "answer_pk": "answer_b.pk"},
+        [302, 404, 404, 404, 404, 404, 404, 302, 404],
+    ),
+    (
+        "surveys:write_finding",
+        {"pk": "survey_a.pk", "category_pk": "category_a.pk"},
+        [302, 404, 404, 404, 404, 302, 404, 302, 404],
+    ),
+    (
+        "surveys:write_finding",
+        {"pk": "survey_a.pk", "category_pk": "category_b.pk"},
+        [302, 404, 404, 404, 404, 404, 404, 302, 404],
+    ),
+    ("surveys:report_pdf_make", {"pk": "survey_a.pk"}, [302, 404, 404, 404, 404, 302, 404, 302, 404]),
+    ("surveys:answer_page", {"token": "tokens.used_a", "number": 1}, [410] * 9),
+    ("surveys:answer_page", {"token": "feil-token", "number": 1}, [404] * 9),
 ]
 
 
