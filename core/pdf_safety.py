@@ -1,14 +1,25 @@
 """Refuses PDFs that could act when opened (JavaScript, launch actions) or that are compression bombs.
 
-The check reads the file's own bytes and parses nothing beyond what it needs: the parts of the file outside
-its streams, and the streams that hold objects (`/Type /ObjStm`), where a PDF 1.5+ hides its dictionaries
-from a plain scan. Every Flate stream is decompressed, incrementally and against one budget for the whole
-file, so that a bomb (1 GB of zeros is about 1 MB compressed) is stopped at the budget and never held in
-memory. pypdf is not used for this: it inflates a stream in full before anything can look at its size.
+The check reads the file's own bytes and trusts none of its structure, since the file is the attacker's:
 
-A name written with #-escapes (`/J#61vaScript`) is read as the name it spells, as a PDF reader does. A
-false alarm (such a name inside a literal string) refuses a harmless file; that is the safe side for a
-contract, which has no reason to hold any of these names.
+- Every name in the file, stream data included, is read as the name it spells (#-escapes undone, as a PDF
+  reader does). JavaScript, in an action or in the document's name tree, cannot run without the name
+  /JavaScript; a launch action needs /Launch. Names that long never turn up by chance in binary data, so
+  they are looked for everywhere: a comment that looks like the start of a stream hides nothing.
+- The short names of active content (/JS, /AA, /XFA) would turn up by chance in megabytes of image data,
+  so they are looked for only in the file's syntax: outside what looks like stream data, and inside object
+  streams (`/Type /ObjStm`), where a PDF 1.5+ keeps its dictionaries. They are the second line; the long
+  names above are the first.
+- Every place where stream data can begin (`stream` and an end of line) is tried as a Flate stream,
+  whatever its dictionary says, and read until the compressed data ends (never cut at a later `endstream`,
+  which compressed data may itself contain). Output that is itself compressed is inflated again. All of it
+  is decompressed incrementally against one budget for the whole file, so that a bomb (1 GB of zeros is
+  about 1 MB compressed) is stopped at the budget and never held in memory, and scanned as it comes.
+- A file that names a codec this check does not read (LZW, ASCII85 …) or that is encrypted is refused:
+  what those hide cannot be scanned. The tools that make PDFs use Flate.
+
+pypdf is not used for this: it inflates a stream in full before anything can look at its size. A false alarm
+refuses a harmless file; that is the safe side for a contract, which has no reason to hold any of these names.
 """
 
 import re
@@ -18,24 +29,24 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-# Names that make a PDF do something when it is opened or used: run JavaScript, start a program, or hang
-# actions on pages and fields (/AA). /OpenAction alone is harmless (it often only picks the first page);
-# an /OpenAction that runs JavaScript or launches something names /JavaScript, /JS or /Launch as well.
-ACTIVE_NAMES = frozenset({b"JavaScript", b"JS", b"AA", b"Launch"})
-
-# The filters a stream may have without the check needing to read it: images are never decompressed here,
-# so their codecs cannot be made to blow up here either.
-IMAGE_FILTERS = frozenset({b"DCTDecode", b"JPXDecode", b"CCITTFaxDecode", b"JBIG2Decode"})
+# Found anywhere, binary data included: long enough never to be spelled by chance.
+ACTIVE_LONG = frozenset({b"JavaScript", b"Launch", b"RichMedia"})
+# Found only in the file's syntax (see the module's docstring).
+ACTIVE_SHORT = frozenset({b"JS", b"AA", b"XFA"})
+UNREAD_FILTERS = frozenset({b"ASCIIHexDecode", b"ASCII85Decode", b"LZWDecode", b"RunLengthDecode"})
 
 CHUNK = 64 * 1024
 OUTPUT_STEP = 1024 * 1024
+# Inflated output is scanned a piece at a time; a name split between two pieces is seen whole in the next
+# (the longest name looked for, fully #-escaped, is 30 bytes).
+OVERLAP = 128
+NESTING = 4
 
-# `stream` after a dictionary, then the data up to the next `endstream`. The keyword is followed by CRLF or
-# LF (ISO 32000-1 7.3.8.1); a lone CR is accepted as well, as readers do.
 _STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _ENDSTREAM = re.compile(rb"endstream")
-_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]+)")
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm\b")
 
 REFUSED_ACTIVE = "PDF-en inneholder JavaScript eller handlinger som kjøres når den åpnes, og kan ikke tas imot."
 REFUSED_BOMB = "PDF-en pakker seg ut til mer enn {limit} MB og kan ikke tas imot."
@@ -59,78 +70,119 @@ def _names(data: bytes) -> Iterator[bytes]:
         yield _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
 
 
-def _refuse_active(data: bytes) -> None:
-    if any(name in ACTIVE_NAMES for name in _names(data)):
+def _refuse_names(data: bytes, *, syntax: bool) -> None:
+    """Refuses `data` if it names active content, or a codec or encryption this check cannot see through."""
+    names = set(_names(data))
+    if names & ACTIVE_LONG or (syntax and names & ACTIVE_SHORT):
         raise ValidationError(REFUSED_ACTIVE, code="pdf_active")
+    if names & UNREAD_FILTERS:
+        raise ValidationError(REFUSED_UNREADABLE, code="pdf_unreadable")
+    if b"Encrypt" in names:
+        raise ValidationError(REFUSED_ENCRYPTED, code="pdf_encrypted")
+
+
+def _is_zlib(head: bytes) -> bool:
+    """Whether `head` starts like a zlib stream (RFC 1950: deflate, and a header whose check bits add up)."""
+    return len(head) >= 2 and head[0] & 0x0F == 8 and head[0] >> 4 <= 7 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+class _Stream:
+    """One candidate stream: fed its compressed data a piece at a time, it inflates a megabyte of output at
+    a time (never more than the budget has left) and scans the output as it comes, with an overlap so that
+    a name split between two pieces is seen whole. Output that itself starts like zlib data (Flate applied
+    twice) is also fed to a stream of its own, while this one goes on scanning it as it is."""
+
+    def __init__(self, budget: _Budget, *, syntax: bool, depth: int = 0) -> None:
+        self.budget = budget
+        self.syntax = syntax
+        self.depth = depth
+        self.inflater = zlib.decompressobj()
+        self.head = b""  # the output's first bytes, until there are enough to tell whether it is zlib
+        self.tail = b""
+        self.started = False  # whether the first bytes have been seen (and the zlib question settled)
+        self.inner: _Stream | None = None
+        self.inner_open = False
+
+    def feed(self, data: bytes) -> bool:
+        """Takes the next piece; False once the compressed data has ended or turned out not to be zlib."""
+        pending = data
+        try:
+            while pending:
+                # At most one byte past the budget, so that exceeding it is noticed without inflating further.
+                out = self.inflater.decompress(pending, min(OUTPUT_STEP, self.budget.left + 1))
+                self._output(out)
+                if self.inflater.eof:
+                    return False
+                pending = self.inflater.unconsumed_tail
+        except zlib.error:
+            # Not Flate data (an image, or text that only looked like the start of a stream), or broken
+            # data that no reader can inflate either: nothing more to see in it.
+            return False
+        return True
+
+    def finish(self) -> None:
+        """The output still held back at the end of the file; not `flush()`, which has no cap."""
+        try:
+            while out := self.inflater.decompress(b"", min(OUTPUT_STEP, self.budget.left + 1)):
+                self._output(out)
+        except zlib.error:
+            pass
+        if self.head:
+            self._scan(b"")
+        if self.inner is not None and self.inner_open:
+            self.inner.finish()
+
+    def _output(self, out: bytes) -> None:
+        self.budget.spend(len(out))
+        if not self.started:
+            self.head += out
+            if len(self.head) < 2:
+                return
+            out, self.head, self.started = self.head, b"", True
+            if self.depth < NESTING and _is_zlib(out):
+                self.inner = _Stream(self.budget, syntax=self.syntax, depth=self.depth + 1)
+                self.inner_open = True
+        self._scan(out)
+
+    def _scan(self, out: bytes) -> None:
+        window = self.tail + self.head + out
+        self.head = b""
+        _refuse_names(window, syntax=self.syntax)
+        self.tail = window[-OVERLAP:]
+        if self.inner is not None and self.inner_open and out:
+            self.inner_open = self.inner.feed(out)
 
 
 def _dictionary_before(content: bytes, stream_start: int) -> bytes:
-    """The stream's dictionary: from the `obj` keyword before it (or at most 4 KB back) to `stream`."""
-    window = content[max(0, stream_start - 4096) : stream_start]
-    obj = window.rfind(b"obj")
-    return window[obj + 3 :] if obj >= 0 else window
-
-
-def _inflate(data: bytes, budget: _Budget, keep: bool) -> bytes:
-    """Decompresses `data` a chunk at a time, never producing more than the budget has left; returns the
-    output only when `keep` (an object stream, to be read), so that a large image stream costs no memory."""
-    inflater = zlib.decompressobj()
-    kept: list[bytes] = []
-    try:
-        for offset in range(0, len(data), CHUNK):
-            pending = data[offset : offset + CHUNK]
-            while pending:
-                # A megabyte at a time, and at most one byte past the budget, so that exceeding it is noticed
-                # without inflating further.
-                out = inflater.decompress(pending, min(OUTPUT_STEP, budget.left + 1))
-                budget.spend(len(out))
-                if keep:
-                    kept.append(out)
-                pending = inflater.unconsumed_tail
-                if inflater.eof:
-                    return b"".join(kept)
-        # Output still held back (never more than a match's length); not `flush()`, which has no cap.
-        while out := inflater.decompress(b"", min(OUTPUT_STEP, budget.left + 1)):
-            budget.spend(len(out))
-            if keep:
-                kept.append(out)
-    except zlib.error:
-        # A broken Flate stream cannot be read by the person receiving it either; an object stream that
-        # cannot be read could hide anything, so only that is refused.
-        if keep:
-            raise ValidationError(REFUSED_UNREADABLE, code="pdf_unreadable") from None
-    return b"".join(kept)
+    """What stands between the object's `obj` keyword and `stream`: the stream's dictionary, unless the file
+    was made to mislead, in which case only the choice of the short-name scan (object stream or not) is
+    affected."""
+    obj = content.rfind(b"obj", 0, stream_start)
+    dictionary = content[obj + 3 if obj >= 0 else 0 : stream_start]
+    return _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), dictionary)
 
 
 def pdf_refuse_unsafe(content: bytes) -> None:
     """Raises ValidationError (in Norwegian) if `content`, a file starting `%PDF-`, holds JavaScript or
     launch actions, is encrypted, or decompresses past settings.PDF_MAX_DECOMPRESSED_BYTES."""
     budget = _Budget(settings.PDF_MAX_DECOMPRESSED_BYTES)
+    view = memoryview(content)
+    # Everything, stream data included, for the long names.
+    _refuse_names(content, syntax=False)
+    # The syntax outside what looks like stream data, for the short names too.
     outside: list[bytes] = []
     position = 0
-    while (match := _STREAM.search(content, position)) is not None:
-        end = _ENDSTREAM.search(content, match.end())
-        if end is None:
-            break
-        outside.append(content[position : match.start()])
-        dictionary = _dictionary_before(content, match.start())
-        data = content[match.end() : end.start()]
-        filters = set(re.findall(rb"/(\w+Decode)\b", dictionary))
-        is_object_stream = re.search(rb"/Type\s*/ObjStm\b", dictionary) is not None
-        if filters - IMAGE_FILTERS - {b"FlateDecode"}:
-            # Another codec (LZW, ASCII85 …), alone or before Flate, is not read here, so its output could
-            # be a bomb or hide objects: such a file is not let in. The tools that make PDFs use Flate.
-            raise ValidationError(REFUSED_UNREADABLE, code="pdf_unreadable")
-        if b"FlateDecode" in filters:
-            inflated = _inflate(data, budget, keep=is_object_stream)
-            if is_object_stream:
-                _refuse_active(inflated)
-        elif is_object_stream:
-            _refuse_active(data)
-        position = end.end()
+    for match in _STREAM.finditer(content):
+        if match.start() >= position:
+            outside.append(content[position : match.start()])
+            end = _ENDSTREAM.search(content, match.end())
+            position = end.end() if end else len(content)
+        is_object_stream = _OBJECT_STREAM.search(_dictionary_before(content, match.start())) is not None
+        stream = _Stream(budget, syntax=is_object_stream)
+        for offset in range(match.end(), len(view), CHUNK):
+            if not stream.feed(bytes(view[offset : offset + CHUNK])):
+                break
+        else:
+            stream.finish()
     outside.append(content[position:])
-    rest = b"".join(outside)
-    _refuse_active(rest)
-    if b"Encrypt" in set(_names(rest)):
-        # Encrypted strings and streams cannot be scanned, so an encrypted file is not let in.
-        raise ValidationError(REFUSED_ENCRYPTED, code="pdf_encrypted")
+    _refuse_names(b"".join(outside), syntax=True)

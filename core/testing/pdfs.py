@@ -2,6 +2,7 @@
 opened, and compression bombs, built here so that no test file in the repository is itself dangerous."""
 
 import io
+import os
 import zlib
 
 from pypdf import PdfWriter
@@ -46,24 +47,58 @@ def open_action_javascript_pdf() -> bytes:
     )
 
 
-def javascript_in_object_stream_pdf(*, escaped: bool = False) -> bytes:
+def javascript_in_object_stream_pdf(
+    *, escaped: bool = False, filter_name: bytes = b"/FlateDecode", padding: int = 0, twice: bool = False
+) -> bytes:
     """The catalog's /OpenAction points at an action that lives, compressed, inside an object stream, where
-    a scan of the file's bytes does not see it; `escaped` spells /JavaScript with #-escapes as well."""
+    a scan of the file's bytes does not see it. Ways to hide it further: `escaped` spells /JavaScript with
+    #-escapes, `filter_name` the filter (say /Flate#44ecode), `padding` pads the stream's dictionary, and
+    `twice` compresses the stream twice ([/FlateDecode /FlateDecode])."""
     name = b"/J#61va#53cript" if escaped else b"/JavaScript"
     action = b"<< /Type /Action /S " + name + b" /J#53 (app.alert\\(1\\)) >>"
     header = b"5 0 "
-    objstm = _stream(b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(header), zlib.compress(header + action))
+    data = zlib.compress(header + action)
+    if twice:
+        data, filter_name = zlib.compress(data), b"[" + filter_name + b" " + filter_name + b"]"
+    pad = b" /Pad (" + b"x" * padding + b")" if padding else b""
+    dictionary = b"/Type /ObjStm /N 1 /First %d /Filter " % len(header) + filter_name + pad
     return _pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-            objstm,
+            _stream(dictionary, data),
         ]
     )
 
 
-def compression_bomb_pdf(gigabytes: float = 1) -> bytes:
+def javascript_behind_a_comment_pdf() -> bytes:
+    """JavaScript in the catalog, between comments that look like the start and the end of stream data."""
+    catalog = b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >> >>"
+    return _pdf(
+        [
+            b"%stream\n" + catalog + b"\n%endstream",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        ]
+    )
+
+
+def image_pdf(size: int) -> bytes:
+    """A page with a JPEG-like image stream of `size` random bytes: binary data that spells, by chance,
+    short names like /JS here and there, and must not be taken for active content."""
+    image = _stream(b"/Type /XObject /Subtype /Image /Filter /DCTDecode", b"\xff\xd8" + os.urandom(size))
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> >>",
+            image,
+        ]
+    )
+
+
+def compression_bomb_pdf(gigabytes: float = 1, filter_name: bytes = b"/FlateDecode") -> bytes:
     """A page whose content stream inflates to `gigabytes` of zeros: about 1 MB of file per GB, built a
     megabyte at a time, so that the test never holds the gigabyte either. After a full flush, deflate
     compresses each megabyte of zeros alike, so one compressed megabyte is repeated; the stream is a valid
@@ -78,7 +113,7 @@ def compression_bomb_pdf(gigabytes: float = 1) -> bytes:
         checksum = zlib.adler32(zeros, checksum)
     # The last block: empty, final, fixed Huffman codes (RFC 1951 3.2.6), then the zlib checksum (RFC 1950).
     parts = [first, again * (megabytes - 1), b"\x03\x00", checksum.to_bytes(4, "big")]
-    content = _stream(b"/Filter /FlateDecode", b"".join(parts))
+    content = _stream(b"/Filter " + filter_name, b"".join(parts))
     return _pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",

@@ -8,6 +8,8 @@ from core.pdf_safety import pdf_refuse_unsafe
 from core.testing.pdfs import (
     compression_bomb_pdf,
     harmless_pdf,
+    image_pdf,
+    javascript_behind_a_comment_pdf,
     javascript_in_object_stream_pdf,
     open_action_javascript_pdf,
 )
@@ -34,12 +36,35 @@ def test_the_portals_own_pdfs_pass():
         open_action_javascript_pdf(),
         javascript_in_object_stream_pdf(),
         javascript_in_object_stream_pdf(escaped=True),
+        javascript_behind_a_comment_pdf(),
+        javascript_in_object_stream_pdf(filter_name=b"/Flate#44ecode"),
+        javascript_in_object_stream_pdf(padding=5000),
+        javascript_in_object_stream_pdf(twice=True),
     ],
-    ids=["open-action", "in-object-stream", "hex-escaped-names"],
+    ids=[
+        "open-action",
+        "in-object-stream",
+        "hex-escaped-names",
+        "behind-a-comment-that-looks-like-a-stream",
+        "hex-escaped-filter",
+        "padded-dictionary",
+        "compressed-twice",
+    ],
 )
 def test_a_pdf_with_javascript_is_refused(content):
     with pytest.raises(ValidationError, match="inneholder JavaScript"):
         pdf_refuse_unsafe(content)
+
+
+def test_binary_image_data_is_not_taken_for_active_content():
+    # Eight megabytes of random bytes spell /JS, /AA and the like dozens of times.
+    pdf_refuse_unsafe(image_pdf(8 * 1024 * 1024))
+
+
+def test_a_bomb_whose_filter_is_spelled_with_escapes_is_refused(settings):
+    settings.PDF_MAX_DECOMPRESSED_BYTES = 20 * 1024 * 1024
+    with pytest.raises(ValidationError, match="pakker seg ut"):
+        pdf_refuse_unsafe(compression_bomb_pdf(gigabytes=0.1, filter_name=b"/Flate#44ecode"))
 
 
 def test_a_compression_bomb_is_refused_without_being_inflated_in_full(bomb, settings):
