@@ -300,9 +300,8 @@ def seed(*, leader: User) -> Survey | None:
         coded.extend(new_coded)
         if roll >= 0.25 or index == 0:
             # As a submit through the link leaves it: the invitation used, an anonymous response unlinked.
-            invitation.used_at = survey.opens_at + timedelta(days=rng.randint(1, 25), hours=rng.randint(8, 20))
-            invitation.save(update_fields=["used_at"])
-            record_submission(response=response, now=invitation.used_at)
+            submitted = survey.opens_at + timedelta(days=rng.randint(1, 25), hours=rng.randint(8, 20))
+            record_submission(response=response, invitation=invitation, now=submitted)
     for answer, category in coded:
         if category:
             answer.categories.add(categories[category])

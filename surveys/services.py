@@ -368,10 +368,7 @@ def response_submit(*, response: Response, request: HttpRequest | None = None) -
         raise SurveyError("Du har allerede svart på denne undersøkelsen.")
     if missing_required(response):
         raise SurveyError("Noen obligatoriske spørsmål er ikke besvart.")
-    now = timezone.now()
-    invitation.used_at = now
-    invitation.save(update_fields=["used_at"])
-    record_submission(response=response, now=now)
+    record_submission(response=response, invitation=invitation, now=timezone.now())
     # A reminder still waiting in the outbox (a retry) would ask someone who has just answered.
     reminders = Delivery.objects.filter(invitation=invitation, mailing__kind=Mailing.Kind.REMINDER)
     outbox.cancel_pending(Email.objects.filter(pk__in=reminders.values("email")))
@@ -380,8 +377,13 @@ def response_submit(*, response: Response, request: HttpRequest | None = None) -
     return response
 
 
-def record_submission(*, response: Response, now: datetime) -> None:
-    """Mark `response` submitted at `now`; in an anonymous survey drop its invitation and its times."""
+def record_submission(*, response: Response, invitation: Invitation, now: datetime) -> None:
+    """Mark `response` submitted at `now` and its invitation used; in an anonymous survey the response
+    drops its invitation and its times, and the invitation records only that it was used, at the survey's
+    opening time: the time of the submit beside the person's invitation would pick their response out of
+    the others by the order they were saved in."""
+    invitation.used_at = response.survey.opens_at if response.survey.anonymous else now
+    invitation.save(update_fields=["used_at"])
     if response.survey.anonymous:
         fields = {
             "invitation": None,

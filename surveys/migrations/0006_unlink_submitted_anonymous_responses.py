@@ -19,6 +19,8 @@ def forwards(apps, schema_editor):
         anonymous.filter(survey_id=survey_id).update(
             invitation=None, started_at=opens_at, updated_at=opens_at, submitted_at=opens_at
         )
+        # The invitation keeps that it was used, not when (services.record_submission).
+        Invitation.objects.filter(survey_id=survey_id, used_at__isnull=False).update(used_at=opens_at)
 
 
 class Migration(migrations.Migration):

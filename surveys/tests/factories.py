@@ -128,9 +128,7 @@ def answer(invitation, values, *, submit=True):
     response.answers.model.objects.bulk_create(rows)
     if submit:
         # As a submit through the link leaves it (services.response_submit), without its checks.
-        invitation.used_at = timezone.now()
-        invitation.save(update_fields=["used_at"])
-        record_submission(response=response, now=invitation.used_at)
+        record_submission(response=response, invitation=invitation, now=timezone.now())
     return response
 
 

@@ -38,7 +38,7 @@ def test_existing_anonymous_responses_are_unlinked_and_their_invitations_marked_
     unlinked = Response.objects.get(survey=anonymous, submitted_at__isnull=False)
     assert unlinked.invitation_id is None
     assert unlinked.started_at == unlinked.updated_at == unlinked.submitted_at == anonymous.opens_at
-    assert Invitation.objects.get(pk=gone.pk).used_at == at
+    assert Invitation.objects.get(pk=gone.pk).used_at == anonymous.opens_at  # used, not when
     # A survey that is not anonymous keeps its link and its time; a draft stays as it was.
     assert Response.objects.get(survey=named).invitation_id == kept.pk
     assert Response.objects.get(survey=named).submitted_at == at

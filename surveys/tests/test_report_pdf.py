@@ -92,7 +92,7 @@ def test_the_background_job_makes_and_stores_the_pdf_and_the_download_serves_tho
 
     page = _report(leader_client, survey)
     assert "Last ned rapporten (PDF)</a>, laget " in page
-    assert "av 3 besvarelser" in page
+    assert "med 3 besvarelser" in page
     assert "utdatert" not in page
     download = leader_client.get(f"/sporreundersokelse/{survey.pk}/rapport.pdf")
     assert download.status_code == 200
