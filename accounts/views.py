@@ -61,6 +61,12 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         user = invitation_accept(invitation=invitation, password=form.cleaned_data["new_password1"], request=request)
         if user is None:
             return render(request, "accounts/invitation_invalid.html", status=410)
+        if user.needs_second_factor:
+            # Staff log in with a one-time code as well: the password step is done, the app comes next.
+            user.backend = "django.contrib.auth.backends.ModelBackend"  # type: ignore[attr-defined]
+            second_factor_pending_start(request=request, user=user, next_url=reverse("dashboard:home"))
+            messages.success(request, "Velkommen! Passordet er lagret. Sett opp en autentiseringsapp for å logge inn.")
+            return redirect("accounts:second_factor_setup")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Velkommen! Passordet er lagret, og du er logget inn.")
         return redirect("dashboard:home")

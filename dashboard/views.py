@@ -36,6 +36,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     groups = list(groups_of_member(user))
     former = list(
         former_groups_of_member(user).prefetch_related(
+            "municipalities",  # the group's display name when it has no name of its own
             Prefetch("contracts", Contract.objects.select_related("municipality").order_by("municipality__name")),
             Prefetch("development_plan__versions", PlanVersion.objects.order_by("number")),
         )

@@ -4,11 +4,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from meetings.models import Task
-from municipalities.models import MunicipalityGroup, Role
+from municipalities.models import Membership, MunicipalityGroup, Role
 
 from .models import Comment, DevelopmentPlan, Goal, Level, Measure, Pillar, ProgrammeArea, Quality
 
@@ -136,10 +137,14 @@ class MeasureForm(_Form[Measure]):
 
     def __init__(self, *args: Any, group: MunicipalityGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only the group's members can be responsible; the role list is the group's roles.
+        # Only the group's current members can be made responsible (and whoever already is, so that the
+        # measure of someone who has left can still be saved); the role list is the group's roles.
         person = self.fields["responsible_person"]
         assert isinstance(person, forms.ModelChoiceField)
-        person.queryset = User.objects.filter(memberships__group=group).order_by("full_name")
+        chosen = Q(pk__in=Membership.objects.current().filter(group=group).values("user"))
+        if self.instance.responsible_person_id:
+            chosen |= Q(pk=self.instance.responsible_person_id)
+        person.queryset = User.objects.filter(chosen).order_by("full_name")
         person.empty_label = "Ingen bestemt person"
         role = self.fields["responsible_role"]
         assert isinstance(role, forms.ChoiceField)

@@ -3,7 +3,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused, AuthenticatedRequest
 from core.concurrency import EditGuard, Shown, StaleEdit, form_values
+from municipalities.models import Membership
 from municipalities.selectors import get_group_for_user
 
 from . import ics
@@ -233,7 +234,11 @@ def note_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for_user(request.user, pk)
     _refuse_unless(can_write_note(request.user, meeting), meeting)
     note: MeetingNote = getattr(meeting, "note", None) or MeetingNote(meeting=meeting, author=request.user)
-    members = get_user_model().objects.filter(memberships__group=meeting.group_id).order_by("full_name")
+    # The group's current members, and whoever a task of this note already names (who may have left since).
+    chosen = Q(pk__in=Membership.objects.current().filter(group=meeting.group_id).values("user"))
+    if note.pk:
+        chosen |= Q(pk__in=note.tasks.values("responsible_user"))
+    members = get_user_model().objects.filter(chosen).order_by("full_name")
     tasks_query = Task.objects.select_related("responsible_user")
     form = NoteForm(request.POST or None, instance=note)
     formset = TaskFormSet(

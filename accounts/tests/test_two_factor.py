@@ -3,16 +3,18 @@ the password, set up at their first login with backup codes; the admin and every
 participants keep password login. Every login here goes through the real pages."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Invitation, hash_token
 from accounts.roles import ADVISER
 from accounts.tests.factories import PASSWORD, AdviserFactory, ProgrammeLeaderFactory, UserFactory
 from core.testing.mail import deliver_outbox
@@ -306,3 +308,28 @@ def test_a_person_changes_their_own_password_with_the_old_one_and_is_told(client
 def test_the_admins_password_page_is_the_portals_own(client):
     client.force_login(ProgrammeLeaderFactory())
     assert client.get("/admin/password_change/")["Location"] == reverse("accounts:password_change")
+
+
+def test_invited_staff_choose_a_password_and_go_on_to_set_up_their_app(client):
+    """An invitation ends the password step only: staff are not logged in until their app is set up."""
+    adviser = AdviserFactory(password=None)
+    token = Invitation.new_token()
+    Invitation.objects.create(
+        user=adviser,
+        token_hash=hash_token(token),
+        invited_by=ProgrammeLeaderFactory(),
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    url = reverse("accounts:invitation_accept", args=[token])
+
+    done = client.post(url, {"new_password1": "Fjelltopp-2026", "new_password2": "Fjelltopp-2026"}, follow=True)
+
+    assert done.redirect_chain[-1][0] == SETUP_URL
+    page = done.content.decode()
+    assert "Passordet er lagret. Sett opp en autentiseringsapp" in page
+    assert "du er logget inn" not in page
+    assert not _logged_in(client)
+    secret = re.search(r'<code[^>]*id="totp-secret">([A-Z2-7 ]+)</code>', page).group(1)
+    client.post(SETUP_URL, {"otp_token": code_for_secret(secret)})
+    assert int(client.session["_auth_user_id"]) == adviser.pk
+    assert client.get(reverse("dashboard:my_groups")).status_code == 200

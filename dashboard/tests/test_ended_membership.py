@@ -116,3 +116,33 @@ def test_a_former_member_is_no_longer_told_about_the_groups_meetings(former):
 
     assert set(meeting_participants(meeting)) == {staying.user, former["group"].adviser}
     assert former["membership"].user_id not in _participants_by_meeting([meeting])[meeting.pk]
+
+
+def test_someone_who_has_left_is_no_longer_offered_as_responsible_but_stays_where_already_named(former):
+    from development_plans.forms import MeasureForm
+    from development_plans.tests.factories import MeasureFactory
+
+    group, leaver = former["group"], former["membership"].user
+    stays = MembershipFactory(group=group, role=Role.OWNER_POLITICAL).user
+    _end(former["membership"], days_ago=1)
+
+    offered = MeasureForm(group=group).fields["responsible_person"].queryset
+    assert set(offered) == {stays}
+
+    named = MeasureFactory(responsible_person=leaver)
+    assert set(MeasureForm(group=group, instance=named).fields["responsible_person"].queryset) == {stays, leaver}
+
+
+def test_a_former_member_shows_their_expired_contract_as_expired(client, former):
+    from portfolios.models import Portfolio
+
+    _end(former["membership"], days_ago=3)
+    Portfolio.objects.filter(pk=former["group"].portfolio_id).update(
+        agreement_end=timezone.localdate() - timedelta(days=1)
+    )
+    client.force_login(former["membership"].user)
+
+    html = client.get(reverse("dashboard:home")).content.decode()
+
+    assert "(utløpt)" in html
+    assert "Kontrakt for Bodø" in html
