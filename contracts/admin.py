@@ -129,6 +129,8 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     search_fields = ["municipality__name", "group__name"]
     inlines = [SignatureInline, DocumentInline]
     actions = ["retry_render"]
+    # The stored status is never edited here (see the class's docstring); its page shows it as the list does.
+    exclude = ["status"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contract]:
         # A group without a name of its own is called after its municipalities.
@@ -137,7 +139,7 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
     readonly_fields = [
         "group",
         "municipality",
-        "status",
+        "status_column",  # «Utløpt» once the period is over, as everywhere else
         "render_requested_at",
         "render_failed_at",
         "render_error",

@@ -142,6 +142,9 @@ def test_a_contract_in_force_shows_as_expired_everywhere_once_its_period_is_over
     assert list(expired.context["cl"].result_list) == [contract]
     assert "?status=expired" in expired.content.decode()
     assert list(client.get(changelist, {"status": "in_force"}).context["cl"].result_list) == []
+    change = client.get(reverse("admin:contracts_contract_change", args=[contract.pk])).content.decode()
+    assert '<div class="readonly">Utløpt</div>' in change
+    assert '<div class="readonly">I kraft</div>' not in change
 
     # The fee export.
     response = client.get(reverse("contracts:fee_export", args=[portfolio.pk]))
