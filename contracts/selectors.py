@@ -4,7 +4,8 @@ from collections.abc import Iterable
 from typing import TypedDict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, Value
+from django.db.models.expressions import Combinable
 
 from accounts.access import AccessRefused
 from accounts.models import User
@@ -60,8 +61,16 @@ class FeeRow(TypedDict):
 
 def get_contract_for_user(user: User, pk: int) -> Contract:
     """The contract `pk` with what its pages show, if `user` may see it; otherwise AccessRefused (a 404)."""
+    # Whether the group's own page is open to `user` as well: a former member still reads the contract, but
+    # the group's page is no longer theirs (municipalities.models.MembershipQuerySet.current).
+    group_page_open: Combinable = Value(True)
+    if not user.is_programme_leader:
+        group_page_open = Q(group__adviser=user) | Exists(
+            Membership.objects.current().filter(group=OuterRef("group"), user=user)
+        )
     contract = (
         Contract.objects.visible_to(user)
+        .annotate(group_page_open=ExpressionWrapper(group_page_open, output_field=BooleanField()))
         .select_related(
             "group__portfolio__programme__contract_template",
             "municipality",

@@ -146,3 +146,17 @@ def test_a_former_member_shows_their_expired_contract_as_expired(client, former)
 
     assert "(utløpt)" in html
     assert "Kontrakt for Bodø" in html
+
+
+def test_a_former_members_contract_page_does_not_link_to_the_group_they_left(client, former):
+    contract, group = former["contract"], former["group"]
+    client.force_login(former["membership"].user)
+    assert f'href="{group.get_absolute_url()}"' in client.get(contract.get_absolute_url()).content.decode()
+
+    _end(former["membership"], days_ago=1)
+    page = client.get(contract.get_absolute_url())
+
+    assert page.status_code == 200
+    assert group.display_name in page.content.decode()
+    assert f'href="{group.get_absolute_url()}"' not in page.content.decode()
+    assert client.get(group.get_absolute_url()).status_code == 404
