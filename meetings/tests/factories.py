@@ -49,3 +49,16 @@ class TaskFactory(factory.django.DjangoModelFactory):
     note = factory.SubFactory(MeetingNoteFactory)
     text = "Invitere lærerne til personalmøte om utviklingsplanen"
     due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=14))
+
+
+def schedule_data(**overrides):
+    """The adviser's form for a meeting's date, time and place, filled in, for a POST; `overrides` per test."""
+    return {
+        "day": in_days(14).date().isoformat(),
+        "start": "10:00",
+        "end": "12:00",
+        "format": "physical",
+        "place": "Stormen kulturhus, møterom 3",
+        "link": "",
+        "agenda": "1. Kunnskapsgrunnlaget\n2. Møteplan for våren",
+    } | overrides

@@ -15,7 +15,7 @@ from accounts.tests.factories import ProgrammeLeaderFactory
 from core.concurrency import StaleEdit
 from meetings.models import MeetingNote, Task
 from meetings.services import note_save
-from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
+from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days, schedule_data
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
 from testing.forms import carried, opened
@@ -164,18 +164,6 @@ def test_saving_an_unchanged_note_does_not_refuse_the_other_tab(client, group):
     assert (note.summary, note.revision) == ("Endret i fane A", 1)
 
 
-def _schedule_data(**overrides):
-    return {
-        "day": in_days(14).date().isoformat(),
-        "start": "10:00",
-        "end": "12:00",
-        "format": "physical",
-        "place": "Stormen kulturhus, møterom 3",
-        "link": "",
-        "agenda": "",
-    } | overrides
-
-
 @pytest.mark.django_db
 def test_a_meeting_the_programme_leader_moved_meanwhile_is_not_moved_back_by_the_advisers_stale_form(client, group):
     meeting = MeetingFactory(group=group, starts_at=in_days(10), format="digital", place="")
@@ -185,10 +173,10 @@ def test_a_meeting_the_programme_leader_moved_meanwhile_is_not_moved_back_by_the
     adviser_form = opened(client, url)
     other = Client(headers={"X-Forwarded-Proto": "https", "Host": "testserver"})
     other.force_login(leader)
-    moved = _schedule_data(start="13:00", end="15:00", place="Rådhuset, sal 2")
+    moved = schedule_data(start="13:00", end="15:00", place="Rådhuset, sal 2", agenda="")
     assert other.post(url, moved | opened(other, url)).status_code == 302
 
-    response = client.post(url, _schedule_data(agenda="1. Elevtall\n2. Budsjett") | adviser_form)
+    response = client.post(url, schedule_data(agenda="1. Elevtall\n2. Budsjett") | adviser_form)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -211,7 +199,7 @@ def test_a_form_from_a_page_without_a_revision_is_refused_and_shows_what_is_stor
     meeting = MeetingFactory(group=group)
     client.force_login(group.adviser)
     url = reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk})
-    response = client.post(url, _schedule_data(place="Et gammelt skjema"))
+    response = client.post(url, schedule_data(place="Et gammelt skjema", agenda=""))
     page = response.content.decode()
     assert "Slik er det lagret nå:" in page
     assert 'value="Et gammelt skjema"' in page

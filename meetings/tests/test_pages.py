@@ -13,7 +13,7 @@ from core.testing.mail import deliver_outbox
 from meetings.models import Meeting, MeetingNote, Reminder, Task
 from meetings.selectors import meeting_plan
 from meetings.services import calendar_feed_renew, reminders_hand_over
-from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
+from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days, schedule_data
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
 from portfolios.models import PlanItem
@@ -72,23 +72,11 @@ def test_the_adviser_creates_the_groups_meetings_from_the_plan_in_one_step(clien
     assert "2 av 2 veiledningsmøter mangler dato og tid" in html
 
 
-def _schedule_data(**overrides):
-    return {
-        "day": in_days(14).date().isoformat(),
-        "start": "10:00",
-        "end": "12:00",
-        "format": "physical",
-        "place": "Stormen kulturhus, møterom 3",
-        "link": "",
-        "agenda": "1. Kunnskapsgrunnlaget\n2. Møteplan for våren",
-    } | overrides
-
-
 def test_confirming_a_meeting_sets_its_time_in_norwegian_time_and_schedules_the_reminders(client, group):
     meeting = MeetingFactory(group=group, status="planned", starts_at=None, ends_at=None)
     client.force_login(group.adviser)
     url = reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk})
-    response = client.post(url, _schedule_data() | opened(client, url))
+    response = client.post(url, schedule_data() | opened(client, url))
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CONFIRMED
@@ -102,7 +90,7 @@ def test_confirming_a_meeting_sets_its_time_in_norwegian_time_and_schedules_the_
 def test_a_form_with_errors_keeps_what_was_typed_and_says_what_is_wrong(client, group):
     meeting = MeetingFactory(group=group, status="planned", starts_at=None, ends_at=None)
     client.force_login(group.adviser)
-    data = _schedule_data(start="12:00", end="11:00", place="", agenda="Ikke mist denne sakslisten")
+    data = schedule_data(start="12:00", end="11:00", place="", agenda="Ikke mist denne sakslisten")
     url = reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk})
     response = client.post(url, data | opened(client, url))
     html = response.content.decode()
@@ -125,7 +113,7 @@ def test_the_leader_adds_local_meetings_and_the_plan_flags_a_period_without_one(
 
     response = client.post(
         reverse("meetings:local_meeting_new", kwargs={"group_pk": group.pk}),
-        _schedule_data(kind="group_meeting", title="", day=in_days(20).date().isoformat()),
+        schedule_data(kind="group_meeting", title="", day=in_days(20).date().isoformat()),
     )
     assert response.status_code == 302
     local = Meeting.objects.get(kind=Meeting.Kind.GROUP_MEETING)
@@ -238,7 +226,7 @@ def test_a_cancelled_meeting_cannot_be_moved(client, group):
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CANCELLED
     url = reverse("meetings:meeting_edit", kwargs={"pk": meeting.pk})
-    response = client.post(url, _schedule_data() | opened(client, url))
+    response = client.post(url, schedule_data() | opened(client, url))
     assert "Møtet er avlyst og kan ikke endres." in response.content.decode()
     assert Reminder.objects.filter(meeting=meeting, kind="cancelled").count() == 3
 
