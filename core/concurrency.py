@@ -278,3 +278,22 @@ def _parse_seen(raw: object) -> dict[str, str] | None:
     if not isinstance(seen, dict) or not all(isinstance(v, str) for v in seen.values()):
         return None
     return {str(k): v for k, v in seen.items()}
+
+
+def save_unless_stale(
+    guard: EditGuard,
+    form: forms.BaseForm,
+    save: Callable[[int | None], object],
+    reread: Callable[[], tuple[Revised, Mapping[str, Shown]]],
+) -> bool:
+    """The POST of an edit form: `save(revision)` unless the form is stale or has errors; a save that finds
+    the row changed since this request read it (StaleEdit) refuses the form with the row as `reread` gives
+    it now, with what the form shows of it. True when saved."""
+    if not form.is_bound or guard.is_stale or not form.is_valid():
+        return False
+    try:
+        save(guard.revision)
+    except StaleEdit:
+        guard.refuse(*reread())
+        return False
+    return True

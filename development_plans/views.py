@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import AuthenticatedRequest
-from core.concurrency import EditGuard, StaleEdit, form_values
+from core.concurrency import EditGuard, Shown, form_values, save_unless_stale
 from core.downloads import attachment, download_name
 from core.pdf import render_pdf
 
@@ -73,18 +73,17 @@ def plan_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk, need="can_edit")
     form = PlanForm(request.POST or None, instance=plan)
     guard = EditGuard(request.POST or None, row=plan, values=form_values(form))
-    if request.method == "POST" and not guard.is_stale and form.is_valid():
-        try:
-            services.plan_update(
-                plan=plan, user=request.user, data=form.cleaned_data, revision=guard.revision, request=request
-            )
-        except StaleEdit:
-            # Saved by someone else between this request's read and its lock.
-            now = DevelopmentPlan.objects.select_related("revised_by").get(pk=plan.pk)
-            guard.refuse(now, form_values(PlanForm(instance=now)))
-        else:
-            messages.success(request, "Planen er lagret.")
-            return redirect(plan)
+
+    def reread() -> tuple[DevelopmentPlan, dict[str, Shown]]:
+        now = DevelopmentPlan.objects.select_related("revised_by").get(pk=plan.pk)
+        return now, form_values(PlanForm(instance=now))
+
+    def save(revision: int | None) -> None:
+        services.plan_update(plan=plan, user=request.user, data=form.cleaned_data, revision=revision, request=request)
+
+    if save_unless_stale(guard, form, save, reread):
+        messages.success(request, "Planen er lagret.")
+        return redirect(plan)
     return render(
         request,
         "development_plans/form.html",
@@ -161,17 +160,17 @@ def goal_edit(request: AuthenticatedRequest, pk: int, goal_pk: int) -> HttpRespo
     goal = get_goal(plan, goal_pk)
     form = GoalForm(request.POST or None, instance=goal)
     guard = EditGuard(request.POST or None, row=goal, values=form_values(form))
-    if request.method == "POST" and not guard.is_stale and form.is_valid():
-        try:
-            services.goal_update(
-                goal=goal, user=request.user, data=form.cleaned_data, revision=guard.revision, request=request
-            )
-        except StaleEdit:
-            now = Goal.objects.select_related("revised_by").get(pk=goal.pk)
-            guard.refuse(now, form_values(GoalForm(instance=now)))
-        else:
-            messages.success(request, "Målet er lagret.")
-            return redirect(f"{plan.get_absolute_url()}#mal-{goal.pk}")
+
+    def reread() -> tuple[Goal, dict[str, Shown]]:
+        now = Goal.objects.select_related("revised_by").get(pk=goal.pk)
+        return now, form_values(GoalForm(instance=now))
+
+    def save(revision: int | None) -> None:
+        services.goal_update(goal=goal, user=request.user, data=form.cleaned_data, revision=revision, request=request)
+
+    if save_unless_stale(guard, form, save, reread):
+        messages.success(request, "Målet er lagret.")
+        return redirect(f"{plan.get_absolute_url()}#mal-{goal.pk}")
     return render(
         request,
         "development_plans/form.html",
@@ -227,17 +226,19 @@ def measure_edit(request: AuthenticatedRequest, pk: int, measure_pk: int) -> Htt
     measure = get_measure(plan, measure_pk)
     form = MeasureForm(request.POST or None, instance=measure, group=plan.group)
     guard = EditGuard(request.POST or None, row=measure, values=form_values(form))
-    if request.method == "POST" and not guard.is_stale and form.is_valid():
-        try:
-            services.measure_update(
-                measure=measure, user=request.user, data=form.cleaned_data, revision=guard.revision, request=request
-            )
-        except StaleEdit:
-            now = Measure.objects.select_related("revised_by").get(pk=measure.pk)
-            guard.refuse(now, form_values(MeasureForm(instance=now, group=plan.group)))
-        else:
-            messages.success(request, "Tiltaket er lagret.")
-            return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
+
+    def reread() -> tuple[Measure, dict[str, Shown]]:
+        now = Measure.objects.select_related("revised_by").get(pk=measure.pk)
+        return now, form_values(MeasureForm(instance=now, group=plan.group))
+
+    def save(revision: int | None) -> None:
+        services.measure_update(
+            measure=measure, user=request.user, data=form.cleaned_data, revision=revision, request=request
+        )
+
+    if save_unless_stale(guard, form, save, reread):
+        messages.success(request, "Tiltaket er lagret.")
+        return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
     return render(
         request,
         "development_plans/form.html",
