@@ -3,7 +3,9 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 
 from core.mail import queue_mail
 
@@ -49,7 +51,21 @@ class ResetRequestForm(PasswordResetForm):
         queue_mail(to=to_email, user=context["user"], template=template, context=context)
 
 
-class ChoosePasswordForm(SetPasswordForm):
+class RulesUnderNewPassword:
+    """Django checks the password rules on the repeated field, so «too short» appeared under «Gjenta nytt
+    passord». The rules are about the new password: their errors go under it, where the person types it."""
+
+    def validate_password_for_user(self, user: Any, password_field_name: str = "new_password2") -> None:  # noqa: S107 (a field name)
+        form: Any = self
+        password = form.cleaned_data.get(password_field_name)
+        if password:
+            try:
+                password_validation.validate_password(password, user)
+            except ValidationError as error:
+                form.add_error("new_password1", error)
+
+
+class ChoosePasswordForm(RulesUnderNewPassword, SetPasswordForm):
     """Used both for a password reset and for accepting an invitation."""
 
     def __init__(self, *args: Any, submit_label: str = "Lagre passord", **kwargs: Any) -> None:
@@ -130,7 +146,7 @@ class OneTimeCodeForm(forms.Form):
         self.helper.add_input(Submit("submit", submit_label))
 
 
-class OwnPasswordForm(PasswordChangeForm):
+class OwnPasswordForm(RulesUnderNewPassword, PasswordChangeForm):
     """A person changes their own password; the old one proves it is them."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -182,6 +182,9 @@ LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål")]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
+# The project's catalogue comes first: it translates what Django's nb catalogue lacks or has outdated, and
+# django-axes, which has none (locale/nb/LC_MESSAGES/django.po).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 # Dates on screen are dd.mm.åååå, whatever Django's own nb locale prefers.
 FORMAT_MODULE_PATH = ["core.formats"]

@@ -78,6 +78,12 @@ def test_an_invited_person_sets_a_password_once_and_is_logged_in(client):
     assert page.status_code == 200
     assert "Velkommen, Åsa Sámi" in page.content.decode()
 
+    short = client.post("/" + path, {"new_password1": "Fjell-26", "new_password2": "Fjell-26"})
+    assert short.status_code == 200
+    # In Norwegian (Django 5.2's message, which its nb catalogue lacks: locale/nb), under the new password.
+    assert short.context["form"].errors == {"new_password1": ["Passordet er for kort. Det må ha minst 10 tegn."]}
+    assert "Passordet er for kort. Det må ha minst 10 tegn." in short.content.decode()
+
     mismatch = client.post("/" + path, {"new_password1": "Fjelltopp-2026", "new_password2": "annet-passord-1"})
     assert mismatch.status_code == 200
     assert "De to passordfeltene er ikke like." in mismatch.content.decode()
