@@ -6,7 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory, UserFactory
-from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, expect_form_error, login
 from core.testing.otp import code_for_secret, next_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -29,7 +29,7 @@ def test_the_programme_leader_sets_up_the_app_then_logs_in_with_its_code(live_se
     assert_accessible(page)
     page.get_by_label("Engangskode").fill("000000" if code_for_secret(_secret(page)) != "000000" else "111111")
     page.get_by_role("button", name="Bekreft og logg inn").click()
-    expect(page.get_by_text("Koden stemmer ikke")).to_be_visible()
+    expect_form_error(page, "Koden stemmer ikke")
     assert_accessible(page)
     TOTPDevice.objects.filter(user=leader).update(throttling_failure_count=0)  # skip django-otp's 1 s pause
     page.get_by_label("Engangskode").fill(code_for_secret(_secret(page)))
@@ -70,3 +70,22 @@ def test_a_participant_logs_in_with_the_password_alone(live_server, page):
     login(page, live_server, member.email, PASSWORD)
     expect(page.get_by_role("heading", name="Engangskode")).to_have_count(0)
     assert not TOTPDevice.objects.exists()
+
+
+def test_after_a_failed_submit_the_keyboard_starts_at_the_error_summary(live_server, make_page):
+    person = UserFactory(full_name="Ingrid Kåsen")
+    page = make_page(viewport=PHONE_VIEWPORT)
+    login(page, live_server, person.email, PASSWORD)
+    page.goto(f"{live_server.url}/konto/passord/endre/")
+    page.get_by_label("Nåværende passord").fill("ikke-det-gamle")
+    page.get_by_label("Nytt passord", exact=False).first.fill("Nordlys-over-fjellet")
+    page.get_by_label("Gjenta nytt passord").fill("Nordlys-over-fjellet")
+    page.get_by_role("button", name="Endre passord").click()
+    expect_form_error(page, "Det nåværende passordet er feil. Prøv igjen.")
+    assert_accessible(page)
+    summary = page.locator("#feiloppsummering")
+    page.keyboard.press("Tab")
+    link = summary.get_by_role("link", name="Nåværende passord: Det nåværende passordet er feil. Prøv igjen.")
+    expect(link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#id_old_password")).to_be_focused()

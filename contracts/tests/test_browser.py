@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory, UserFactory
 from contracts.models import Contract
 from contracts.services import contracts_render_due, contracts_send_portfolio
-from core.testing.browser import assert_accessible, login
+from core.testing.browser import assert_accessible, expect_form_error, login
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 
@@ -69,7 +69,7 @@ def test_the_municipality_signs_the_programme_leader_countersigns_and_the_munici
     page.get_by_label("Fullt navn").fill("Ante Gaup")
     page.get_by_label("Sted").fill("Guovdageaidnu")
     page.get_by_role("button", name="Signer kontrakten").click()
-    expect(page.get_by_text("Skriv navnet ditt slik det står i profilen din: Ánte Mikkel Gaup.")).to_be_visible()
+    expect_form_error(page, "Skriv navnet ditt slik det står i profilen din: Ánte Mikkel Gaup.")
     expect(page.get_by_label("Sted")).to_have_value("Guovdageaidnu")
     assert_accessible(page)
     _sign(page, "Ánte Mikkel Gaup", "Guovdageaidnu")
@@ -153,14 +153,14 @@ def test_the_programme_leaders_upload_and_termination_pages_pass_axe(live_server
         files=[{"name": "kontrakt.pdf", "mimeType": "application/pdf", "buffer": b"ikke en pdf"}]
     )
     page.get_by_role("button", name="Last opp", exact=True).click()
-    expect(page.get_by_text("Filen er ikke en PDF. Last opp kontrakten som PDF.")).to_be_visible()
+    expect_form_error(page, "Filen er ikke en PDF. Last opp kontrakten som PDF.")
     assert_accessible(page)
 
     page.get_by_role("link", name="Tilbake til kontrakten").click()
     page.get_by_role("link", name="Avslutt kontrakten").click()
     page.get_by_label("Avsluttet fra og med").fill("2026-04-01")
     page.get_by_role("button", name="Avslutt kontrakten").click()
-    expect(page.get_by_text("Oppgi hvorfor kontrakten avsluttes.")).to_be_visible()
+    expect_form_error(page, "Oppgi hvorfor kontrakten avsluttes.")
     expect(page.get_by_label("Avsluttet fra og med")).to_have_value("2026-04-01")
     assert_accessible(page)
     page.get_by_label("Årsak").fill("Kommunen trakk seg fra programmet.")

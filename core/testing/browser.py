@@ -4,12 +4,13 @@ The fixtures that start Chromium (`browser`, `page`, `make_page`) live in the ro
 helpers take the Playwright page they return.
 """
 
+import re
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from .otp import code_for_secret, next_code
@@ -88,3 +89,14 @@ def _report(violations: list[dict[str, Any]]) -> str:
             if node.get("failureSummary"):
                 lines.extend(f"      {line}" for line in node["failureSummary"].splitlines())
     return "\n".join(lines)
+
+
+def expect_form_error(page: Page, message: str) -> None:
+    """After a failed submit: the focus is on the error summary at the top, which says `message`, and the
+    message is shown where the problem is as well (at the field, or above the form for the form as a whole)."""
+    summary = page.locator("#feiloppsummering")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text(message)
+    expect(page).to_have_title(re.compile(r"^Feil: "))
+    elsewhere = page.locator("main").get_by_text(message).filter(visible=True)
+    expect(elsewhere.nth(1)).to_be_visible()  # the first is the summary's

@@ -24,7 +24,7 @@ def test_pages_load_the_hashed_static_files_the_way_production_serves_them(live_
     page.on("response", lambda response: static.append(response) if "/static/" in response.url else None)
     page.goto(f"{live_server.url}/konto/logg-inn/", wait_until="load")
 
-    assert len(static) == 3  # Bootstrap's stylesheet and script, and the portal's stylesheet
+    assert len(static) == 4  # Bootstrap's stylesheet and script, and the portal's stylesheet and script
     for response in static:
         assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", response.url), response.url
         assert response.status == 200

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from accounts.tests.factories import PASSWORD, AdviserFactory, ProgrammeLeaderFactory, UserFactory
-from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, expect_form_error, login
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 
@@ -81,7 +81,7 @@ def test_a_plan_is_written_shared_commented_approved_and_kept_from_outsiders(liv
 
     # A dropped measure needs a reason: the form comes back with the error and with what was typed.
     _add_measure(page, 1, "Sak om kulturskolen i oppvekstutvalget", status="Avbrutt")
-    expect(page.get_by_text("Skriv hvorfor tiltaket ble avbrutt.")).to_be_visible()
+    expect_form_error(page, "Skriv hvorfor tiltaket ble avbrutt.")
     expect(page.get_by_label("Tiltak*", exact=True)).to_have_value("Sak om kulturskolen i oppvekstutvalget")
     expect(page.get_by_label("Start")).to_have_value("2026-02-01")
     assert_accessible(page)

@@ -8,7 +8,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, AdviserFactory, UserFactory
-from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, expect_form_error, login
 from core.testing.mail import deliver_outbox
 from meetings.models import Meeting, Task
 from meetings.services import reminders_hand_over
@@ -42,7 +42,7 @@ def test_adviser_confirms_and_writes_the_note_the_group_ticks_a_task_an_outsider
     page.get_by_label("Til kl.").fill("09:00")
     page.get_by_label("Form").select_option("digital")
     page.get_by_role("button", name="Bekreft møtet").click()
-    expect(page.get_by_text("Møtet må slutte etter at det har startet.")).to_be_visible()
+    expect_form_error(page, "Møtet må slutte etter at det har startet.")
     assert_accessible(page)
     page.get_by_label("Til kl.").fill("12:00")
     page.get_by_role("button", name="Bekreft møtet").click()
@@ -106,7 +106,7 @@ def test_the_other_meeting_pages_pass_axe_on_a_phone_and_keep_what_was_typed(liv
     page.get_by_label("Form").select_option("physical")
     page.get_by_label("Saksliste").fill("Delmålene for lærerne i utviklingsplanen")
     page.get_by_role("button", name="Legg inn møtet").click()
-    expect(page.get_by_text("Skriv hvor møtet holdes.")).to_be_visible()
+    expect_form_error(page, "Skriv hvor møtet holdes.")
     expect(page.get_by_label("Saksliste")).to_have_value("Delmålene for lærerne i utviklingsplanen")
     assert_accessible(page)
     page.get_by_label("Sted").fill("Stormen kulturhus")
@@ -129,7 +129,7 @@ def test_the_other_meeting_pages_pass_axe_on_a_phone_and_keep_what_was_typed(liv
     adviser_page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
     adviser_page.get_by_role("link", name="Avlys møtet").click()
     adviser_page.get_by_role("button", name="Avlys møtet").click()
-    expect(adviser_page.get_by_text("Feltet er påkrevet.")).to_be_visible()
+    expect_form_error(adviser_page, "Feltet er påkrevet.")
     assert_accessible(adviser_page)
     adviser_page.get_by_label("Hvorfor avlyses møtet?").fill("Kulturskolelederen er syk")
     adviser_page.get_by_role("button", name="Avlys møtet").click()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory
-from core.testing.browser import PHONE_VIEWPORT, assert_accessible, login
+from core.testing.browser import PHONE_VIEWPORT, assert_accessible, expect_form_error, login
 from municipalities.tests.factories import MunicipalityGroupFactory, municipality
 from portfolios.tests.factories import PortfolioFactory
 from surveys.tests.factories import answer, evaluation_survey, invite
@@ -42,7 +42,7 @@ def test_a_participant_answers_on_a_phone_saves_comes_back_and_submits_once(live
     # A required question left open: a Norwegian message, and what was typed is still there.
     page.get_by_label("Hvilke forventninger hadde dere").fill("Vi ventet mer om eierrollen – og fikk det.")
     page.get_by_role("button", name="Neste side").click()
-    expect(page.get_by_text("Svar på dette spørsmålet før du går videre.")).to_be_visible()
+    expect_form_error(page, "Svar på dette spørsmålet før du går videre.")
     expect(page.get_by_label("Hvilke forventninger hadde dere")).to_have_value(
         "Vi ventet mer om eierrollen – og fikk det."
     )
