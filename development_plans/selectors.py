@@ -501,4 +501,3 @@ def plan_approvers(group: MunicipalityGroup) -> list[User]:
     """The people who may approve `group`'s plan (plan_access): its current members in an owner's role."""
     memberships = Membership.objects.current().filter(group=group, role__in=OWNER_ROLES).select_related("user")
     return list({m.user_id: m.user for m in memberships}.values())
-
