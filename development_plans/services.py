@@ -361,8 +361,11 @@ def measure_move(*, measure: Measure, user: User, direction: Direction, request:
 
 
 @transaction.atomic
-def plan_share(*, plan: DevelopmentPlan, user: User, request: HttpRequest | None = None) -> DevelopmentPlan:
-    """Draft → shared with the adviser. The plan needs at least one goal."""
+def plan_share(
+    *, plan: DevelopmentPlan, user: User, request: HttpRequest | None = None, notify: bool = True
+) -> DevelopmentPlan:
+    """Draft → shared with the adviser. The plan needs at least one goal. Tells the adviser and asks the
+    owners to approve, by e-mail; `notify=False` (the demo data) sends none."""
     locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
     if locked.status != DevelopmentPlan.Status.DRAFT:
         raise PlanStateError("Bare et utkast kan deles med veilederen.")
@@ -372,6 +375,8 @@ def plan_share(*, plan: DevelopmentPlan, user: User, request: HttpRequest | None
     locked.shared_at = timezone.now()
     locked.save(update_fields=["status", "shared_at", "updated_at"])
     _log("development_plan.shared", plan=locked, user=user, request=request)
+    if not notify:
+        return locked
     # The plan now waits for the owners' approval as well as for the adviser's comments.
     owners = _queue_mail(plan=locked, users=plan_approvers(locked.group), kind="awaiting_approval", actor=user)
     _queue_mail(plan=locked, users=[locked.group.adviser], kind="shared", actor=user, skip=owners)
@@ -380,14 +385,20 @@ def plan_share(*, plan: DevelopmentPlan, user: User, request: HttpRequest | None
 
 @transaction.atomic
 def plan_approve(
-    *, plan: DevelopmentPlan, user: User, content_token: str | None = None, request: HttpRequest | None = None
+    *,
+    plan: DevelopmentPlan,
+    user: User,
+    content_token: str | None = None,
+    request: HttpRequest | None = None,
+    notify: bool = True,
 ) -> PlanVersion:
     """Shared → approved by the owner: freezes the plan as version `plan.version`.
 
     A shared plan can still be edited, so the owner approves the content they read: `content_token` is
     `selectors.plan_content_token` of the plan as their page showed it, and the approval is refused if the
     content has changed since. The approve view always passes what the form posted; None (the demo seed,
-    tests) approves the content as it is.
+    tests) approves the content as it is. The adviser and the group's members are told by e-mail;
+    `notify=False` (the demo data) sends none.
 
     Preconditions: `user` is an owner of the group (selectors.plan_access)."""
     locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
@@ -410,8 +421,9 @@ def plan_approve(
         snapshot=plan_snapshot(locked, goals=goals),
     )
     _log("development_plan.approved", plan=locked, user=user, request=request)
-    group = locked.group
-    _queue_mail(plan=locked, users=[group.adviser, *current_members(group)], kind="approved", actor=user)
+    if notify:
+        group = locked.group
+        _queue_mail(plan=locked, users=[group.adviser, *current_members(group)], kind="approved", actor=user)
     return version
 
 
