@@ -4,8 +4,9 @@ from collections.abc import Iterable
 from typing import TypedDict
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, Value
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import Combinable
+from django.utils import timezone
 
 from accounts.access import AccessRefused
 from accounts.models import User
@@ -22,6 +23,7 @@ from .models import (
     ContractDocument,
     ContractTemplate,
     Signature,
+    expired_q,
 )
 from .texts import ContractTexts, contract_texts
 
@@ -281,3 +283,50 @@ def fee_rows(portfolio: Portfolio) -> list[FeeRow]:
                     }
                 )
     return rows
+
+
+def contracts_awaiting_signature(user: User, *, group: MunicipalityGroup | None = None) -> list[Contract]:
+    """The sent contracts, within their period, of the groups `user` is a current member of (or of `group`
+    alone), with a municipal slot that `user` may sign and nobody has signed yet: what slot_for_user and
+    pending_signatories decide for one contract, for all of them in four queries, whatever their number."""
+    current = Membership.objects.current()
+    contracts = Contract.objects.filter(
+        status=Contract.Status.SENT,
+        group__in=current.filter(user=user).values("group"),
+        group__portfolio__agreement_end__gte=timezone.localdate(),
+    )
+    if group is not None:
+        contracts = contracts.filter(group=group)
+    contracts = contracts.select_related(
+        "municipality",
+        # The template, which contract_terms reads for a contract whose terms were not frozen when sent.
+        "group__portfolio__programme__contract_template",
+    ).prefetch_related(
+        "signatures",
+        "group__municipalities",
+        # Current memberships only, as signing_state reads them: a member who has left no longer signs.
+        Prefetch("group__memberships", current.order_by("pk"), to_attr="current_memberships"),
+    )
+    found = []
+    for contract in contracts:
+        signed = {s.slot for s in contract.signatures.all()}
+        single = len(contract.group.municipalities.all()) == 1
+        memberships = contract.group.current_memberships  # type: ignore[attr-defined]
+        if any(
+            m.user_id == user.pk
+            for slot in municipal_slots(contract)
+            if slot not in signed
+            for m in slot_candidates(contract, slot, memberships, single_municipality=single)
+        ):
+            found.append(contract)
+    return sorted(found, key=lambda c: (c.municipality.name, c.pk))
+
+
+def contracts_to_countersign() -> QuerySet[Contract]:
+    """The contracts the municipality has signed, within their period, that Norsk kulturskoleråd has not
+    countersigned yet (once countersigned, a contract stays «Signert av kommunen» until its document is made)."""
+    return (
+        Contract.objects.filter(status=Contract.Status.SIGNED)
+        .exclude(expired_q())
+        .exclude(signatures__slot=SLOT_ORGANISATION)
+    )

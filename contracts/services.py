@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -112,6 +113,8 @@ def _queue_mail(contract: Contract, users: Iterable[User], kind: str) -> None:
                 "contract": contract,
                 "user": user,
                 "link": site_url(contract.get_absolute_url()),
+                # The signed PDF itself, for the «completed» e-mail: the download checks access and the hash.
+                "pdf_link": site_url(reverse("contracts:signed_pdf", kwargs={"pk": contract.pk})),
                 "portfolio": contract.group.portfolio,
                 "days_ago": settings.CONTRACT_REMINDER_AFTER_DAYS,
             },

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from accounts.access import AccessRefused, AuthenticatedRequest, require_programme_leader
 from contracts.models import Contract
 from contracts.selectors import contracts_of_group
-from core import outbox
 from development_plans.models import PlanVersion
 from development_plans.selectors import group_plan_summary
 from meetings.selectors import meeting_plan, with_meeting_overview
@@ -23,6 +22,8 @@ from municipalities.selectors import (
 )
 from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
+
+from .todo import adviser_todo, group_todo, leader_todo, member_todo
 
 
 @login_required
@@ -43,7 +44,9 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     )
     if len(groups) == 1 and not former:
         return redirect(groups[0])
-    return render(request, "dashboard/member_home.html", {"groups": groups, "former": former})
+    return render(
+        request, "dashboard/member_home.html", {"groups": groups, "former": former, "todo": member_todo(user)}
+    )
 
 
 def _status_counts(groups: Iterable[MunicipalityGroup]) -> dict[str, int]:
@@ -68,7 +71,7 @@ def portfolio_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/portfolio_list.html",
-        {"portfolios": portfolios, "failed_emails": outbox.failed().count()},
+        {"portfolios": portfolios, "todo": leader_todo()},
     )
 
 
@@ -99,7 +102,7 @@ def my_groups(request: AuthenticatedRequest) -> HttpResponse:
         .with_overview()
         .order_by("-portfolio__agreement_start", "name")
     )
-    return render(request, "dashboard/my_groups.html", {"groups": groups})
+    return render(request, "dashboard/my_groups.html", {"groups": groups, "todo": adviser_todo(request.user)})
 
 
 @login_required
@@ -119,5 +122,6 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "contracts": contracts_of_group(group),
             "meeting_plan": meeting_plan(group),
             "development_plan": group_plan_summary(request.user, group),
+            "todo": group_todo(request.user, group),
         },
     )

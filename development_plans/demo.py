@@ -167,7 +167,7 @@ def _bodo(group: MunicipalityGroup, users: Mapping[str, User], today: date) -> N
         programme_areas=["broad"],
         qualities=["result"],
     )
-    services.plan_share(plan=plan, user=leader)
+    services.plan_share(plan=plan, user=leader, notify=False)
     # seed_demo assigns Bodø its adviser before the plans are made.
     assert group.adviser is not None
     services.comment_add(
@@ -179,7 +179,7 @@ def _bodo(group: MunicipalityGroup, users: Mapping[str, User], today: date) -> N
         ),
     )
     services.comment_add(plan=plan, user=teacher, text="Vi tar erfaringsdelingen inn i fagmøtene.")
-    services.plan_approve(plan=plan, user=owner)
+    services.plan_approve(plan=plan, user=owner, notify=False)
 
 
 def _guovdageaidnu(group: MunicipalityGroup, users: Mapping[str, User], today: date) -> None:

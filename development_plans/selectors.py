@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.access import AccessRefused, require_programme_leader
 from accounts.models import AuditEvent, User
 from meetings.models import Task
-from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
+from municipalities.models import OWNER_ROLES, Membership, MunicipalityGroup, Role
 from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
 
@@ -470,3 +470,34 @@ def portfolio_plan_overview(portfolio: Portfolio, *, today: date | None = None) 
     for row in rows:
         counts[row["plan"].get_status_display() if row["plan"] else "Ikke startet"] += 1
     return {"rows": rows, "status_counts": counts}
+
+
+def _shared_plans() -> QuerySet[DevelopmentPlan]:
+    # With the group's municipalities, which its display name reads.
+    return (
+        DevelopmentPlan.objects.filter(status=DevelopmentPlan.Status.SHARED)
+        .select_related("group")
+        .prefetch_related("group__municipalities")
+        .order_by("group__name", "pk")
+    )
+
+
+def plans_awaiting_approval(user: User, *, group: MunicipalityGroup | None = None) -> list[DevelopmentPlan]:
+    """The shared plans that `user` may approve (plan_access: a current member in an owner's role), of all
+    their groups or of `group` alone. Two queries."""
+    owned = Membership.objects.current().filter(user=user, role__in=OWNER_ROLES).values("group")
+    plans = _shared_plans().filter(group__in=owned)
+    if group is not None:
+        plans = plans.filter(group=group)
+    return list(plans)
+
+
+def plans_shared_with_adviser(user: User) -> list[DevelopmentPlan]:
+    """The shared plans of the groups `user` advises: theirs to read and comment on. Two queries."""
+    return list(_shared_plans().filter(group__adviser=user))
+
+
+def plan_approvers(group: MunicipalityGroup) -> list[User]:
+    """The people who may approve `group`'s plan (plan_access): its current members in an owner's role."""
+    memberships = Membership.objects.current().filter(group=group, role__in=OWNER_ROLES).select_related("user")
+    return list({m.user_id: m.user for m in memberships}.values())

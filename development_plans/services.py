@@ -13,16 +13,19 @@ from typing import Any, Literal, TypeVar
 from django.db import models, transaction
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_log
 from core.concurrency import lock_for_edit, mark_revised
+from core.mail import queue_mail, site_url
 from meetings.models import Task
 from municipalities.models import MunicipalityGroup
+from municipalities.selectors import current_members
 
 from .models import Comment, DevelopmentPlan, Goal, Measure, PlanVersion
-from .selectors import PLAN_FIELDS, goals_with_measures, plan_content_token, plan_snapshot
+from .selectors import PLAN_FIELDS, goals_with_measures, plan_approvers, plan_content_token, plan_snapshot
 
 
 class PlanStateError(Exception):
@@ -37,6 +40,35 @@ Direction = Literal["up", "down"]
 
 # A goal among the plan's goals, or a measure among its goal's measures.
 _Item = TypeVar("_Item", Goal, Measure)
+
+# The hand-over e-mails: shared (to the adviser), waiting for approval (to the owners who may approve), and
+# approved (to the adviser and the group's members).
+MAIL_TEMPLATES = {
+    "shared": "development_plans/email/shared",
+    "awaiting_approval": "development_plans/email/awaiting_approval",
+    "approved": "development_plans/email/approved",
+}
+
+
+def _queue_mail(
+    *, plan: DevelopmentPlan, users: Iterable[User | None], kind: str, actor: User, skip: Iterable[User] = ()
+) -> list[User]:
+    """Puts the plan e-mail `kind` (MAIL_TEMPLATES) to each of `users` in the outbox, in the caller's
+    transaction, so that it exists exactly when the hand-over it tells of is committed: each person once,
+    never `actor`, who did it, nor anyone in `skip` (told already by another of the e-mails). Returns
+    the people it went to."""
+    group = MunicipalityGroup.objects.prefetch_related("municipalities").get(pk=plan.group_id)
+    skipped = {actor.pk, *(user.pk for user in skip)}
+    recipients = {user.pk: user for user in users if user is not None and user.pk not in skipped and user.email}
+    link = site_url(reverse("development_plans:plan_detail", kwargs={"pk": plan.pk}))
+    for user in recipients.values():
+        queue_mail(
+            to=user.email,
+            user=user,
+            template=MAIL_TEMPLATES[kind],
+            context={"plan": plan, "group": group, "user": user, "actor": actor, "link": link},
+        )
+    return list(recipients.values())
 
 
 def _json(value: object) -> object:
@@ -329,8 +361,11 @@ def measure_move(*, measure: Measure, user: User, direction: Direction, request:
 
 
 @transaction.atomic
-def plan_share(*, plan: DevelopmentPlan, user: User, request: HttpRequest | None = None) -> DevelopmentPlan:
-    """Draft → shared with the adviser. The plan needs at least one goal."""
+def plan_share(
+    *, plan: DevelopmentPlan, user: User, request: HttpRequest | None = None, notify: bool = True
+) -> DevelopmentPlan:
+    """Draft → shared with the adviser. The plan needs at least one goal. Tells the adviser and asks the
+    owners to approve, by e-mail; `notify=False` (the demo data) sends none."""
     locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
     if locked.status != DevelopmentPlan.Status.DRAFT:
         raise PlanStateError("Bare et utkast kan deles med veilederen.")
@@ -340,19 +375,30 @@ def plan_share(*, plan: DevelopmentPlan, user: User, request: HttpRequest | None
     locked.shared_at = timezone.now()
     locked.save(update_fields=["status", "shared_at", "updated_at"])
     _log("development_plan.shared", plan=locked, user=user, request=request)
+    if not notify:
+        return locked
+    # The plan now waits for the owners' approval as well as for the adviser's comments.
+    owners = _queue_mail(plan=locked, users=plan_approvers(locked.group), kind="awaiting_approval", actor=user)
+    _queue_mail(plan=locked, users=[locked.group.adviser], kind="shared", actor=user, skip=owners)
     return locked
 
 
 @transaction.atomic
 def plan_approve(
-    *, plan: DevelopmentPlan, user: User, content_token: str | None = None, request: HttpRequest | None = None
+    *,
+    plan: DevelopmentPlan,
+    user: User,
+    content_token: str | None = None,
+    request: HttpRequest | None = None,
+    notify: bool = True,
 ) -> PlanVersion:
     """Shared → approved by the owner: freezes the plan as version `plan.version`.
 
     A shared plan can still be edited, so the owner approves the content they read: `content_token` is
     `selectors.plan_content_token` of the plan as their page showed it, and the approval is refused if the
     content has changed since. The approve view always passes what the form posted; None (the demo seed,
-    tests) approves the content as it is.
+    tests) approves the content as it is. The adviser and the group's members are told by e-mail;
+    `notify=False` (the demo data) sends none.
 
     Preconditions: `user` is an owner of the group (selectors.plan_access)."""
     locked = DevelopmentPlan.objects.select_for_update().get(pk=plan.pk)
@@ -375,6 +421,9 @@ def plan_approve(
         snapshot=plan_snapshot(locked, goals=goals),
     )
     _log("development_plan.approved", plan=locked, user=user, request=request)
+    if notify:
+        group = locked.group
+        _queue_mail(plan=locked, users=[group.adviser, *current_members(group)], kind="approved", actor=user)
     return version
 
 

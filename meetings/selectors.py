@@ -2,9 +2,9 @@
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import F, Func, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Func, IntegerField, Model, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -182,3 +182,53 @@ def meetings_for_user(user: User) -> QuerySet[Meeting]:
     if user.is_programme_leader:
         query |= Q(group=None)
     return Meeting.objects.filter(query, starts_at__isnull=False).order_by("starts_at")
+
+
+# How far ahead an open task's deadline counts as due soon on a member's «Å gjøre».
+TASKS_DUE_WITHIN_DAYS = 14
+
+
+def tasks_due_for(user: User, *, group: MunicipalityGroup | None = None) -> list[Task]:
+    """The open tasks from published notes of `user`'s current groups (or of `group` alone) that are theirs:
+    given to them by name, or to nobody by name and to their role in that group or to no role (the whole
+    group); overdue or due within TASKS_DUE_WITHIN_DAYS. One query."""
+    current = Membership.objects.current().filter(user=user)
+    own_role = Exists(current.filter(group=OuterRef("note__meeting__group"), role=OuterRef("responsible_role")))
+    tasks = (
+        Task.objects.open()
+        .published()
+        .filter(
+            Q(responsible_user=user) | Q(responsible_user=None) & (Q(responsible_role="") | own_role),
+            note__meeting__group__in=current.values("group"),
+            due_on__lte=timezone.localdate() + timedelta(days=TASKS_DUE_WITHIN_DAYS),
+        )
+        .select_related("note__meeting")
+        .order_by("due_on", "pk")
+    )
+    if group is not None:
+        tasks = tasks.filter(note__meeting__group=group)
+    return list(tasks)
+
+
+def _advised_guidance(user: User) -> QuerySet[Meeting]:
+    # With the group's municipalities, which its display name reads; the plan row for the week it lies in.
+    return (
+        Meeting.objects.filter(group__adviser=user, kind=Meeting.Kind.GUIDANCE)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .exclude(group__status=MunicipalityGroup.Status.ENDED_EARLY)
+        .select_related("group", "plan_item")
+        .prefetch_related("group__municipalities")
+    )
+
+
+def meetings_without_date(user: User) -> list[Meeting]:
+    """The guidance meetings of the groups `user` advises that have no date and time yet. Two queries."""
+    return sorted(_advised_guidance(user).filter(starts_at=None), key=_sort_key)
+
+
+def meetings_without_note(user: User) -> list[Meeting]:
+    """The guidance meetings of the groups `user` advises that were held (or are past) without a published
+    note, as with_meeting_overview counts them. Two queries."""
+    held = Q(status=Meeting.Status.HELD) | Q(status=Meeting.Status.CONFIRMED, ends_at__lt=timezone.now())
+    meetings = _advised_guidance(user).filter(held).exclude(note__status=MeetingNote.Status.PUBLISHED)
+    return sorted(meetings, key=_sort_key)

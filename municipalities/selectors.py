@@ -39,3 +39,9 @@ def former_groups_of_member(user: User) -> QuerySet[MunicipalityGroup]:
 def members_in_role_order(group: MunicipalityGroup) -> list[Membership]:
     """The group's memberships, owner first; uses the prefetched memberships."""
     return sorted(group.memberships.all(), key=lambda m: (ROLE_ORDER.index(m.role), m.user.full_name))
+
+
+def current_members(group: MunicipalityGroup) -> list[User]:
+    """Everyone who takes part in `group` now (MembershipQuerySet.current), each once. One query."""
+    memberships = Membership.objects.current().filter(group=group).select_related("user").order_by("pk")
+    return list({m.user_id: m.user for m in memberships}.values())

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
 
 from accounts.access import AccessRefused
 from accounts.models import User
@@ -470,3 +471,19 @@ def comparable_keys(survey: Survey) -> set[str]:
 
 def categories_of(survey: Survey) -> list[Category]:
     return list(Category.objects.filter(survey=survey))
+
+
+def invitations_to_answer(user: User, *, group: MunicipalityGroup | None = None) -> list[Invitation]:
+    """`user`'s invitations to surveys open now that they have not submitted, for groups whose membership
+    is still current (invitation_still_current), of all their groups or of `group` alone. One query."""
+    now = timezone.now()
+    current = Membership.objects.current().filter(user=user, group=OuterRef("group"))
+    invitations = (
+        Invitation.objects.filter(user=user, used_at=None, survey__opens_at__lte=now, survey__closes_at__gt=now)
+        .filter(Exists(current))
+        .select_related("survey")
+        .order_by("survey__closes_at", "pk")
+    )
+    if group is not None:
+        invitations = invitations.filter(group=group)
+    return list(invitations)

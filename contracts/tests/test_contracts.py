@@ -781,3 +781,23 @@ def test_a_pdf_that_acts_when_opened_or_is_a_bomb_is_refused(client, parties, ma
 def test_the_portals_own_contract_pdf_passes_the_upload_check(parties):
     document = parties["contract"].documents.get()
     pdf_refuse_unsafe(storage.read_verified(document.path, document.sha256))
+
+
+def test_the_signed_by_all_email_goes_to_each_municipal_signatory_once_with_the_signed_pdf(signed_contract, client):
+    contract = signed_contract["contract"]
+    completed = Email.objects.filter(template="contracts/email/completed")
+    # The programme leader countersigned, so they are the one who completed it and are not told.
+    assert sorted(completed.values_list("to", flat=True)) == sorted(
+        [signed_contract["owner"].email, signed_contract["leader"].email]
+    )
+    pdf_path = reverse("contracts:signed_pdf", kwargs={"pk": contract.pk})
+    email = completed.get(to=signed_contract["owner"].email)
+    assert f"{settings.SITE_URL}{pdf_path}" in email.body
+    assert f"{settings.SITE_URL}{contract.get_absolute_url()}" in email.body
+
+    # The link is the signed PDF, for the signatory it was sent to.
+    client.force_login(signed_contract["owner"])
+    response = client.get(pdf_path)
+    assert response.status_code == 200
+    pdf = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
+    assert "Ánte Mikkel Gaup" in "".join(page.extract_text() for page in pdf.pages)

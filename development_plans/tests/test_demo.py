@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditEvent
+from core.models import Email
 
 from ..models import DevelopmentPlan, Goal, Level, Measure, PlanVersion
 
@@ -27,3 +28,5 @@ def test_seed_demo_creates_an_approved_plan_for_bodo_and_a_draft_for_guovdageaid
     sami = DevelopmentPlan.objects.get(group__name="Guovdageaidnu")
     assert (sami.status, sami.goals.count()) == ("draft", 2)
     assert not sami.versions.exists()
+    # The demo's sharing and approving tells nobody: its people are not real.
+    assert not Email.objects.filter(template__startswith="development_plans/").exists()
