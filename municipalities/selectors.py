@@ -39,3 +39,18 @@ def former_groups_of_member(user: User) -> QuerySet[MunicipalityGroup]:
 def members_in_role_order(group: MunicipalityGroup) -> list[Membership]:
     """The group's memberships, owner first; uses the prefetched memberships."""
     return sorted(group.memberships.all(), key=lambda m: (ROLE_ORDER.index(m.role), m.user.full_name))
+
+
+def current_members_of_portfolio(portfolio_id: int) -> list[Membership]:
+    """Every current member of the portfolio's groups (MembershipQuerySet.current), by group and then in
+    role order, with their user, group and municipality and the group's municipalities (2 queries)."""
+    memberships = list(
+        Membership.objects.current()
+        .filter(group__portfolio_id=portfolio_id)
+        .select_related("user", "group", "municipality")
+        .prefetch_related("group__municipalities")
+    )
+    return sorted(
+        memberships,
+        key=lambda m: (m.group.display_name, m.group_id, ROLE_ORDER.index(m.role), m.user.full_name),
+    )
