@@ -162,7 +162,10 @@ def _row(group: MunicipalityGroup, survey: RunningSurvey | None) -> MatrixRow:
     )
 
 
-PLAN_ORDER = {None: 0, **{status: n for n, status in enumerate(DevelopmentPlan.Status.values, start=1)}}
+PLAN_ORDER: dict[str | None, int] = {
+    None: 0,
+    **{status: n for n, status in enumerate(DevelopmentPlan.Status.values, start=1)},
+}
 
 # The columns the matrix sorts by (?sort=key, or -key for the reverse), each with its key on a row.
 SORTS: dict[str, Callable[[MatrixRow], Any]] = {

@@ -43,7 +43,6 @@ class MatrixFilterForm(forms.Form):
         adviser.queryset = (
             User.objects.filter(advised_groups__portfolio=portfolio).distinct().order_by("full_name", "pk")
         )
-        adviser.label_from_instance = lambda user: user.full_name or user.email
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.disable_csrf = True
