@@ -76,6 +76,8 @@ ACTION_TEXTS: dict[str, str] = {
     "password_reset.sent_by_staff": "Lenke for nytt passord sendt av stab",
     # Portfolios
     "portfolio.copied": "Portefølje kopiert",
+    "portfolio.matrix_exported": "Statusoversikten for en portefølje eksportert",
+    "portfolio.contacts_exported": "Kontaktlisten for en portefølje eksportert",
     # Meetings
     "meetings.created_from_plan": "Møter lagt inn etter planen",
     "meeting.scheduled": "Møtetidspunkt bekreftet",

@@ -173,23 +173,32 @@ def signing_state(contract: Contract) -> list[SigningRow]:
     # Current memberships only: a member who has left, or whose group ended early, reads the contract but
     # no longer signs it.
     memberships = list(group.memberships.current().select_related("user").order_by("user__full_name", "pk"))
-    # len() of all(): uses the municipalities get_contract_for_user prefetched (the page shows them too).
-    single = len(group.municipalities.all()) == 1
-    signatures = {s.slot: s for s in contract.signatures.select_related("user").order_by("signed_at", "pk")}
+    signatures = list(contract.signatures.select_related("user").order_by("signed_at", "pk"))
+    return _signing_rows(contract, municipal_slots(contract), memberships, signatures)
+
+
+def _signing_rows(
+    contract: Contract, slots: list[str], memberships: list[Membership], signatures: Iterable[Signature]
+) -> list[SigningRow]:
+    """signing_state from what is already fetched: the contract's municipal slots, the group's current
+    memberships (with their users) and the contract's signatures."""
+    # len() of all(): uses the municipalities the caller prefetched (the pages show them too).
+    single = len(contract.group.municipalities.all()) == 1
+    by_slot = {s.slot: s for s in signatures}
     rows: list[SigningRow] = [
         {
             "slot": slot,
             "label": SLOT_LABELS[slot],
-            "signature": signatures.get(slot),
+            "signature": by_slot.get(slot),
             "candidates": slot_candidates(contract, slot, memberships, single_municipality=single),
         }
-        for slot in municipal_slots(contract)
+        for slot in slots
     ]
     rows.append(
         {
             "slot": SLOT_ORGANISATION,
             "label": SLOT_LABELS[SLOT_ORGANISATION],
-            "signature": signatures.get(SLOT_ORGANISATION),
+            "signature": by_slot.get(SLOT_ORGANISATION),
             "candidates": [],
         }
     )
@@ -211,12 +220,43 @@ def slot_for_user(contract: Contract, user: User, state: list[SigningRow] | None
 
 def pending_signatories(contract: Contract) -> list[User]:
     """The users who may sign a municipal slot that nobody has signed yet."""
+    return _pending(signing_state(contract))
+
+
+def _pending(state: list[SigningRow]) -> list[User]:
     users: dict[int, User] = {}
-    for row in signing_state(contract):
+    for row in state:
         if row["slot"] != SLOT_ORGANISATION and row["signature"] is None:
             for membership in row["candidates"]:
                 users[membership.user_id] = membership.user
     return list(users.values())
+
+
+def contracts_with_signatures() -> Prefetch:
+    """A prefetch of groups' `contracts` with their municipalities and signatures (two queries for any
+    number of groups), for `pending_among_prefetched`; the groups' `municipalities` and `memberships` (with
+    users) must be prefetched too (`MunicipalityGroupQuerySet.with_overview`)."""
+    return Prefetch(
+        "contracts",
+        Contract.objects.select_related("municipality")
+        .prefetch_related(Prefetch("signatures", Signature.objects.order_by("signed_at", "pk")))
+        .order_by("municipality__name", "pk"),
+    )
+
+
+def pending_among_prefetched(contract: Contract) -> list[User]:
+    """pending_signatories without a query, from what `contracts_with_signatures` and the group's
+    `with_overview` fetched. Only a contract sent for signing and not expired waits for anyone: a draft's
+    slots are not fixed until it is sent (they are frozen in its terms then)."""
+    if contract.status != Contract.Status.SENT or contract.is_expired:
+        return []
+    group = contract.group
+    memberships = sorted(
+        (m for m in group.memberships.all() if m.gives_access(group) and m.user.is_active),
+        key=lambda m: (m.user.full_name, m.pk),
+    )
+    slots = contract.terms.get("slots", []) if contract.terms else []
+    return _pending(_signing_rows(contract, slots, memberships, contract.signatures.all()))
 
 
 def programme_leaders() -> list[User]:

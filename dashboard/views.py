@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -56,22 +56,42 @@ def _status_counts(groups: Iterable[MunicipalityGroup]) -> dict[str, int]:
     return {label: n for label, n in counts.items() if n}
 
 
-@login_required
-def portfolio_list(request: AuthenticatedRequest) -> HttpResponse:
-    """The programme leader's overview: every portfolio and the status of each of its groups."""
-    require_programme_leader(request.user)
-    portfolios: list[Portfolio] = list(
-        Portfolio.objects.select_related("programme").prefetch_related(
-            Prefetch("groups", MunicipalityGroup.objects.with_overview().order_by("name", "pk"))
+def _completed_portfolios() -> list[Portfolio]:
+    """The completed portfolios, newest first, each with its number of groups and of groups per status
+    (`status_counts`) counted in the one query: the list never loads their groups."""
+    statuses = MunicipalityGroup.Status
+    portfolios = list(
+        Portfolio.objects.filter(status=Portfolio.Status.COMPLETED)
+        .select_related("programme")
+        .annotate(
+            group_count=Count("groups"),
+            **{f"groups_{s.value}": Count("groups", filter=Q(groups__status=s.value)) for s in statuses},
         )
     )
     for portfolio in portfolios:
+        counts = {s.label: getattr(portfolio, f"groups_{s.value}") for s in statuses}
+        # An attribute for the template alone (dashboard/portfolio_list.html), which Portfolio does not declare.
+        portfolio.status_counts = {label: n for label, n in counts.items() if n}
+    return portfolios
+
+
+@login_required
+def portfolio_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The programme leader's overview: the running portfolios with each of their groups, then the completed
+    ones folded away with their counts alone, so that ten years of history add rows, not groups."""
+    require_programme_leader(request.user)
+    running: list[Portfolio] = list(
+        Portfolio.objects.exclude(status=Portfolio.Status.COMPLETED)
+        .select_related("programme")
+        .prefetch_related(Prefetch("groups", MunicipalityGroup.objects.with_overview().order_by("name", "pk")))
+    )
+    for portfolio in running:
         # An attribute for the template alone (dashboard/portfolio_list.html), which Portfolio does not declare.
         portfolio.status_counts = _status_counts(portfolio.groups.all())  # type: ignore[attr-defined]
     return render(
         request,
         "dashboard/portfolio_list.html",
-        {"portfolios": portfolios, "todo": leader_todo()},
+        {"portfolios": running, "completed": _completed_portfolios(), "todo": leader_todo()},
     )
 
 

@@ -133,6 +133,26 @@ def _count(queryset: QuerySet[Model]) -> Coalesce:
     )
 
 
+def _held_guidance(now: datetime) -> QuerySet[Meeting]:
+    """The group's (OuterRef) guidance meetings that have been held: marked held, or confirmed and over."""
+    return Meeting.objects.filter(
+        Q(status=Meeting.Status.HELD) | Q(status=Meeting.Status.CONFIRMED, ends_at__lt=now),
+        group=OuterRef("pk"),
+        kind=Meeting.Kind.GUIDANCE,
+    )
+
+
+def with_meeting_counts(groups: MunicipalityGroupQuerySet) -> MunicipalityGroupQuerySet:
+    """Annotate groups with how many guidance meetings are confirmed and still ahead (`confirmed_meetings`)
+    and how many are held (`held_meetings`), for the programme leader's status matrix; with
+    `with_meeting_overview`, part of the one query for the groups."""
+    now = timezone.now()
+    ahead = Meeting.objects.filter(
+        group=OuterRef("pk"), kind=Meeting.Kind.GUIDANCE, status=Meeting.Status.CONFIRMED
+    ).exclude(ends_at__lt=now)
+    return groups.annotate(confirmed_meetings=_count(ahead), held_meetings=_count(_held_guidance(now)))
+
+
 def with_meeting_overview(groups: MunicipalityGroupQuerySet) -> MunicipalityGroupQuerySet:
     """Annotate groups with what the adviser's and the programme leader's lists show: the next meeting,
     how many guidance meetings still lack a date, meetings held without a published note, open and
@@ -141,11 +161,7 @@ def with_meeting_overview(groups: MunicipalityGroupQuerySet) -> MunicipalityGrou
     upcoming = Meeting.objects.filter(
         group=OuterRef("pk"), status=Meeting.Status.CONFIRMED, starts_at__gte=now
     ).order_by("starts_at")
-    held = Meeting.objects.filter(
-        Q(status=Meeting.Status.HELD) | Q(status=Meeting.Status.CONFIRMED, ends_at__lt=now),
-        group=OuterRef("pk"),
-        kind=Meeting.Kind.GUIDANCE,
-    ).exclude(note__status=MeetingNote.Status.PUBLISHED)
+    held = _held_guidance(now).exclude(note__status=MeetingNote.Status.PUBLISHED)
     tasks = Task.objects.open().published().filter(note__meeting__group=OuterRef("pk"))
     guidance = Meeting.objects.filter(group=OuterRef("pk"), kind=Meeting.Kind.GUIDANCE).exclude(
         status=Meeting.Status.CANCELLED

@@ -45,3 +45,18 @@ def current_members(group: MunicipalityGroup) -> list[User]:
     """Everyone who takes part in `group` now (MembershipQuerySet.current), each once. One query."""
     memberships = Membership.objects.current().filter(group=group).select_related("user").order_by("pk")
     return list({m.user_id: m.user for m in memberships}.values())
+
+
+def current_members_of_portfolio(portfolio_id: int) -> list[Membership]:
+    """Every current member of the portfolio's groups (MembershipQuerySet.current), by group and then in
+    role order, with their user, group and municipality and the group's municipalities (2 queries)."""
+    memberships = list(
+        Membership.objects.current()
+        .filter(group__portfolio_id=portfolio_id)
+        .select_related("user", "group", "municipality")
+        .prefetch_related("group__municipalities")
+    )
+    return sorted(
+        memberships,
+        key=lambda m: (m.group.display_name, m.group_id, ROLE_ORDER.index(m.role), m.user.full_name),
+    )

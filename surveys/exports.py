@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.utils import timezone
 
+from core.xlsx import Sheet, workbook_bytes
+
 from .models import Answer, Question, Response, Survey
 from .selectors import hidden_levels
 
@@ -128,26 +130,5 @@ def to_csv(header: Sequence[Cell], rows: Iterable[Sequence[Cell]]) -> bytes:
 
 
 def to_xlsx(header: Sequence[Cell], rows: Iterable[Sequence[Cell]], *, title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import Cell as SheetCell
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-
-    def cells(values: Iterable[Cell]) -> list[SheetCell]:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                # openpyxl stores a text starting with "=" as a formula; every text is stored as text.
-                cell.data_type = "s"
-            out.append(cell)
-        return out
-
-    sheet.append(cells(header))
-    for row in rows:
-        sheet.append(cells(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """The table as XLSX, through the shared writer (widths, frozen header, every text stored as text)."""
+    return workbook_bytes([Sheet(title=title, header=[str(h) for h in header], rows=rows)])

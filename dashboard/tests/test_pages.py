@@ -5,11 +5,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import ProgrammeLeaderFactory
+from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory
+from benchmarks.builders import groups_of_one_municipality
 from core.mail import queue_mail
 from core.models import Email
 from municipalities.models import Municipality, Role
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
+from portfolios.models import Portfolio
 from portfolios.tests.factories import FoundationSectionFactory, PlanItemFactory, PortfolioFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,18 +97,59 @@ def test_the_advisers_page_lists_only_their_groups(client):
     assert "Guovdageaidnu" not in html
 
 
-def test_the_portfolio_list_runs_the_same_queries_with_5_and_50_groups(client, django_assert_num_queries):
+def _portfolio_list_queries(client, django_assert_num_queries):
+    # session, user, the device that verified the session's second factor, the user's staff roles, the
+    # running portfolios with programmes, their groups with advisers, the groups' municipalities with
+    # counties, their memberships with users and municipalities, the completed portfolios with their counts;
+    # «Å gjøre» (dashboard.todo.leader_todo): the count of contracts to countersign, of failed e-mails, and the
+    # admitted and active groups with programmes, their municipalities, their memberships.
+    with django_assert_num_queries(14):
+        response = client.get(reverse("dashboard:portfolio_list"))
+    return response.content.decode()
+
+
+def test_the_portfolio_list_runs_the_same_queries_with_5_and_357_groups(client, django_assert_num_queries):
     client.force_login(ProgrammeLeaderFactory())
-    _groups(PortfolioFactory(), 5)
-    # session, user, the device that verified the session's second factor, the user's staff roles, portfolios
-    # with programmes, groups with advisers, their municipalities with counties, their memberships with users
-    # and municipalities; «Å gjøre» (dashboard.todo.leader_todo): the count of contracts to countersign, of
-    # failed e-mails, and the admitted and active groups with programmes, their municipalities, their memberships.
-    with django_assert_num_queries(13):
-        client.get(reverse("dashboard:portfolio_list"))
-    _groups(PortfolioFactory(), 45)
-    with django_assert_num_queries(13):
-        client.get(reverse("dashboard:portfolio_list"))
+    portfolio = PortfolioFactory()
+    groups_of_one_municipality(portfolio, AdviserFactory(), 5, [Role.LEADER])
+    _portfolio_list_queries(client, django_assert_num_queries)
+    groups_of_one_municipality(portfolio, AdviserFactory(), 352, [Role.LEADER], name="Flere")
+    assert portfolio.groups.count() == 357
+    _portfolio_list_queries(client, django_assert_num_queries)
+
+
+def test_the_portfolio_list_runs_the_same_queries_with_1_and_30_portfolios(client, django_assert_num_queries):
+    client.force_login(ProgrammeLeaderFactory())
+    adviser = AdviserFactory()
+    groups_of_one_municipality(PortfolioFactory(), adviser, 3, [Role.LEADER])
+    _portfolio_list_queries(client, django_assert_num_queries)
+    # Ten years of history: 27 completed portfolios and two more running.
+    for n in range(29):
+        status = Portfolio.Status.ACTIVE if n < 2 else Portfolio.Status.COMPLETED
+        groups_of_one_municipality(PortfolioFactory(status=status), adviser, 3, [Role.LEADER])
+    assert Portfolio.objects.count() == 30
+    _portfolio_list_queries(client, django_assert_num_queries)
+
+
+def test_completed_portfolios_are_folded_away_with_counts_and_a_link_but_not_their_groups(client):
+    running = PortfolioFactory(name="Portefølje 9, 2027–28")
+    MunicipalityGroupFactory(portfolio=running, municipalities=[municipality("5612")])
+    done = PortfolioFactory(name="Portefølje 1, 2016–17", status=Portfolio.Status.COMPLETED)
+    MunicipalityGroupFactory(portfolio=done, municipalities=[municipality("1804")], status="completed")
+    MunicipalityGroupFactory(
+        portfolio=done, municipalities=[municipality("1840")], status="ended_early", ended_reason="Trakk seg."
+    )
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get(reverse("dashboard:portfolio_list")).content.decode()
+    assert html.index("Portefølje 9, 2027–28") < html.index("Avsluttede porteføljer")
+    assert "Guovdageaidnu" in html  # the running portfolio's group
+    completed = html[html.index("Avsluttede porteføljer") :]
+    assert "Portefølje 1, 2016–17" in completed
+    assert "2: 1 fullført, 1 avsluttet før tiden" in completed
+    assert reverse("dashboard:portfolio_matrix", kwargs={"pk": done.pk}) in completed
+    assert reverse("dashboard:portfolio_matrix", kwargs={"pk": running.pk}) in html
+    # The completed portfolio's groups are not on the page.
+    assert "Bodø" not in html and "Saltdal" not in html
 
 
 def test_the_group_and_adviser_pages_do_not_grow_with_the_number_of_groups(client):

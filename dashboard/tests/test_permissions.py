@@ -22,6 +22,18 @@ MATRIX = [
     # The audit log and its export: the programme leader's alone.
     ("dashboard:audit_log", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
     ("dashboard:audit_log_export", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
+    # The status matrix of a portfolio and its exports: the programme leader's alone, not even the advisers'.
+    ("dashboard:portfolio_matrix", {"pk": "group_a.portfolio.pk"}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
+    (
+        "dashboard:portfolio_matrix_export",
+        {"pk": "group_a.portfolio.pk"},
+        [302, 404, 404, 404, 404, 200, 404, 302, 404],
+    ),
+    (
+        "dashboard:portfolio_contacts_export",
+        {"pk": "group_b.portfolio.pk"},
+        [302, 404, 404, 404, 404, 200, 404, 302, 404],
+    ),
     ("dashboard:portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
     ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
     ("accounts:login", {}, [200, 302, 302, 302, 302, 302, 302, 200, 302]),
