@@ -5,6 +5,7 @@ title, and at the top of the page a list of what is wrong with links to the fiel
 from dataclasses import dataclass
 
 from django import forms, template
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.formsets import BaseFormSet
 from django.template.context import Context
 
@@ -40,7 +41,7 @@ def _input_id(field: forms.BoundField) -> str:
 def problems_of(form: forms.BaseForm) -> list[Problem]:
     problems = [Problem("", str(message), "") for message in form.non_field_errors()]
     for name, messages in form.errors.items():
-        if name == forms.forms.NON_FIELD_ERRORS:
+        if name == NON_FIELD_ERRORS:
             continue
         field = form[name]
         # A hidden field's error (a stale revision, a changed document) is about the form, not a box to fix.
