@@ -185,6 +185,8 @@ def portfolio_year_wheel(user: User, portfolio: Portfolio) -> list[Month]:
         .prefetch_related(municipalities)
     )
     made = {m.plan_item_id for m in meetings if m.plan_item_id is not None}
+    # Staff see several groups' items and need to know whose; a member sees only their own group's.
+    with_group = user.is_staff
     contracts = (
         Contract.objects.filter(group__in=groups, status=Contract.Status.SENT)
         .select_related("municipality", "group__portfolio")
@@ -193,10 +195,10 @@ def portfolio_year_wheel(user: User, portfolio: Portfolio) -> list[Month]:
     plans = DevelopmentPlan.objects.filter(group__in=groups).select_related("group").prefetch_related(municipalities)
     entries = [
         *_plan_item_entries(portfolio.plan_items.all(), made),
-        *_meeting_entries(meetings, with_group=True),
+        *_meeting_entries(meetings, with_group=with_group),
         *_period_entries(portfolio),
-        *_contract_entries(contracts, with_group=True),
-        *_plan_entries(plans, with_group=True),
+        *_contract_entries(contracts, with_group=with_group),
+        *_plan_entries(plans, with_group=with_group),
         *_survey_entries(Survey.objects.filter(portfolio=portfolio)),
     ]
     return by_month(entries)
