@@ -55,7 +55,12 @@ def portfolio_sheets(report: PortfolioReport) -> list[Sheet]:
         sheets.append(("Svarprosent per rolle", ["Rolle", *rate_header[1:]], roles))
     if report.results:
         results = [
-            [Truncator(r.question).chars(200), r.n if not r.suppressed else "færre enn 3", r.mean, r.median]
+            [
+                Truncator(r.question).chars(200),
+                "færre enn 3" if r.suppressed else r.n,
+                None if r.mean is None else round(r.mean, 2),
+                r.median,
+            ]
             for r in report.results
         ]
         sheets.append(("Resultater", ["Spørsmål", "Antall svar", "Gjennomsnitt", "Median"], results))

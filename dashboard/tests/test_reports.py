@@ -290,3 +290,12 @@ def test_the_programme_report_does_not_query_per_portfolio(
     # PDF row.
     with django_assert_num_queries(13):
         leader_client.get(url)
+
+
+def test_cron_makes_the_report_pdfs_where_there_is_no_worker(leader_client, leader):
+    from django.core.management import call_command
+
+    portfolio = build_portfolio(leader)
+    leader_client.post(reverse("dashboard:report_portfolio_pdf_make", kwargs={"pk": portfolio.pk}))
+    call_command("send_due_reminders", stdout=io.StringIO())
+    assert ReportPdf.objects.get(portfolio=portfolio).is_made
