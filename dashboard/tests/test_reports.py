@@ -299,3 +299,39 @@ def test_cron_makes_the_report_pdfs_where_there_is_no_worker(leader_client, lead
     leader_client.post(reverse("dashboard:report_portfolio_pdf_make", kwargs={"pk": portfolio.pk}))
     call_command("send_due_reminders", stdout=io.StringIO())
     assert ReportPdf.objects.get(portfolio=portfolio).is_made
+
+
+def test_a_new_pdf_replaces_the_old_file_which_stays_downloadable_meanwhile(
+    leader_client, leader, django_capture_on_commit_callbacks
+):
+    from core.storage import private_storage, walk
+
+    programme = ProgrammeFactory()
+    make = reverse("dashboard:report_programme_pdf_make", kwargs={"pk": programme.pk})
+    download = reverse("dashboard:report_programme_pdf", kwargs={"pk": programme.pk})
+    leader_client.post(make)
+    report_pdfs_render_due()
+    first = ReportPdf.objects.get(programme=programme).path
+    assert (
+        "Lag PDF på nytt</button>"
+        in leader_client.get(reverse("dashboard:report_programme", kwargs={"pk": programme.pk})).content.decode()
+    )
+    leader_client.post(make)
+    assert leader_client.get(download).status_code == 200  # the old one, while the new one is made
+    with django_capture_on_commit_callbacks(execute=True):
+        assert report_pdfs_render_due() == 1
+    report = ReportPdf.objects.get(programme=programme)
+    assert report.path != first
+    assert walk(private_storage()) == [report.path]
+
+
+def test_a_missing_stored_pdf_is_never_handed_out(leader_client, leader):
+    from core.storage import private_storage
+
+    programme = ProgrammeFactory()
+    leader_client.post(reverse("dashboard:report_programme_pdf_make", kwargs={"pk": programme.pk}))
+    report_pdfs_render_due()
+    private_storage().delete(ReportPdf.objects.get(programme=programme).path)
+    response = leader_client.get(reverse("dashboard:report_programme_pdf", kwargs={"pk": programme.pk}))
+    assert response.status_code == 302
+    assert "Den lagrede PDF-en kunne ikke leses." in leader_client.get(response["Location"]).content.decode()
