@@ -25,6 +25,7 @@ PREFIX_KINDS: dict[str, str] = {
     "password_reset": "people",
     "user": "people",
     "portfolio": "portfolios",
+    "report": "portfolios",
     "meeting": "meetings",
     "meetings": "meetings",
     "meeting_note": "meetings",
@@ -129,6 +130,11 @@ ACTION_TEXTS: dict[str, str] = {
     "survey.report_made": "PDF av rapporten fra spørreundersøkelse laget",
     "survey.report_failed": "PDF av rapporten fra spørreundersøkelse kunne ikke lages",
     "survey.link_unknown": "Ukjent lenke til spørreundersøkelse",
+    # Programme reports (dashboard)
+    "report.exported": "Programrapport lastet ned",
+    "report.pdf_requested": "PDF av programrapport bestilt",
+    "report.pdf_made": "PDF av programrapport laget",
+    "report.pdf_failed": "PDF av programrapport kunne ikke lages",
     # The log itself
     "audit_log.exported": "Loggen eksportert",
 }

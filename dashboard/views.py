@@ -24,6 +24,7 @@ from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
 
 from .todo import adviser_todo, group_todo, leader_todo, member_todo
+from .year_wheel import group_year_wheel
 
 
 @login_required
@@ -130,6 +131,9 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A group's page: its members, the portfolio's plan and, from each capability app, the group's part."""
     group = get_group_for_user(request.user, pk)
     portfolio = group.portfolio
+    contracts = contracts_of_group(group)
+    meetings = meeting_plan(group)
+    development_plan = group_plan_summary(request.user, group)
     return render(
         request,
         "dashboard/group_detail.html",
@@ -139,9 +143,11 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "members": members_in_role_order(group),
             "plan_items": portfolio.plan_items.all(),
             "shortcomings": group.shortcomings(),
-            "contracts": contracts_of_group(group),
-            "meeting_plan": meeting_plan(group),
-            "development_plan": group_plan_summary(request.user, group),
+            "contracts": contracts,
+            "meeting_plan": meetings,
+            "development_plan": development_plan,
             "todo": group_todo(request.user, group),
+            # Built from what the page loads anyway: no query of its own.
+            "group_year_wheel": group_year_wheel(meetings.meetings, contracts, development_plan["plan"]),
         },
     )

@@ -37,6 +37,8 @@ from accounts.services import backup_codes_renew
 from contracts.models import Contract, ContractTemplate
 from core.testing.otp import pass_second_factor
 from dashboard.management.commands.seed_demo import DEMO_PASSWORD
+from dashboard.services import report_pdf_request as programme_report_pdf_request
+from dashboard.services import report_pdfs_render_due
 from development_plans.models import Comment, DevelopmentPlan, Goal, Measure
 from meetings.models import Meeting, MeetingNote, Reminder
 from meetings.services import calendar_feed_renew
@@ -66,6 +68,8 @@ NOT_VISITED = {
     "surveys:code_answer": "codes an answer (POST only)",
     "surveys:write_finding": "saves a finding (POST only)",
     "surveys:report_pdf_make": "queues the report's PDF (POST only; `prepare` makes it, so the download is visited)",
+    "dashboard:report_portfolio_pdf_make": "queues the report's PDF (POST only; `prepare` makes it)",
+    "dashboard:report_programme_pdf_make": "queues the report's PDF (POST only; `prepare` makes it)",
     "admin:None": "Django's redirects of old admin addresses and unknown ones",
     "accounts:backup_codes_renew": "makes new backup codes (POST only; the crawl posts it, see portal_visits)",
     "None": "the admin's login and password pages, sent to the portal's (veiledning/urls.py)",
@@ -190,6 +194,10 @@ def prepare(targets: Targets) -> Targets:
     # The report's PDF, made as the worker would, so that its download serves the stored file.
     report_pdf_request(survey=targets.survey, user=targets.leader)
     reports_render_due()
+    # The programme reports' PDFs likewise.
+    for subject in (targets.portfolio, targets.portfolio.programme):
+        programme_report_pdf_request(subject=subject, user=targets.leader)
+    report_pdfs_render_due()
     submitted = Invitation.objects.filter(survey=targets.survey, used_at__isnull=False).first()
     assert submitted is not None
     targets.submitted_survey_token = submitted.token
@@ -241,6 +249,14 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("dashboard:my_groups", {}, ["adviser"]),
         ("dashboard:group_detail", {"pk": group.pk}, ["member", "adviser", "leader"]),
         ("dashboard:audit_log", {}, ["leader"]),
+        ("dashboard:report_index", {}, ["leader"]),
+        ("dashboard:report_portfolio", {"pk": portfolio.pk}, ["leader"]),
+        ("dashboard:report_portfolio_xlsx", {"pk": portfolio.pk}, ["leader"]),
+        ("dashboard:report_portfolio_pdf", {"pk": portfolio.pk}, ["leader"]),
+        ("dashboard:report_programme", {"pk": portfolio.programme_id}, ["leader"]),
+        ("dashboard:report_programme_xlsx", {"pk": portfolio.programme_id}, ["leader"]),
+        ("dashboard:report_programme_pdf", {"pk": portfolio.programme_id}, ["leader"]),
+        ("dashboard:year_wheel", {"pk": portfolio.pk}, ["member", "adviser", "leader"]),
         ("dashboard:audit_log_export", {}, ["leader"]),
         ("dashboard:portfolio_matrix", {"pk": portfolio.pk}, ["leader"]),
         ("dashboard:portfolio_matrix_export", {"pk": portfolio.pk}, ["leader"]),

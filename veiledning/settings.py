@@ -310,6 +310,8 @@ CELERY_BEAT_SCHEDULE = {
     "surveys-send-mail": {"task": "surveys.tasks.send_survey_mail", "schedule": 300.0},
     # surveys: the report PDFs asked for (the task is also queued when one is).
     "surveys-render-reports": {"task": "surveys.render_reports", "schedule": 60.0},
+    # dashboard: the programme reports' PDFs asked for (the task is also queued when one is).
+    "dashboard-render-report-pdfs": {"task": "dashboard.render_report_pdfs", "schedule": 60.0},
 }
 
 # The outbox (core.outbox): a failed send is tried again after 5, 10, 20 … minutes, EMAIL_MAX_ATTEMPTS

@@ -36,6 +36,35 @@ MATRIX = [
     ),
     ("dashboard:portfolio_detail", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
     ("portfolios:foundation_document", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
+    # The programme reports: the programme leader's alone. The downloads send the leader to the report's
+    # page while no PDF is made yet.
+    ("dashboard:report_index", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
+    ("dashboard:report_portfolio", {"pk": "group_a.portfolio.pk"}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
+    (
+        "dashboard:report_portfolio_xlsx",
+        {"pk": "group_a.portfolio.pk"},
+        [302, 404, 404, 404, 404, 200, 404, 302, 404],
+    ),
+    ("dashboard:report_portfolio_pdf", {"pk": "group_a.portfolio.pk"}, [302, 404, 404, 404, 404, 302, 404, 302, 404]),
+    (
+        "dashboard:report_programme",
+        {"pk": "group_a.portfolio.programme.pk"},
+        [302, 404, 404, 404, 404, 200, 404, 302, 404],
+    ),
+    (
+        "dashboard:report_programme_xlsx",
+        {"pk": "group_a.portfolio.programme.pk"},
+        [302, 404, 404, 404, 404, 200, 404, 302, 404],
+    ),
+    (
+        "dashboard:report_programme_pdf",
+        {"pk": "group_a.portfolio.programme.pk"},
+        [302, 404, 404, 404, 404, 302, 404, 302, 404],
+    ),
+    ("dashboard:report_programme", {"pk": 999999}, [302, 404, 404, 404, 404, 404, 404, 302, 404]),
+    # The year wheel: whoever may see the portfolio (its page's access).
+    ("dashboard:year_wheel", {"pk": "group_a.portfolio.pk"}, [302, 200, 404, 200, 404, 200, 404, 302, 404]),
+    ("dashboard:year_wheel", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
     ("accounts:login", {}, [200, 302, 302, 302, 302, 302, 302, 200, 302]),
     ("accounts:password_reset", {}, [200] * 9),
     ("accounts:invitation_accept", {"token": "ukjent"}, [410] * 9),
@@ -60,10 +89,31 @@ MATRIX = [
 ]
 
 
+# «Lag PDF» of the reports (POST only): the leader is sent back to the report's page.
+POST_MATRIX = [
+    (
+        "dashboard:report_portfolio_pdf_make",
+        {"pk": "group_a.portfolio.pk"},
+        [302, 404, 404, 404, 404, 302, 404, 302, 404],
+    ),
+    (
+        "dashboard:report_programme_pdf_make",
+        {"pk": "group_a.portfolio.programme.pk"},
+        [302, 404, 404, 404, 404, 302, 404, 302, 404],
+    ),
+]
+
+
 @pytest.mark.parametrize(("url_name", "kwargs", "expected"), MATRIX, ids=matrix_ids(MATRIX))
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_permission_matrix(client, world, url_name, kwargs, expected, persona):
     check_access(client, world, url_name, kwargs, expected, persona)
+
+
+@pytest.mark.parametrize(("url_name", "kwargs", "expected"), POST_MATRIX, ids=matrix_ids(POST_MATRIX))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_post_permission_matrix(client, world, url_name, kwargs, expected, persona):
+    check_access(client, world, url_name, kwargs, expected, persona, method="post")
 
 
 def test_an_unknown_group_is_the_same_404_as_someone_elses(client, world):

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from accounts.services import password_resets_send
 from contracts.services import contract_reminders_send, contracts_put_in_force, contracts_render_due
 from core import outbox
+from dashboard.services import report_pdfs_render_due
 from meetings.services import reminders_hand_over, reminders_top_up
 from surveys.services import deliveries_hand_over, reports_render_due
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         resets = password_resets_send()
         reminders_top_up()
         documents = contracts_render_due()
-        reports = reports_render_due()
+        reports = reports_render_due() + report_pdfs_render_due()
         meetings = reminders_hand_over()
         surveys = deliveries_hand_over()
         contracts_put_in_force()
