@@ -14,7 +14,7 @@ NARROW = {"width": 320, "height": 640}
 def test_the_statements_are_reached_from_the_footer_and_pass_axe_at_320_px(live_server, make_page):
     page = make_page(viewport=NARROW)
     page.goto(f"{live_server.url}/konto/logg-inn/")
-    footer = page.get_by_role("navigation", name="Om nettstedet")
+    footer = page.get_by_role("navigation", name="Erklæringer og kontakt")
     for link, heading in [
         ("Tilgjengelighetserklæring", "Tilgjengelighetserklæring for Veiledning"),
         ("Personvernerklæring", "Personvernerklæring for Veiledning"),

@@ -24,7 +24,7 @@ FOOTER_LINKS = [
 
 
 def _footer_links(html):
-    footer = re.search(r'<nav aria-label="Om nettstedet">(.*?)</nav>', html, re.S)
+    footer = re.search(r'<nav aria-label="Erklæringer og kontakt">(.*?)</nav>', html, re.S)
     assert footer, "no footer navigation"
     return re.findall(r'<a href="([^"]+)">([^<]+)</a>', footer.group(1))
 
