@@ -21,11 +21,15 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from email import encoders
+from email.message import Message
+from email.mime.base import MIMEBase
 from typing import Literal, TypeVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import SafeMIMEText
 from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -89,6 +93,27 @@ def _claim(now: datetime) -> tuple[int, uuid.UUID] | None:
     return pk, claim
 
 
+def _attachment_part(filename: str, content: bytes, mimetype: str) -> MIMEBase:
+    """The MIME part of an attachment whose type has parameters, which Django's EmailMessage.attach would
+    not keep: a calendar entry's `method=REQUEST` (RFC 6047) is what makes Outlook and Gmail update the
+    entry instead of importing a copy."""
+    header = Message()
+    header["Content-Type"] = mimetype
+    maintype, subtype = header.get_content_maintype(), header.get_content_subtype()
+    part: MIMEBase
+    if maintype == "text":
+        part = SafeMIMEText(content.decode(), subtype, "utf-8")
+    else:
+        part = MIMEBase(maintype, subtype)
+        part.set_payload(content)
+        encoders.encode_base64(part)
+    for key, value in (header.get_params() or [])[1:]:
+        if key != "charset":
+            part.set_param(key, value)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
 def _message(email: Email, connection: BaseEmailBackend) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
@@ -101,7 +126,15 @@ def _message(email: Email, connection: BaseEmailBackend) -> EmailMultiAlternativ
     if email.html:
         message.attach_alternative(email.html, "text/html")
     for attachment in email.attachments:
-        message.attach(attachment["filename"], base64.b64decode(attachment["content"]), attachment["mimetype"])
+        filename, content, mimetype = (
+            attachment["filename"],
+            base64.b64decode(attachment["content"]),
+            attachment["mimetype"],
+        )
+        if ";" in mimetype:
+            message.attach(_attachment_part(filename, content, mimetype))
+        else:
+            message.attach(filename, content, mimetype)
     return message
 
 

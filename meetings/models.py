@@ -290,6 +290,9 @@ class Reminder(ScheduledEmail):
     # Not a field: set by services._load_claimed on the rows the hand-over claimed, the pks of the people
     # the meeting concerns at that moment.
     participants: set[int]
+    # Likewise: of the claimed rows' recipients, those who follow more than one group
+    # (selectors.following_several_groups), whose calendar entries name the group.
+    several_groups: set[int]
 
     class Meta:
         verbose_name = "påminnelse"

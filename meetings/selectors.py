@@ -1,6 +1,8 @@
 """Reads of meetings that several views share."""
 
 import itertools
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -13,6 +15,9 @@ from accounts.models import User
 from municipalities.models import Membership, MunicipalityGroup, MunicipalityGroupQuerySet
 
 from .models import Meeting, MeetingNote, Task
+
+# The calendar feed reaches this far back: a year of past meetings to look up, not every year's.
+FEED_PAST = timedelta(days=365)
 
 RECOMMENDED_ORDER = ["Veiledningsmøte", "Kommunegruppemøte", "Personalmøte", "Kommunegruppemøte"]
 
@@ -185,9 +190,9 @@ def feed_still_wanted(user: User) -> bool:
 
 
 def meetings_for_user(user: User) -> QuerySet[Meeting]:
-    """Every meeting with a time that concerns `user`, for their calendar feed: their groups' meetings,
-    the guidance meetings of the groups they advise, and the gatherings of their portfolios (all
-    gatherings for the programme leader, who runs them)."""
+    """Every meeting with a time in the last year (FEED_PAST) or ahead that concerns `user`, for their
+    calendar feed: their groups' meetings, the guidance meetings of the groups they advise, and the
+    gatherings of their portfolios (all gatherings for the programme leader, who runs them)."""
     memberships = Membership.objects.current().filter(user=user)
     query = (
         Q(group__in=memberships.values("group"))
@@ -197,7 +202,27 @@ def meetings_for_user(user: User) -> QuerySet[Meeting]:
     )
     if user.is_programme_leader:
         query |= Q(group=None)
-    return Meeting.objects.filter(query, starts_at__isnull=False).order_by("starts_at")
+    return (
+        Meeting.objects.filter(query, starts_at__gte=timezone.now() - FEED_PAST)
+        .select_related("group")
+        .prefetch_related("group__municipalities")
+        .order_by("starts_at")
+    )
+
+
+def following_several_groups(user_ids: Iterable[int]) -> set[int]:
+    """Of `user_ids`, those who follow more than one group: as a current member, or as the adviser of a
+    group that is admitted or running. Their calendar entries name the group (meetings.ics.event_title).
+    Two queries, however many users."""
+    user_ids = list(user_ids)
+    followed: defaultdict[int, set[int]] = defaultdict(set)
+    memberships = Membership.objects.current().filter(user__in=user_ids).values_list("user_id", "group_id")
+    advised = MunicipalityGroup.objects.filter(
+        adviser__in=user_ids, status__in=[MunicipalityGroup.Status.ADMITTED, MunicipalityGroup.Status.ACTIVE]
+    ).values_list("adviser_id", "pk")
+    for user_id, group_id in itertools.chain(memberships, advised):
+        followed[user_id].add(group_id)
+    return {user_id for user_id, groups in followed.items() if len(groups) > 1}
 
 
 # How far ahead an open task's deadline counts as due soon on a member's «Å gjøre».

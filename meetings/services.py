@@ -32,6 +32,7 @@ from portfolios.models import PlanItem, Portfolio
 
 from . import ics
 from .models import CalendarFeed, Meeting, MeetingNote, Reminder, Task
+from .selectors import following_several_groups
 
 PLAN_FORMATS: dict[str, str] = {
     PlanItem.Format.PHYSICAL: Meeting.Format.PHYSICAL,
@@ -520,8 +521,10 @@ def _load_claimed(reminders: QuerySet[Reminder]) -> list[Reminder]:
         meeting.pk: set(meeting_participants(meeting).values_list("pk", flat=True))
         for meeting in {reminder.meeting for reminder in claimed}
     }
+    several_groups = following_several_groups({reminder.recipient_id for reminder in claimed})
     for reminder in claimed:
         reminder.participants = participants[reminder.meeting_id]
+        reminder.several_groups = several_groups
     return claimed
 
 
@@ -569,7 +572,13 @@ def _build(reminder: Reminder) -> Email | str:
     }
     attachments: list[Attachment] = []
     if reminder.kind != Reminder.Kind.NOTE_MISSING and meeting.starts_at:
-        attachments = [("mote.ics", ics.calendar_bytes([meeting]), "text/calendar")]
+        attachments = [
+            ics.invitation_attachment(
+                meeting,
+                recipient=reminder.recipient,
+                several_groups=reminder.recipient_id in reminder.several_groups,
+            )
+        ]
     return build_mail(
         to=reminder.recipient.email,
         user=reminder.recipient,

@@ -29,6 +29,7 @@ from .permissions import (
 from .selectors import (
     RECOMMENDED_ORDER,
     feed_still_wanted,
+    following_several_groups,
     get_meeting_for_user,
     meeting_plan,
     meetings_for_user,
@@ -318,7 +319,11 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The calendar file Outlook and Google Calendar subscribe to. The secret in the address is the key."""
-    feed = CalendarFeed.objects.filter(token_hash=calendar_token_hash(token), user__is_active=True).first()
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=calendar_token_hash(token), user__is_active=True)
+        .first()
+    )
     if feed is not None and not feed_still_wanted(feed.user):
         # Everyone the feed was for has left (or their groups ended early): the address stops working,
         # rather than answering an empty calendar for ever.
@@ -326,7 +331,11 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None:
         # Logged without the path, which holds the token.
         raise AccessRefused("meetings.calendarfeed", path=request.path.replace(token, "…"))
-    body = ics.calendar_bytes(meetings_for_user(feed.user), name="Veiledning – møter")
+    body = ics.feed_bytes(
+        meetings_for_user(feed.user),
+        name="Veiledning – møter",
+        several_groups=feed.user.pk in following_several_groups([feed.user.pk]),
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response

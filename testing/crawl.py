@@ -308,8 +308,12 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("accounts:password_reset_done", {}, ["anonymous"]),
         ("accounts:password_reset_complete", {}, ["anonymous"]),
         ("accounts:invitation_accept", {"token": t.account_invitation_token}, ["anonymous"]),
+        ("core:accessibility", {}, ["anonymous", "member"]),
+        ("core:privacy", {}, ["anonymous", "member"]),
+        ("core:contact", {}, ["anonymous", "member"]),
+        ("core:favicon", {}, ["anonymous"]),
     ]
-    redirects = {"dashboard:home"}
+    redirects = {"dashboard:home", "core:favicon"}
     visits = [
         Visit(name, persona, _url(name, **kwargs), status=302 if name in redirects else 200)
         for name, kwargs, personas in pages

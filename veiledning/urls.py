@@ -18,6 +18,7 @@ urlpatterns = [
     path("utviklingsplaner/", include("development_plans.urls")),
     path("sporreundersokelse/", include("surveys.urls")),
     path("konto/", include("accounts.urls")),
+    path("", include("core.urls")),
     # The admin's own login form would log staff in with the password alone, and its password page is the
     # portal's «Endre passord»: both lead to the portal's pages (accounts), which ask for the one-time code.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),

@@ -67,6 +67,10 @@ MATRIX = [
     ("dashboard:year_wheel", {"pk": "group_b.portfolio.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
     ("accounts:login", {}, [200, 302, 302, 302, 302, 302, 302, 200, 302]),
     ("accounts:password_reset", {}, [200] * 9),
+    # The statements the footer links to: open to everyone.
+    ("core:accessibility", {}, [200] * 9),
+    ("core:privacy", {}, [200] * 9),
+    ("core:contact", {}, [200] * 9),
     ("accounts:invitation_accept", {"token": "ukjent"}, [410] * 9),
     # The admin is Django's: staff without the permission get its 403, everyone else its login page.
     ("admin:index", {}, [302, 302, 302, 200, 200, 200, 302, 302, 302]),
