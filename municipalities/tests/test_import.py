@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from accounts.models import AuditEvent, User
-from accounts.tests.factories import ProgrammeLeaderFactory, UserFactory
+from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory, UserFactory
 from core.models import Email
 from municipalities.admin import IMPORT_SALT
 from municipalities.imports import (
@@ -408,3 +408,14 @@ def test_the_preview_asks_a_fixed_number_of_queries_whatever_the_rows(client, dj
 
 def municipalities_except(number):
     return list(Municipality.objects.exclude(number=number).order_by("number"))
+
+
+def test_an_unknown_portfolio_is_a_404_and_an_adviser_gets_the_same(client):
+    portfolio = PortfolioFactory()
+    client.force_login(ProgrammeLeaderFactory())
+    unknown = reverse("admin:municipalities_municipalitygroup_import", kwargs={"portfolio_pk": portfolio.pk + 1000})
+    assert client.get(unknown).status_code == 404
+    client.force_login(AdviserFactory())
+    assert client.get(_url(portfolio)).status_code == 404
+    assert client.post(_url(portfolio), {"file": SimpleUploadedFile("a.csv", csv_bytes(*SALTEN))}).status_code == 404
+    assert MunicipalityGroup.objects.count() == 0
