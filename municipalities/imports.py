@@ -37,6 +37,8 @@ from .models import Membership, Municipality, MunicipalityGroup, Role, group_sho
 # Far above a portfolio's 160–400 people, far below what makes a preview slow.
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 IMPORT_MAX_ROWS = 2_000
+# An XLSX is compressed; what it unpacks to is capped too, so that a small file cannot fill the memory.
+IMPORT_MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 
 # Each column: its key in a row, and its header in the template and in error messages.
 COLUMNS = {
@@ -141,6 +143,9 @@ def _xlsx_table(content: bytes) -> Iterable[Sequence[object]]:
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > IMPORT_MAX_UNPACKED_BYTES:
+            raise ImportFileError("Excel-filen er for stor når den pakkes ut. Lagre den som CSV og prøv igjen.")
         if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
             raise ImportFileError("Filen er en zip-fil, men ikke et Excel-regneark (XLSX).")
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)

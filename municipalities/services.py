@@ -84,6 +84,9 @@ def groups_import(
     The rows are checked again here, inside the transaction, since the portfolio may have changed since
     the preview: any error raises GroupsImportRefused and nothing is written. The e-mails go to the outbox,
     which sends them once the transaction has committed. Returns the plan that was carried out."""
+    # Two imports into one portfolio at once would each find a municipality free and both add it: the
+    # portfolio's row is locked while the rows are checked again and written.
+    Portfolio.objects.select_for_update().filter(pk=portfolio.pk).first()
     plan = import_plan(portfolio=portfolio, rows=rows)
     if plan.errors:
         raise GroupsImportRefused(plan)

@@ -120,6 +120,12 @@ def test_a_zip_that_is_not_a_workbook_is_refused_by_its_content():
         read_rows(out.getvalue())
 
 
+def test_an_xlsx_that_unpacks_to_too_much_is_refused(monkeypatch):
+    monkeypatch.setattr("municipalities.imports.IMPORT_MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(ImportFileError, match="for stor når den pakkes ut"):
+        read_rows(xlsx(["", "Bodø", "leder", "Ola", "ola@example.org", ""]))
+
+
 def test_the_template_download_has_the_columns_the_import_reads(client):
     client.force_login(ProgrammeLeaderFactory())
     response = client.get(reverse("admin:municipalities_municipalitygroup_import_template"))
