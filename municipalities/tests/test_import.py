@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent, Invitation, User
+from accounts.services import invitation_get_usable, invitation_send
 from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory, UserFactory
 from core.models import Email
 from municipalities.admin import IMPORT_SALT
@@ -414,6 +415,118 @@ def test_the_preview_asks_a_fixed_number_of_queries_whatever_the_rows(client, dj
 
 def municipalities_except(number):
     return list(Municipality.objects.exclude(number=number).order_by("number"))
+
+
+# --- The import's writes, in bulk ------------------------------------------------------------------------
+
+
+def _member_rows(numbers):
+    """Two rows per municipality, each municipality a group of its own: a leader and a resource teacher."""
+    values = []
+    for n in numbers:
+        values.append(["", n, "leder", f"Leder {n}", f"leder{n}@example.org", ""])
+        values.append(["", n, "ressurslærer", f"Lærer {n}", f"laerer{n}@example.org", ""])
+    return rows(*values)
+
+
+@pytest.mark.parametrize("size", [5, 100])
+@pytest.mark.parametrize("with_known_people", [False, True], ids=["all-new", "half-known"])
+def test_the_import_writes_in_a_fixed_number_of_queries_whatever_the_rows(
+    django_assert_num_queries, size, with_known_people
+):
+    portfolio = PortfolioFactory()
+    # A group of the portfolio already, so that the plan reads the groups' municipalities and memberships.
+    MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality("1804")])
+    numbers = [m.number for m in municipalities_except("1804")[: size // 2 + 1]]
+    if with_known_people:
+        # Every second leader has an account with a password: told that they were added, not invited.
+        for n in numbers[::2]:
+            UserFactory(email=f"leder{n}@example.org", full_name=f"Leder {n}")
+    parsed = _member_rows(numbers)[:size]
+    leader = ProgrammeLeaderFactory()
+    # The import's savepoint; the portfolio locked; the plan's reads: every municipality, the people by
+    # address, the portfolio's groups, their municipalities and their memberships; the new users; the new
+    # groups, their municipalities, and both read back; the memberships; their audit events; the
+    # invitations' savepoint, the older invitations ended, the invitations, their e-mails, their audit
+    # events, the savepoint released; the e-mails to those told (only when someone has an account); the
+    # import's audit event; the savepoint released.
+    with django_assert_num_queries(23 if with_known_people else 22):
+        plan = groups_import(portfolio=portfolio, rows=parsed, imported_by=leader, request=None)
+    assert len(plan.members) == size
+    assert bool(plan.told_people) == with_known_people
+    assert Membership.objects.filter(group__portfolio=portfolio).count() == size
+    assert Email.objects.count() == size
+
+
+def test_the_bulk_import_invites_and_tells_exactly_the_right_people():
+    portfolio = PortfolioFactory()
+    leader = ProgrammeLeaderFactory()
+    bodo = MunicipalityGroupFactory(portfolio=portfolio, municipalities=[municipality("1804")])
+    present = MembershipFactory(group=bodo, role=Role.LEADER).user
+    known = UserFactory(email="kjent@example.org", full_name="Kjent Person")
+    # Invited once before and never answered: the import's invitation replaces the old link.
+    waiting = User.objects.create_user(email="venter@example.org", full_name="Venter Lenge")
+    invitation_send(user=waiting, invited_by=leader)
+    old_link = Invitation.objects.get(user=waiting)
+    Email.objects.all().delete()
+    parsed = rows(
+        ["", "Bodø", "ressurslærer", "Kjent Person", "kjent@example.org", ""],
+        ["", "Bodø", "leder", present.full_name, present.email, ""],
+        ["Salten", "Saltdal", "leder", "Ny Person", "ny@example.org", "91234567"],
+        ["Salten", "Fauske", "administrativ", "Kjent Person", "kjent@example.org", ""],
+        ["Salten", "Fauske", "ressurslærer", "Venter Lenge", "venter@example.org", ""],
+        ["", "Kautokeino", "Politisk", "Ny Person", "ny@example.org", "00000000"],
+    )
+    last_event = AuditEvent.objects.order_by("pk").last().pk
+
+    plan = groups_import(portfolio=portfolio, rows=parsed, imported_by=leader, request=None)
+
+    assert plan.skipped == [f"Rad 3: {present} er allerede med i Bodø."]
+    new = User.objects.get(email="ny@example.org")
+    assert (new.full_name, new.phone, new.has_usable_password()) == ("Ny Person", "91234567", False)
+    salten = MunicipalityGroup.objects.get(portfolio=portfolio, name="Salten")
+    kautokeino = MunicipalityGroup.objects.get(portfolio=portfolio, municipalities=municipality("5612"))
+    assert sorted(m.number for m in salten.municipalities.all()) == ["1840", "1841"]
+    assert sorted((ms.group.display_name, ms.user.email, ms.role) for ms in Membership.objects.all()) == sorted(
+        [
+            ("Bodø", present.email, Role.LEADER),
+            ("Bodø", "kjent@example.org", Role.RESOURCE_TEACHER),
+            ("Salten", "ny@example.org", Role.LEADER),
+            ("Salten", "kjent@example.org", Role.OWNER_ADMINISTRATIVE),
+            ("Salten", "venter@example.org", Role.RESOURCE_TEACHER),
+            ("Guovdageaidnu", "ny@example.org", Role.OWNER_POLITICAL),
+        ]
+    )
+    # One invitation each for the new person (in two groups) and the one still waiting; the known person is
+    # told once per group they were added to; the one already present is told nothing.
+    programme = portfolio.programme.name
+    assert sorted((e.to, e.template, e.subject.startswith("Invitasjon")) for e in Email.objects.all()) == [
+        ("kjent@example.org", "municipalities/email/member_added", False),
+        ("kjent@example.org", "municipalities/email/member_added", False),
+        ("ny@example.org", "accounts/email/invitation", True),
+        ("venter@example.org", "accounts/email/invitation", True),
+    ]
+    assert sorted(Email.objects.filter(to=known.email).values_list("subject", flat=True)) == [
+        f"Du er lagt til i Bodø ({programme})",
+        f"Du er lagt til i Salten ({programme})",
+    ]
+    told_bodo = Email.objects.get(to="kjent@example.org", subject__contains="Bodø")
+    assert bodo.get_absolute_url() in told_bodo.body
+    assert "ressurslærer" in told_bodo.body
+    # Each invitation's link works, for its own person, and the older link no longer does.
+    for person in (new, waiting):
+        body = Email.objects.get(to=person.email).body
+        token = re.search(r"/invitasjon/([^/\s]+)/", body).group(1)
+        assert invitation_get_usable(token).user == person
+    assert not Invitation.objects.usable().filter(pk=old_link.pk).exists()
+    actions = sorted(AuditEvent.objects.filter(pk__gt=last_event).values_list("action", flat=True))
+    assert actions == ["invitation.queued"] * 2 + ["membership.added"] * 5 + ["membership.imported"]
+    added = AuditEvent.objects.filter(action="membership.added", group_id=kautokeino.pk).get()
+    assert (added.actor, added.object_repr, added.payload) == (
+        leader,
+        "Guovdageaidnu",
+        {"user_id": new.pk, "role": Role.OWNER_POLITICAL},
+    )
 
 
 def test_an_unknown_portfolio_is_a_404_and_an_adviser_gets_the_same(client):
