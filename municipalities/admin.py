@@ -8,6 +8,7 @@ from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
@@ -277,8 +278,10 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
 
 
 def _imported_message(plan: ImportPlan) -> str:
+    groups, members = len(plan.new_groups), len(plan.members)
     return (
-        f"Importert: {len(plan.new_groups)} nye kommunegrupper og {len(plan.members)} deltakelser. "
+        f"Importert: {groups} {pluralize(groups, 'ny kommunegruppe,nye kommunegrupper')} og "
+        f"{members} {pluralize(members, 'deltakelse,deltakelser')}. "
         f"{len(plan.invited_people)} har fått invitasjon på e-post, {len(plan.told_people)} har fått beskjed "
         "om at de er lagt til."
     )
