@@ -63,7 +63,7 @@ def test_the_leader_fixes_a_bad_row_previews_and_imports_a_group(live_server, ma
     assert MunicipalityGroup.objects.count() == 0  # the preview wrote nothing
 
     page.get_by_role("button", name="Importer", exact=True).click()
-    expect(page.get_by_text("Importert: 1 nye kommunegrupper og 3 deltakelser.")).to_be_visible()
+    expect(page.get_by_text("Importert: 1 ny kommunegruppe og 3 deltakelser.")).to_be_visible()
     assert_accessible(page)
     group = MunicipalityGroup.objects.get(portfolio=portfolio)
     assert group.name == "Indre Salten"

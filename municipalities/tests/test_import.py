@@ -323,6 +323,19 @@ def test_the_import_creates_groups_members_and_queues_invitations_and_notices(
     }
 
 
+def test_the_preview_and_the_result_count_one_in_the_singular(client):
+    portfolio = PortfolioFactory()
+    client.force_login(ProgrammeLeaderFactory())
+    response = _upload(client, portfolio, xlsx(["", "Bodø", "leder", "Åse Ærø", "ase@example.org", ""]))
+    text = " ".join(response.content.decode().split())
+    assert "1 ny kommunegruppe (status «Tatt opp»)" in text
+    assert "1 ny deltakelse i 1 gruppe</li>" in text
+    assert "1 person får invitasjon på e-post (1 ny bruker)" in text
+    response = client.post(_url(portfolio), {"payload": response.context["payload"]}, follow=True)
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message.startswith("Importert: 1 ny kommunegruppe og 1 deltakelse. 1 har fått invitasjon")
+
+
 def test_a_file_with_one_bad_row_shows_the_error_and_offers_no_import(client):
     portfolio = PortfolioFactory()
     client.force_login(ProgrammeLeaderFactory())
