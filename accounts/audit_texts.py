@@ -65,6 +65,7 @@ ACTION_TEXTS: dict[str, str] = {
     "membership.added": "Deltaker lagt til i kommunegruppe",
     "membership.changed": "Deltakelse i kommunegruppe endret",
     "membership.removed": "Deltaker fjernet fra kommunegruppe",
+    "membership.imported": "Kommunegrupper og deltakere importert fra regneark",
     "user.created": "Person lagt til",
     "user.deactivated": "Person deaktivert",
     "user.reactivated": "Person aktivert igjen",

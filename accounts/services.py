@@ -1,7 +1,7 @@
 """Writes for people, invitations, the two-factor sign-in and the audit log."""
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.background import send_soon
-from core.mail import queue_mail, site_url
+from core.mail import build_mail, queue_mail, queue_mails, site_url
 
 from .models import AuditEvent, Invitation, PasswordResetRequest, User, hash_token
 
@@ -99,6 +99,31 @@ def audit_group_id(obj: models.Model | None) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def audit_event(
+    *,
+    action: str,
+    actor: User | None = None,
+    obj: models.Model | None = None,
+    request: HttpRequest | None = None,
+    payload: dict[str, Any] | None = None,
+    group_id: int | None = None,
+) -> AuditEvent:
+    """An unsaved audit event, for callers that save many with one `AuditEvent.objects.bulk_create`; the
+    arguments are those of `audit_log`."""
+    if actor is None and request is not None and getattr(request, "user", None) is not None:
+        actor = request.user if request.user.is_authenticated else None
+    return AuditEvent(
+        action=action,
+        actor=actor,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        group_id=group_id if group_id is not None else audit_group_id(obj),
+        ip_address=client_ip(request),
+        payload=payload or {},
+    )
+
+
 def audit_log(
     *,
     action: str,
@@ -110,18 +135,9 @@ def audit_log(
 ) -> AuditEvent:
     """Record one audit event. `actor` defaults to the request's logged-in user, `group_id` to the group
     `obj` belongs to. Every `action` needs its Norwegian text in `accounts.audit_texts` (a test checks)."""
-    if actor is None and request is not None and getattr(request, "user", None) is not None:
-        actor = request.user if request.user.is_authenticated else None
-    return AuditEvent.objects.create(
-        action=action,
-        actor=actor,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        group_id=group_id if group_id is not None else audit_group_id(obj),
-        ip_address=client_ip(request),
-        payload=payload or {},
-    )
+    event = audit_event(action=action, actor=actor, obj=obj, request=request, payload=payload, group_id=group_id)
+    event.save()
+    return event
 
 
 def user_get_or_create(*, email: str, full_name: str, phone: str = "") -> User:
@@ -134,30 +150,51 @@ def user_get_or_create(*, email: str, full_name: str, phone: str = "") -> User:
 
 
 def invitation_send(*, user: User, invited_by: User | None, request: HttpRequest | None = None) -> Invitation:
-    """Create an invitation for `user` and put the e-mail with its link in the outbox, which sends it once
-    the transaction has committed; a mail server that is down only delays it.
-
-    Earlier unused invitations for the same user stop working: only the newest link counts.
-    """
-    token = Invitation.new_token()
-    path = reverse("accounts:invitation_accept", kwargs={"token": token})
-    link = request.build_absolute_uri(path) if request is not None else site_url(path)
-    with transaction.atomic():
-        Invitation.objects.usable().filter(user=user).update(expires_at=timezone.now())
-        invitation = Invitation.objects.create(
-            user=user,
-            token_hash=hash_token(token),
-            invited_by=invited_by,
-            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
-        )
-        queue_mail(
-            to=user.email,
-            user=user,
-            template="accounts/email/invitation",
-            context={"user": user, "link": link, "invited_by": invited_by, "expires_at": invitation.expires_at},
-        )
-        audit_log(action="invitation.queued", actor=invited_by, obj=user, request=request)
+    """Create an invitation for `user` and put the e-mail with its link in the outbox (see `invitations_send`)."""
+    [invitation] = invitations_send(users=[user], invited_by=invited_by, request=request)
     return invitation
+
+
+def invitations_send(
+    *, users: Sequence[User], invited_by: User | None, request: HttpRequest | None = None
+) -> list[Invitation]:
+    """Create an invitation for each of `users` and put the e-mails with their links in the outbox, which
+    sends them once the transaction has committed; a mail server that is down only delays them. A fixed
+    number of queries whatever the number of users, so that an import of hundreds stays quick.
+
+    Earlier unused invitations for the same users stop working: only the newest link counts.
+    Preconditions: `users` are saved and each appears once (a second invitation would end the first's link).
+    """
+    if not users:
+        return []
+    now = timezone.now()
+    expires_at = now + timedelta(days=settings.INVITATION_VALID_DAYS)
+    tokens = [Invitation.new_token() for _ in users]
+    with transaction.atomic():
+        Invitation.objects.usable().filter(user__in=users).update(expires_at=now)
+        invitations = Invitation.objects.bulk_create(
+            [
+                Invitation(user=user, token_hash=hash_token(token), invited_by=invited_by, expires_at=expires_at)
+                for user, token in zip(users, tokens, strict=True)
+            ]
+        )
+        mails = []
+        for user, token in zip(users, tokens, strict=True):
+            path = reverse("accounts:invitation_accept", kwargs={"token": token})
+            link = request.build_absolute_uri(path) if request is not None else site_url(path)
+            mails.append(
+                build_mail(
+                    to=user.email,
+                    user=user,
+                    template="accounts/email/invitation",
+                    context={"user": user, "link": link, "invited_by": invited_by, "expires_at": expires_at},
+                )
+            )
+        queue_mails(mails)
+        AuditEvent.objects.bulk_create(
+            [audit_event(action="invitation.queued", actor=invited_by, obj=user, request=request) for user in users]
+        )
+    return invitations
 
 
 def invitation_get_usable(token: str) -> Invitation | None:

@@ -5,7 +5,7 @@ Each message is a pair of templates, `<name>_subject.txt` and `<name>.txt`, rend
 context; the subject is one line."""
 
 import base64
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +84,16 @@ def queue_mail(
     email.save()
     send_soon("core.send_outbox")  # core.tasks.send_outbox
     return email
+
+
+def queue_mails(emails: Sequence[Email]) -> list[Email]:
+    """Saves many rows of `build_mail` into the outbox with one query and has them sent soon after the
+    transaction commits, like `queue_mail` for one."""
+    if not emails:
+        return []
+    saved = Email.objects.bulk_create(emails)
+    send_soon("core.send_outbox")  # core.tasks.send_outbox
+    return saved
 
 
 def site_url(path: str) -> str:

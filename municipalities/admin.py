@@ -3,21 +3,31 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core import signing
 from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.access import AccessRefused, AuthenticatedRequest, request_user
 from accounts.services import audit_log
 from core.admin import PreloadedAutocompleteInline, SummarisedDeleteMixin
+from core.downloads import attachment
 from portfolios.admin import PortfolioFilter
+from portfolios.models import Portfolio
 
-from .forms import InviteMemberForm, MunicipalityGroupAdminForm
-from .models import County, Membership, Municipality, MunicipalityGroup, MunicipalityGroupQuerySet
-from .services import membership_invite
+from .forms import GroupsImportForm, InviteMemberForm, MunicipalityGroupAdminForm
+from .imports import ROLE_SHORT_FORMS, ImportPlan, import_plan, rows_from_data, rows_to_data, template_workbook
+from .models import County, Membership, Municipality, MunicipalityGroup, MunicipalityGroupQuerySet, Role
+from .services import GroupsImportRefused, groups_import, membership_invite
+
+# The preview's rows travel to the confirm step signed, so that the file is not uploaded twice and a changed
+# payload is refused; an hour is long enough to read a preview of 400 people.
+IMPORT_SALT = "municipalities.groups_import"
+IMPORT_MAX_AGE = 60 * 60
 
 
 class GroupPortfolioFilter(PortfolioFilter):
@@ -140,6 +150,16 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
                 self.admin_site.admin_view(self.invite_view),
                 name="municipalities_municipalitygroup_invite",
             ),
+            path(
+                "importer/mal.xlsx",
+                self.admin_site.admin_view(self.import_template_view),
+                name="municipalities_municipalitygroup_import_template",
+            ),
+            path(
+                "importer/<int:portfolio_pk>/",
+                self.admin_site.admin_view(self.import_view),
+                name="municipalities_municipalitygroup_import",
+            ),
             *super().get_urls(),
         ]
 
@@ -174,6 +194,97 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/municipalities/municipalitygroup/invite.html", context)
+
+    def _refuse_import_unless_allowed(self, request: HttpRequest, pk: int | None = None) -> None:
+        # An import creates groups and memberships, so it needs the permission to add both; without it the
+        # pages answer 404, like the portal, and say nothing about which portfolios exist.
+        if not (
+            request.user.has_perm("municipalities.add_municipalitygroup")
+            and request.user.has_perm("municipalities.add_membership")
+        ):
+            raise AccessRefused("portfolios.portfolio", pk or 0)
+
+    def import_template_view(self, request: AuthenticatedRequest) -> HttpResponse:
+        """The spreadsheet to fill in: the columns the import reads, and a sheet that explains them."""
+        self._refuse_import_unless_allowed(request)
+        return attachment(
+            template_workbook(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename="mal-import-kommunegrupper.xlsx",
+        )
+
+    def import_view(self, request: AuthenticatedRequest, portfolio_pk: int) -> HttpResponse:
+        """Import groups and members into one portfolio from a spreadsheet: the upload shows a preview of
+        every row (the dry run, writing nothing); its confirm button imports the previewed rows, signed into
+        the page, all or nothing."""
+        self._refuse_import_unless_allowed(request, portfolio_pk)
+        portfolio = Portfolio.objects.select_related("programme").filter(pk=portfolio_pk).first()
+        if portfolio is None:
+            raise AccessRefused("portfolios.portfolio", portfolio_pk)
+        form = GroupsImportForm()
+        plan: ImportPlan | None = None
+        payload = ""
+        refused = ""
+        if request.method == "POST" and "payload" in request.POST:
+            try:
+                data = signing.loads(request.POST["payload"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+                if data.get("portfolio") != portfolio.pk or data.get("user") != request.user.pk:
+                    raise signing.BadSignature("made for another portfolio or person")
+            except signing.BadSignature:
+                refused = (
+                    "Forhåndsvisningen kunne ikke brukes: den er endret eller for gammel (over én time). "
+                    "Last opp filen på nytt. Ingenting er importert."
+                )
+            else:
+                try:
+                    plan = groups_import(
+                        portfolio=portfolio,
+                        rows=rows_from_data(data["rows"]),
+                        imported_by=request.user,
+                        request=request,
+                    )
+                except GroupsImportRefused as error:
+                    plan = error.plan
+                else:
+                    self.message_user(request, _imported_message(plan), messages.SUCCESS)
+                    changelist = reverse("admin:municipalities_municipalitygroup_changelist")
+                    return redirect(f"{changelist}?portfolio={portfolio.pk}")
+        elif request.method == "POST":
+            form = GroupsImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                rows = form.cleaned_data["rows"]
+                plan = import_plan(portfolio=portfolio, rows=rows)
+                if not plan.errors:
+                    payload = signing.dumps(
+                        {"portfolio": portfolio.pk, "user": request.user.pk, "rows": rows_to_data(rows)},
+                        salt=IMPORT_SALT,
+                        compress=True,
+                    )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Importer kommunegrupper og deltakere til {portfolio}",
+            "form": form,
+            "portfolio": portfolio,
+            "plan": plan,
+            "payload": payload,
+            "refused": refused,
+            "roles": Role.labels,
+            "short_forms": sorted(ROLE_SHORT_FORMS),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/municipalities/municipalitygroup/import.html", context, status=400 if refused else 200
+        )
+
+
+def _imported_message(plan: ImportPlan) -> str:
+    groups, members = len(plan.new_groups), len(plan.members)
+    return (
+        f"Importert: {groups} {pluralize(groups, 'ny kommunegruppe,nye kommunegrupper')} og "
+        f"{members} {pluralize(members, 'deltakelse,deltakelser')}. "
+        f"{len(plan.invited_people)} har fått invitasjon på e-post, {len(plan.told_people)} har fått beskjed "
+        "om at de er lagt til."
+    )
 
 
 @admin.register(Membership)

@@ -1,7 +1,9 @@
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
+from .imports import IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ImportFileError, read_rows
 from .models import Membership, Municipality, MunicipalityGroup, Role
 
 
@@ -46,3 +48,28 @@ class MunicipalityGroupAdminForm(forms.ModelForm[MunicipalityGroup]):
                 names = ", ".join(m.name for m in taken)
                 self.add_error("municipalities", f"Allerede med i en annen gruppe i denne porteføljen: {names}.")
         return cleaned
+
+
+class GroupsImportForm(forms.Form):
+    """The spreadsheet upload of the admin's import: the file is read and its rows kept in `cleaned_data["rows"]`;
+    a file that cannot be read at all is the field's error."""
+
+    file = forms.FileField(
+        label="Regneark (XLSX eller CSV)",
+        error_messages={
+            "required": "Velg en fil å laste opp.",
+            "empty": "Filen er tom.",
+            "invalid": "Det kom ingen fil. Velg filen på nytt.",
+        },
+        help_text=f"Høyst {IMPORT_MAX_BYTES // (1024 * 1024)} MB og {IMPORT_MAX_ROWS} rader.",
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(f"Filen er for stor: høyst {IMPORT_MAX_BYTES // (1024 * 1024)} MB.")
+        try:
+            self.cleaned_data["rows"] = read_rows(upload.read())
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error)) from error
+        return upload

@@ -53,6 +53,13 @@ class Municipality(models.Model):
         return self.name
 
 
+def joined_names(names: list[str]) -> str:
+    """A group's name from its municipalities' names: «Fauske og Saltdal»."""
+    if not names:
+        return "Kommunegruppe uten kommuner"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
 class Role(models.TextChoices):
     OWNER_POLITICAL = "owner_political", "Kulturskoleeier (politisk nivå)"
     OWNER_ADMINISTRATIVE = "owner_administrative", "Kulturskoleeier (administrativt nivå)"
@@ -149,9 +156,7 @@ class MunicipalityGroup(models.Model):
         if self.name:
             return self.name
         names = [m.name for m in self.municipalities.all()] if self.pk else []
-        if not names:
-            return "Kommunegruppe uten kommuner"
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+        return joined_names(names)
 
     def clean(self) -> None:
         errors = {}
@@ -167,31 +172,41 @@ class MunicipalityGroup(models.Model):
 
         Reads `memberships`, `municipalities` and `portfolio.programme`, so a list should use `with_overview()`.
         """
-        memberships = list(self.memberships.all())
-        roles = [m.role for m in memberships]
-        lacks: list[str] = []
-        municipalities = list(self.municipalities.all())
-        if len(municipalities) > 1:
-            # Each municipality signs its own contract, so each needs an owner of its own.
-            owned = {m.municipality_id for m in memberships if m.role in OWNER_ROLES}
-            lacks.extend(f"{m.name} mangler kulturskoleeier." for m in municipalities if m.pk not in owned)
-        elif not any(role in OWNER_ROLES for role in roles):
-            lacks.append("Mangler kulturskoleeier.")
-        rule = self.portfolio.programme.group_rule
-        if rule == Programme.GroupRule.VEILEDNING:
-            if Role.LEADER not in roles:
-                lacks.append("Mangler kulturskoleleder.")
-            if Role.RESOURCE_TEACHER not in roles:
-                lacks.append("Mangler ressurslærer.")
-        elif rule == Programme.GroupRule.FREMTIDENS_KULTURSKOLE:
-            if len(roles) < 4:
-                lacks.append(f"Har {len(roles)} deltakere; minst fire trengs.")
-            coordinators = roles.count(Role.COORDINATOR)
-            if coordinators == 0:
-                lacks.append("Mangler koordinator.")
-            elif coordinators > 1:
-                lacks.append(f"Har {coordinators} koordinatorer; det skal være nøyaktig én.")
-        return lacks
+        return group_shortcomings(
+            rule=self.portfolio.programme.group_rule,
+            municipalities=list(self.municipalities.all()),
+            members=[(m.role, m.municipality_id) for m in self.memberships.all()],
+        )
+
+
+def group_shortcomings(
+    *, rule: str, municipalities: list[Municipality], members: list[tuple[str, int | None]]
+) -> list[str]:
+    """The programme's group composition rule over plain values, so that a group not yet saved (the
+    spreadsheet import's preview) is judged by the same rule as a stored one. `members` holds each
+    member's (role, municipality pk)."""
+    roles = [role for role, _ in members]
+    lacks: list[str] = []
+    if len(municipalities) > 1:
+        # Each municipality signs its own contract, so each needs an owner of its own.
+        owned = {municipality_id for role, municipality_id in members if role in OWNER_ROLES}
+        lacks.extend(f"{m.name} mangler kulturskoleeier." for m in municipalities if m.pk not in owned)
+    elif not any(role in OWNER_ROLES for role in roles):
+        lacks.append("Mangler kulturskoleeier.")
+    if rule == Programme.GroupRule.VEILEDNING:
+        if Role.LEADER not in roles:
+            lacks.append("Mangler kulturskoleleder.")
+        if Role.RESOURCE_TEACHER not in roles:
+            lacks.append("Mangler ressurslærer.")
+    elif rule == Programme.GroupRule.FREMTIDENS_KULTURSKOLE:
+        if len(roles) < 4:
+            lacks.append(f"Har {len(roles)} deltakere; minst fire trengs.")
+        coordinators = roles.count(Role.COORDINATOR)
+        if coordinators == 0:
+            lacks.append("Mangler koordinator.")
+        elif coordinators > 1:
+            lacks.append(f"Har {coordinators} koordinatorer; det skal være nøyaktig én.")
+    return lacks
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):

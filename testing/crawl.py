@@ -424,6 +424,18 @@ def admin_pages(t: Targets) -> tuple[list[Visit], dict[str, str]]:
             "leader",
             reverse("admin:municipalities_municipalitygroup_invite", kwargs={"pk": t.group.pk}),
         ),
+        # The spreadsheet import's upload page and its template; the preview and the import are POSTs of a
+        # file, which municipalities/tests/test_import.py makes.
+        Visit(
+            "admin:municipalities_municipalitygroup_import",
+            "leader",
+            reverse("admin:municipalities_municipalitygroup_import", kwargs={"portfolio_pk": t.portfolio.pk}),
+        ),
+        Visit(
+            "admin:municipalities_municipalitygroup_import_template",
+            "leader",
+            reverse("admin:municipalities_municipalitygroup_import_template"),
+        ),
         # Django's UserAdmin names its page for setting a password after the auth app's own user model. Staff
         # set nobody's password (accounts/admin.py): the page answers 404.
         Visit(

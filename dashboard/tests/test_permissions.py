@@ -90,6 +90,12 @@ MATRIX = [
         {"pk": "group_a.pk"},
         [302, 302, 302, 404, 404, 200, 302, 302, 302],
     ),
+    (
+        "admin:municipalities_municipalitygroup_import",
+        {"portfolio_pk": "group_a.portfolio.pk"},
+        [302, 302, 302, 404, 404, 200, 302, 302, 302],
+    ),
+    ("admin:municipalities_municipalitygroup_import_template", {}, [302, 302, 302, 404, 404, 200, 302, 302, 302]),
 ]
 
 
