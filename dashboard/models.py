@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.pdf_jobs import PdfJob
 from portfolios.models import Portfolio, Programme
 
 
-class ReportPdf(models.Model):
+class ReportPdf(PdfJob):
     """A programme report (of one portfolio, or of a programme's portfolios year by year) as a PDF, made in
     the background and kept in the private storage, as the survey report's is (surveys.ReportPdf): a report
     with charts for a whole portfolio takes too long for a request.
@@ -24,15 +24,6 @@ class ReportPdf(models.Model):
     programme = models.OneToOneField(
         Programme, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="program"
     )
-    requested_at = models.DateTimeField("bestilt", null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    path = models.CharField("lagret som", max_length=300, blank=True, editable=False)
-    sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    made_at = models.DateTimeField("laget", null=True, blank=True)
-    failed_at = models.DateTimeField("feilet", null=True, blank=True)
-    error = models.TextField("feilmelding", blank=True)
 
     class Meta:
         verbose_name = "programrapport som PDF"
@@ -55,7 +46,3 @@ class ReportPdf(models.Model):
     def of(subject: Portfolio | Programme) -> dict[str, Any]:
         """The lookup of the row for the report of `subject`: `ReportPdf.objects.filter(**ReportPdf.of(x))`."""
         return {"portfolio": subject} if isinstance(subject, Portfolio) else {"programme": subject}
-
-    @property
-    def is_made(self) -> bool:
-        return bool(self.path)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.limits import LONG_TEXT, SHORT_TEXT, max_length_checks
 from core.models import ScheduledEmail
+from core.pdf_jobs import PdfJob
 from municipalities.models import OWNER_ROLES, MunicipalityGroup, Role
 from portfolios.models import Portfolio
 
@@ -411,7 +412,7 @@ class Delivery(ScheduledEmail):
         return f"{self.mailing} → {self.invitation.user}"
 
 
-class ReportPdf(models.Model):
+class ReportPdf(PdfJob):
     """The survey report as a PDF, made in the background and kept in the private storage (31 pages and 48
     charts take seconds of CPU, too long for a request).
 
@@ -423,16 +424,7 @@ class ReportPdf(models.Model):
     survey = models.OneToOneField(
         Survey, on_delete=models.CASCADE, related_name="report_pdf", verbose_name="undersøkelse"
     )
-    requested_at = models.DateTimeField("bestilt", null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    path = models.CharField("lagret som", max_length=300, blank=True, editable=False)
-    sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    made_at = models.DateTimeField("laget", null=True, blank=True)
     responses = models.PositiveIntegerField("besvarelser i PDF-en", default=0)
-    failed_at = models.DateTimeField("feilet", null=True, blank=True)
-    error = models.TextField("feilmelding", blank=True)
 
     class Meta:
         verbose_name = "rapport som PDF"
@@ -443,7 +435,3 @@ class ReportPdf(models.Model):
 
     def __str__(self) -> str:
         return f"Rapport (PDF) for {self.survey_id}"
-
-    @property
-    def is_made(self) -> bool:
-        return bool(self.path)

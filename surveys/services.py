@@ -20,7 +20,7 @@ from core.background import send_soon
 from core.mail import build_mail, site_url
 from core.models import Email
 from core.pdf import render_pdf
-from core.storage import private_storage, sha256_hex, write_bytes
+from core.pdf_jobs import job_failed, job_made, job_request, jobs_render_due
 from municipalities.models import Membership
 from portfolios.models import Portfolio
 
@@ -45,7 +45,6 @@ EVALUATION_SPEC = Path(__file__).resolve().parent / "data" / "evaluation_survey.
 # never import the tasks.
 REPORT_TASK = "surveys.render_reports"
 REPORT_PDF_TEMPLATE = "surveys/report_pdf.html"
-REPORT_FAILED_MESSAGE = "PDF-en av rapporten kunne ikke lages."
 logger = logging.getLogger(__name__)
 
 # The least time between two reminder rounds of one survey.
@@ -448,77 +447,31 @@ def category_set_finding(
 
 def report_pdf_request(*, survey: Survey, user: User, request: HttpRequest | None = None) -> ReportPdf:
     """«Lag PDF» (and «Prøv igjen», «Lag PDF på nytt»): queue the report's PDF to be made. Nothing is
-    rendered here; the background job (reports_render_due) makes and stores it. A request already waiting
-    is left as it is, so a double click queues one render. A PDF made before stays downloadable meanwhile."""
-    with transaction.atomic():
-        report, _ = ReportPdf.objects.get_or_create(survey=survey)
-        report = ReportPdf.objects.select_for_update().get(pk=report.pk)
-        if report.requested_at is None:
-            report.requested_at = timezone.now()
-            report.requested_by = user
-            report.save(update_fields=["requested_at", "requested_by"])
-            audit_log(action="survey.report_requested", actor=user, obj=survey, request=request)
-        send_soon(REPORT_TASK)
+    rendered here; the background job (reports_render_due) makes and stores it, and a double click queues
+    one render (core.pdf_jobs)."""
+    report, queued = job_request(ReportPdf.objects.all(), user=user, survey=survey)
+    if queued:
+        audit_log(action="survey.report_requested", actor=user, obj=survey, request=request)
+    send_soon(REPORT_TASK)
     return report
 
 
 def reports_render_due(*, limit: int | None = None) -> int:
     """The background job: makes the report PDFs that were asked for, oldest first, until none is left (or
-    `limit` were tried). Returns how many were tried.
-
-    Each request is claimed with SELECT … FOR UPDATE SKIP LOCKED and made in a transaction of its own that
-    keeps the row locked until the PDF is stored: a second worker skips it, and a worker that dies half-way
-    leaves it queued for the next run. A render that fails is recorded on the row (the page shows it, with
-    «Prøv igjen») and not tried again until someone asks."""
-    tried = 0
-    while limit is None or tried < limit:
-        with transaction.atomic():
-            report = (
-                ReportPdf.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("survey__portfolio__programme")
-                .filter(requested_at__isnull=False)
-                .order_by("requested_at", "pk")
-                .first()
-            )
-            if report is None:
-                break
-            tried += 1
-            _report_render(report)
-    return tried
+    `limit` were tried), as core.pdf_jobs.jobs_render_due claims them. Returns how many were tried."""
+    return jobs_render_due(
+        ReportPdf.objects.select_related("survey__portfolio__programme"), _report_render, limit=limit
+    )
 
 
 def _report_render(report: ReportPdf) -> None:
-    """Precondition: the row is locked by the caller's transaction."""
     survey = report.survey
     try:
         context = report_context(survey)
-        content = render_pdf(REPORT_PDF_TEMPLATE, context)
-        path = write_bytes(f"surveys/{survey.pk}", content)
-    # PdfRenderError (core.pdf), and any other failure: a template error, a static file missing from the
-    # manifest, the storage. Rarely transient, so it waits for a person («Prøv igjen»), not a retry.
+        report.responses = context["respondents"]
+        job_made(report, render_pdf(REPORT_PDF_TEMPLATE, context), name=f"surveys/{survey.pk}", fields=["responses"])
     except Exception as error:
-        logger.exception("Survey %s: the report's PDF could not be made; waiting for «Prøv igjen».", survey.pk)
-        message = f"{REPORT_FAILED_MESSAGE} Feil: {str(error) or type(error).__name__}"[:2000]
-        ReportPdf.objects.filter(pk=report.pk).update(requested_at=None, failed_at=timezone.now(), error=message)
+        message = job_failed(report, error)
         audit_log(action="survey.report_failed", obj=survey, payload={"error": message})
         return
-    old = report.path
-    report.path = path
-    report.sha256 = sha256_hex(content)
-    report.made_at = timezone.now()
-    report.responses = context["respondents"]
-    report.requested_at = None
-    report.failed_at = None
-    report.error = ""
-    report.save(update_fields=["path", "sha256", "made_at", "responses", "requested_at", "failed_at", "error"])
     audit_log(action="survey.report_made", obj=survey, payload={"responses": report.responses})
-    if old:
-        # Only once the row names the new file: until then a download may still be reading the old one.
-        transaction.on_commit(lambda: _delete_quietly(old))
-
-
-def _delete_quietly(path: str) -> None:
-    try:
-        private_storage().delete(path)
-    except Exception:  # an old copy left behind is harmless; the row no longer names it
-        logger.warning("Could not delete the old report PDF %s.", path, exc_info=True)
