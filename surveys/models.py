@@ -315,6 +315,8 @@ class Response(models.Model):
     # data gives them as they were.
     started_at = models.DateTimeField("startet", default=timezone.now)
     updated_at = models.DateTimeField("sist lagret", default=timezone.now)
+    # The page «Fortsett der du slapp» opens: where the person was sent after their last save.
+    resume_page = models.PositiveSmallIntegerField("fortsett på side", default=1)
     submitted_at = models.DateTimeField("sendt inn", null=True, blank=True)
 
     class Meta:

@@ -311,9 +311,12 @@ def _answers_from(question: Question, data: Mapping[str, Any]) -> list[Answer]:
 
 
 @transaction.atomic
-def response_save_page(*, response: Response, page: Page, data: Mapping[str, Any]) -> Response:
-    """Replace the response's answers to `page`'s questions with what the form holds. A submitted
-    response is locked: the row lock makes a double post wait and then see it submitted."""
+def response_save_page(
+    *, response: Response, page: Page, data: Mapping[str, Any], resume_page: int | None = None
+) -> Response:
+    """Replace the response's answers to `page`'s questions with what the form holds, and remember
+    `resume_page`, the page number the person goes on to, for «Fortsett der du slapp». A submitted response
+    is locked: the row lock makes a double post wait and then see it submitted."""
     response = Response.objects.select_for_update().get(pk=response.pk)
     if response.is_submitted:
         raise SurveyError("Du har allerede svart på denne undersøkelsen.")
@@ -324,7 +327,11 @@ def response_save_page(*, response: Response, page: Page, data: Mapping[str, Any
         row.response = response
     Answer.objects.bulk_create(rows)
     response.updated_at = timezone.now()
-    response.save(update_fields=["updated_at"])
+    fields = ["updated_at"]
+    if resume_page is not None:
+        response.resume_page = resume_page
+        fields.append("resume_page")
+    response.save(update_fields=fields)
     return response
 
 
@@ -389,6 +396,9 @@ def record_submission(*, response: Response, invitation: Invitation, now: dateti
             "started_at": response.survey.opens_at,
             "updated_at": response.survey.opens_at,
             "submitted_at": response.survey.opens_at,
+            # Where the person last paused is a trace of how they answered: every anonymous response ends
+            # with the same value.
+            "resume_page": 1,
         }
     else:
         fields = {"submitted_at": now, "updated_at": now}

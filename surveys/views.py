@@ -102,6 +102,10 @@ def answer_start(request: HttpRequest, token: str) -> HttpResponse:
             "invitation": invitation,
             "pages": pages,
             "started": hasattr(invitation, "response"),
+            # Where the person stopped, within the survey's pages as they are now.
+            "resume_page": min(max(1, invitation.response.resume_page), len(pages) or 1)
+            if hasattr(invitation, "response")
+            else 1,
             "token": token,
         },
     )
@@ -125,7 +129,8 @@ def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBa
         if form.is_valid():
             try:
                 response = response or response_for(invitation)
-                response_save_page(response=response, page=page, data=form.cleaned_data)
+                goes_to = {"save": number, "previous": max(1, number - 1)}.get(action, min(len(pages), number + 1))
+                response_save_page(response=response, page=page, data=form.cleaned_data, resume_page=goes_to)
                 if action == "save":
                     messages.success(
                         request, "Svarene dine er lagret. Du kan lukke siden og fortsette senere med den samme lenken."
@@ -147,7 +152,7 @@ def answer_page(request: HttpRequest, token: str, number: int) -> HttpResponseBa
             except SurveyError as error:
                 messages.error(request, str(error))
                 return redirect("surveys:answer", token=token)
-            return redirect("surveys:answer_page", token=token, number=min(len(pages), number + 1))
+            return redirect("surveys:answer_page", token=token, number=goes_to)
     else:
         answers = list(response.answers.filter(question__page=page).select_related("question")) if response else []
         form = PageForm(page=page, answers=answers)

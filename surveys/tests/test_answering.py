@@ -125,7 +125,17 @@ def test_an_anonymous_response_keeps_no_path_to_who_answered(client, survey):
     # Nothing in the row points at the invitation, the person or the group, and no time could be matched
     # with the invitation's.
     assert row["invitation_id"] is None
-    assert set(row) == {"id", "survey_id", "invitation_id", "level", "started_at", "updated_at", "submitted_at"}
+    assert set(row) == {
+        "id",
+        "survey_id",
+        "invitation_id",
+        "level",
+        "started_at",
+        "updated_at",
+        "submitted_at",
+        "resume_page",
+    }
+    assert row["resume_page"] == 1
     assert row["started_at"] == row["updated_at"] == row["submitted_at"] == survey.opens_at
     assert row["level"] == "leder"
     answers = _columns("surveys_answer", "response_id = %s", [row["id"]])
@@ -203,3 +213,19 @@ def test_only_the_hash_of_the_token_is_stored(survey):
     invitation.refresh_from_db()
     assert token not in {invitation.token_hash, invitation.nonce}
     assert len(invitation.token_hash) == 64
+
+
+def test_fortsett_der_du_slapp_opens_the_page_the_person_was_going_to(client, survey):
+    invitation, token = invite(survey)
+    start = f"/sporreundersokelse/svar/{token}/"
+    assert f'href="{_page_url(token, 1)}"' in client.get(start).content.decode()
+    pages = list(survey.pages.all())
+    # Page 2 saved for later: the start page leads back to page 2.
+    client.post(_page_url(token, 2), {"action": "save"})
+    assert Response.objects.get(invitation=invitation).resume_page == 2
+    assert f'href="{_page_url(token, 2)}">Fortsett der du slapp' in client.get(start).content.decode()
+    # «Forrige side» from page 2 leads back to page 1.
+    client.post(_page_url(token, 2), {"action": "previous"})
+    assert f'href="{_page_url(token, 1)}">Fortsett der du slapp' in client.get(start).content.decode()
+    client.post(_page_url(token, len(pages)), {"action": "save"})
+    assert f'href="{_page_url(token, len(pages))}">Fortsett der du slapp' in client.get(start).content.decode()

@@ -62,10 +62,18 @@ def test_a_participant_answers_on_a_phone_saves_comes_back_and_submits_once(live
     page = make_page(viewport=PHONE_VIEWPORT)
     page.goto(link)
     page.get_by_role("link", name="Fortsett der du slapp").click()
-    expect(_group(page, "samsvar mellom kommunens forventning").get_by_label("5", exact=True)).to_be_checked()
-    page.get_by_role("button", name="Neste side").click()
+    # Back on the page where they saved, with what they wrote; the page before it keeps its answers too.
+    expect(page.get_by_text("Side 2 av 6")).to_be_visible()
     expect(_group(page, "vært forankret i kommunen").get_by_label("5", exact=True)).to_be_checked()
     expect(page.get_by_label("Utdyp gjerne").first).to_have_value("Eier var med på alle møtene.")
+    # The 1–6 scale fits a phone on one row, each radio at least 24 × 24 px (WCAG 2.2, 2.5.8).
+    scale = _group(page, "vært forankret i kommunen").get_by_role("radio")
+    boxes = [scale.nth(i).bounding_box() for i in range(scale.count())]
+    assert len(boxes) == 6 and len({round(box["y"]) for box in boxes}) == 1, boxes
+    assert all(box["width"] >= 24 and box["height"] >= 24 for box in boxes), boxes
+    page.get_by_role("button", name="Forrige side").click()
+    expect(_group(page, "samsvar mellom kommunens forventning").get_by_label("5", exact=True)).to_be_checked()
+    page.get_by_role("button", name="Neste side").click()
     for number in (3, 4, 5):
         page.get_by_role("button", name="Neste side").click()
         expect(page.get_by_text(f"Side {number} av 6")).to_be_visible()
