@@ -6,8 +6,12 @@ the structure back with pypdf."""
 import io
 import re
 
+import weasyprint
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject
+from weasyprint.formatting_structure import boxes
+
+from core.pdf import BASE_URL, StaticFilesFetcher
 
 
 def pdf_text(content: bytes) -> str:
@@ -102,3 +106,25 @@ def assert_tagged_pdf(content: bytes, *, title: str, pdfa: bool) -> None:
 
 def _xml_text(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
+def page_fill(html: str) -> list[float]:
+    """How far down each page of the PDF that `html` makes its content reaches, as a share (0–1) of the
+    page's content area: a page with only a heading on it is about 0.1. Read from WeasyPrint's layout (its
+    page boxes), since a PDF's text alone says nothing about the room its charts take."""
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher()).render()
+    fills = []
+    for page in document.pages:
+        page_box = page._page_box
+        top = page_box.content_box_y()
+        # The margin boxes hold the page numbers, at the foot of every page whatever its content.
+        stack = [child for child in page_box.children if not isinstance(child, boxes.MarginBox)]
+        bottom = top
+        while stack:
+            box = stack.pop()
+            if isinstance(box, boxes.LineBox | boxes.ReplacedBox):
+                bottom = max(bottom, box.position_y + box.margin_height())
+            elif isinstance(box, boxes.ParentBox):
+                stack.extend(box.children)
+        fills.append((bottom - top) / page_box.height)
+    return fills
