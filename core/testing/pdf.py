@@ -8,7 +8,7 @@ import re
 
 import weasyprint
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, PdfObject
 from weasyprint.formatting_structure import boxes
 
 from core.pdf import BASE_URL, StaticFilesFetcher
@@ -50,10 +50,18 @@ def pdf_page_texts(content: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
 
 
+def _dictionary(value: object) -> DictionaryObject:
+    """`value` (a PDF object or a reference to one) as the dictionary it must be; pypdf types entries as any
+    PDF object."""
+    resolved = value.get_object() if isinstance(value, PdfObject) else value
+    assert isinstance(resolved, DictionaryObject), f"expected a PDF dictionary, found {resolved!r}"
+    return resolved
+
+
 def pdf_structure_tags(content: bytes) -> list[str]:
     """The structure types (`/S`) of the PDF `content`'s structure tree, depth first: ["Document", "H1", ...].
     Empty for an untagged PDF."""
-    root = PdfReader(io.BytesIO(content)).trailer["/Root"]
+    root = _dictionary(PdfReader(io.BytesIO(content)).trailer["/Root"])
     if "/StructTreeRoot" not in root:
         return []
     tags: list[str] = []
@@ -77,15 +85,15 @@ def assert_tagged_pdf(content: bytes, *, title: str, pdfa: bool) -> None:
     and the XMP metadata, and the viewer told to show that title rather than the file name. With `pdfa`, it
     must also claim PDF/A-3u in its XMP metadata and carry the sRGB output intent; without, PDF/UA-1."""
     reader = PdfReader(io.BytesIO(content))
-    catalog = reader.trailer["/Root"]
+    catalog = _dictionary(reader.trailer["/Root"])
     assert "/StructTreeRoot" in catalog, "the PDF has no structure tree"
     tags = pdf_structure_tags(content)
     assert tags[:1] == ["Document"], f"the structure tree does not start with a document: {tags[:5]}"
     assert "H1" in tags and "P" in tags, f"the structure tree lacks a heading or paragraphs: {sorted(set(tags))}"
     # pypdf reads PDF booleans as BooleanObject, which compares equal to a bool but is always truthy.
-    assert catalog["/MarkInfo"]["/Marked"] == BooleanObject(True), "the PDF is not marked as tagged"
+    assert _dictionary(catalog["/MarkInfo"]).get("/Marked") == BooleanObject(True), "the PDF is not marked as tagged"
     assert catalog.get("/Lang") == "nb", f"the PDF's language is {catalog.get('/Lang')!r}, not nb"
-    preferences = catalog.get("/ViewerPreferences", {})
+    preferences = _dictionary(catalog.get("/ViewerPreferences", DictionaryObject()))
     assert preferences.get("/DisplayDocTitle") == BooleanObject(True), "the viewer would show the file name"
     assert reader.metadata is not None and reader.metadata.title == title, (
         f"the PDF's title is {reader.metadata and reader.metadata.title!r}, not {title!r}"
@@ -97,8 +105,10 @@ def assert_tagged_pdf(content: bytes, *, title: str, pdfa: bool) -> None:
     if pdfa:
         assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="U"' in xmp, "the PDF does not claim PDF/A-3u"
         intents = catalog.get("/OutputIntents")
-        assert intents and intents[0].get_object()["/S"] == "/GTS_PDFA1", "the PDF/A output intent is missing"
-        assert "/DestOutputProfile" in intents[0].get_object(), "the output intent has no colour profile"
+        assert isinstance(intents, ArrayObject) and intents, "the PDF/A output intent is missing"
+        intent = _dictionary(intents[0])
+        assert intent.get("/S") == "/GTS_PDFA1", "the PDF/A output intent is missing"
+        assert "/DestOutputProfile" in intent, "the output intent has no colour profile"
     else:
         assert 'pdfuaid:part="1"' in xmp, "the PDF does not claim PDF/UA-1"
         assert "pdfaid:" not in xmp, "a PDF that is not filed claims PDF/A"
