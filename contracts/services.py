@@ -28,7 +28,7 @@ from core.limits import USER_AGENT
 from core.mail import build_mail, site_url
 from core.models import Email
 from core.organisation import organisation
-from core.pdf import render_pdf
+from core.pdf import PDF_ARCHIVE, render_pdf
 from core.pdf_safety import pdf_refuse_unsafe
 from municipalities.models import MunicipalityGroup
 from portfolios.models import Portfolio
@@ -60,7 +60,7 @@ TRANSITIONS: dict[Status, set[Status]] = {
 }
 
 # Archived documents are PDF/A: the final contract, and the copy sent for signing, which the final one quotes.
-PDF_VARIANT = "pdf/a-3b"
+PDF_VARIANT = PDF_ARCHIVE
 CONTRACT_PDF_TEMPLATE = "contracts/pdf/contract.html"
 
 # The contract e-mails: sent for signing, the one reminder, ready for the countersignature (to the programme

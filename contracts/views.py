@@ -19,7 +19,7 @@ from accounts.access import AccessRefused, AuthenticatedRequest, require_program
 from accounts.services import audit_log, client_ip
 from core import storage
 from core.downloads import download_name
-from core.pdf import render_pdf
+from core.pdf import PDF_ARCHIVE, render_pdf
 from portfolios.models import PlanItem
 from portfolios.selectors import get_portfolio_for_user
 
@@ -160,7 +160,9 @@ def _serve(
 def signing_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     """The document the signatories read and sign, as stored when the contract was sent."""
     contract, document = get_document_for_user(request.user, pk, final=False)
-    name = download_name("kontrakt", contract.municipality.name, "til-signering", extension="pdf")
+    # The year, as for the signed copy: a municipality may take part in more than one portfolio.
+    year = contract.group.portfolio.agreement_start.year
+    name = download_name("kontrakt", contract.municipality.name, year, "til-signering", extension="pdf")
     return _serve(request, contract, document, name, as_attachment=False)
 
 
@@ -263,7 +265,8 @@ def foundation_pdf(request: AuthenticatedRequest, pk: int) -> FileResponse:
         "texts": texts,
         "municipal_slots": [{"label": label} for label in texts.get("slot_labels", [])] if texts else [],
     }
-    content = render_pdf("contracts/pdf/foundation_document.html", context)
+    # The municipality files the foundation document with its contract, so it is PDF/A as well.
+    content = render_pdf("contracts/pdf/foundation_document.html", context, pdf_variant=PDF_ARCHIVE)
     name = download_name("grunnlagsdokument", portfolio.programme.name, portfolio.name, extension="pdf")
     return FileResponse(io.BytesIO(content), content_type="application/pdf", as_attachment=False, filename=name)
 

@@ -32,6 +32,14 @@ from .organisation import with_organisation
 # The documents' base address. Nothing answers at it; the fetcher maps it to the static files.
 BASE_URL = "https://pdf.veiledning.invalid/"
 
+# Every PDF is tagged (a structure tree, /Lang from `<html lang="nb">`, /Title from the template's `<title>`
+# shown by the viewer), so that a screen reader can read it. WeasyPrint makes one variant at a time:
+# the documents a municipality files (contract, foundation document, development plan, survey report,
+# programme report) are PDF/A-3u, tagged as well; the Unicode level ("u") keeps their text searchable and
+# copyable, which the basic level ("b") does not promise. Anything else is PDF/UA-1.
+PDF_ARCHIVE = "pdf/a-3u"
+PDF_ACCESSIBLE = "pdf/ua-1"
+
 
 class PdfRenderError(Exception):
     """A PDF could not be made: the document asked for an address the fetcher refuses or a static file that
@@ -95,12 +103,12 @@ def static_file_path(name: str) -> str | None:
     return finders.find(name)
 
 
-def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
-    """PDF bytes of `html`, whose static files are fetched by `StaticFilesFetcher`. Raises PdfRenderError."""
-    options = {"pdf_variant": pdf_variant} if pdf_variant else {}
+def html_to_pdf(html: str, *, pdf_variant: str = PDF_ACCESSIBLE) -> bytes:
+    """Tagged PDF bytes of `html` in `pdf_variant` (PDF_ARCHIVE or PDF_ACCESSIBLE), whose static files are
+    fetched by `StaticFilesFetcher`. Raises PdfRenderError."""
     try:
         document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=StaticFilesFetcher())
-        return document.write_pdf(**options)
+        return document.write_pdf(pdf_variant=pdf_variant, pdf_tags=True)
     except FatalURLFetchingError as error:
         # A BaseException: caught here by name, since `except Exception` below and in Django would miss it.
         # With fail_on_errors, WeasyPrint wraps the fetcher's own error, whose message says what went wrong.
@@ -110,7 +118,7 @@ def html_to_pdf(html: str, *, pdf_variant: str | None = None) -> bytes:
         raise PdfRenderError(f"PDF-en kunne ikke lages: {error}") from error
 
 
-def render_pdf(template_name: str, context: Mapping[str, Any], *, pdf_variant: str | None = None) -> bytes:
-    """Renders `template_name` with `context` to PDF bytes. `pdf_variant` passes on to WeasyPrint,
-    e.g. "pdf/a-3b" for documents kept in the archive. Raises PdfRenderError if the PDF cannot be made."""
+def render_pdf(template_name: str, context: Mapping[str, Any], *, pdf_variant: str = PDF_ACCESSIBLE) -> bytes:
+    """Renders `template_name` with `context` to tagged PDF bytes. `pdf_variant` passes on to WeasyPrint:
+    PDF_ARCHIVE for the documents a municipality files. Raises PdfRenderError if the PDF cannot be made."""
     return html_to_pdf(render_to_string(template_name, with_organisation(context)), pdf_variant=pdf_variant)

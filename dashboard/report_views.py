@@ -74,9 +74,17 @@ def programme_report_page(request: AuthenticatedRequest, pk: int) -> HttpRespons
     )
 
 
+def _report_file_name(subject: Portfolio | Programme, extension: str) -> str:
+    """«rapport-veiledningsordningen-portefolje-2.pdf», «rapport-veiledningsordningen-aar-for-aar.xlsx»: a
+    portfolio's name alone («Portefølje 2») recurs across programmes, and would be the programme's too."""
+    if isinstance(subject, Portfolio):
+        return download_name("rapport", subject.programme.name, subject.name, extension=extension)
+    return download_name("rapport", subject.name, "år for år", extension=extension)
+
+
 def _xlsx(request: AuthenticatedRequest, subject: Portfolio | Programme, content: bytes) -> HttpResponse:
     audit_log(action="report.exported", actor=request.user, obj=subject, request=request, payload={"format": "xlsx"})
-    return attachment(content, content_type=XLSX, filename=download_name("rapport", subject.name, extension="xlsx"))
+    return attachment(content, content_type=XLSX, filename=_report_file_name(subject, "xlsx"))
 
 
 @login_required
@@ -118,9 +126,7 @@ def _pdf_download(request: AuthenticatedRequest, subject: Portfolio | Programme)
         messages.error(request, "Den lagrede PDF-en kunne ikke leses. Velg «Lag PDF på nytt».")
         return redirect(_report_url(subject))
     audit_log(action="report.exported", actor=request.user, obj=subject, request=request, payload={"format": "pdf"})
-    return attachment(
-        content, content_type="application/pdf", filename=download_name("rapport", subject.name, extension="pdf")
-    )
+    return attachment(content, content_type="application/pdf", filename=_report_file_name(subject, "pdf"))
 
 
 @login_required

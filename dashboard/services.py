@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from accounts.models import User
 from accounts.services import audit_log
 from core.background import send_soon
-from core.pdf import render_pdf
+from core.pdf import PDF_ARCHIVE, render_pdf
 from core.pdf_jobs import job_failed, job_made, job_request, jobs_render_due
 from portfolios.models import Portfolio, Programme
 
@@ -48,7 +48,8 @@ def _render(report: ReportPdf) -> None:
     subject: Portfolio | Programme | None = report.portfolio or report.programme
     assert subject is not None, "the check constraint gives every row a portfolio or a programme"
     try:
-        content = render_pdf(REPORT_PDF_TEMPLATE, report_pdf_context(subject))
+        # A programme's report goes to the council's archive: PDF/A.
+        content = render_pdf(REPORT_PDF_TEMPLATE, report_pdf_context(subject), pdf_variant=PDF_ARCHIVE)
         job_made(report, content, name=f"reports/{report.pk}")
     except Exception as error:
         message = job_failed(report, error)

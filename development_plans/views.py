@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import AuthenticatedRequest
 from core.concurrency import EditGuard, Shown, form_values, save_unless_stale
 from core.downloads import attachment, download_name
-from core.pdf import render_pdf
+from core.pdf import PDF_ARCHIVE, render_pdf
 
 from . import services
 from .forms import CommentForm, GoalForm, MeasureForm, PlanForm
@@ -284,9 +284,13 @@ def plan_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request.user, pk)
     content, goals = snapshot_for_display(plan_snapshot(plan))
     context = {"plan": plan, "group": plan.group, "content": content, "goals": goals}
-    pdf = render_pdf("development_plans/pdf.html", context)
+    # The approved plan is one of the documents a municipality files: PDF/A.
+    pdf = render_pdf("development_plans/pdf.html", context, pdf_variant=PDF_ARCHIVE)
     services.plan_exported(plan=plan, user=request.user, request=request)
-    filename = download_name("utviklingsplan", plan.group.display_name, f"v{plan.version}", extension="pdf")
+    group = plan.group
+    filename = download_name(
+        "utviklingsplan", group.display_name, group.portfolio.name, f"v{plan.version}", extension="pdf"
+    )
     return attachment(pdf, content_type="application/pdf", filename=filename)
 
 

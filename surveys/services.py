@@ -19,7 +19,7 @@ from core import outbox
 from core.background import send_soon
 from core.mail import build_mail, site_url
 from core.models import Email
-from core.pdf import render_pdf
+from core.pdf import PDF_ARCHIVE, render_pdf
 from core.pdf_jobs import job_failed, job_made, job_request, jobs_render_due
 from municipalities.models import Membership
 from portfolios.models import Portfolio
@@ -479,7 +479,9 @@ def _report_render(report: ReportPdf) -> None:
     try:
         context = report_context(survey)
         report.responses = context["respondents"]
-        job_made(report, render_pdf(REPORT_PDF_TEMPLATE, context), name=f"surveys/{survey.pk}", fields=["responses"])
+        # The evaluation report is filed by the municipalities and the council alike: PDF/A.
+        content = render_pdf(REPORT_PDF_TEMPLATE, context, pdf_variant=PDF_ARCHIVE)
+        job_made(report, content, name=f"surveys/{survey.pk}", fields=["responses"])
     except Exception as error:
         message = job_failed(report, error)
         audit_log(action="survey.report_failed", obj=survey, payload={"error": message})

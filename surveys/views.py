@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import AccessRefused, AuthenticatedRequest
 from accounts.models import hash_token
 from accounts.services import audit_log
-from core.downloads import attachment
+from core.downloads import attachment, download_name
 from core.storage import DocumentTampered, read_verified
 
 from . import charts, exports
@@ -346,7 +346,8 @@ def report_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     return attachment(
         content,
         content_type="application/pdf",
-        filename=_filename(survey, "pdf").replace("sporreundersokelse", "rapport"),
+        # The same survey runs in every portfolio under the same title, so the portfolio names the file.
+        filename=download_name("rapport", survey.title, survey.portfolio.name, extension="pdf"),
     )
 
 

@@ -6,14 +6,23 @@ import shutil
 from pathlib import Path
 
 import pytest
+import weasyprint
 from django.conf import settings as django_settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from weasyprint.urls import FatalURLFetchingError
 
-from core.pdf import BASE_URL, PdfRenderError, StaticFilesFetcher, html_to_pdf, render_pdf, static_file_path
-from core.testing.pdf import assert_printed_with_the_print_stylesheet, pdf_text
+from core.pdf import (
+    BASE_URL,
+    PDF_ARCHIVE,
+    PdfRenderError,
+    StaticFilesFetcher,
+    html_to_pdf,
+    render_pdf,
+    static_file_path,
+)
+from core.testing.pdf import assert_printed_with_the_print_stylesheet, assert_tagged_pdf, pdf_text
 
 PRINT_CSS = '<link rel="stylesheet" href="{}">'
 
@@ -114,3 +123,24 @@ def test_the_print_stylesheet_is_applied():
 def test_the_stylesheet_check_fails_without_the_print_stylesheet():
     with pytest.raises(AssertionError, match=r"print\.css"):
         assert_printed_with_the_print_stylesheet(html_to_pdf("<p>Tekst</p>"))
+
+
+TITLED = '<html lang="nb"><head><title>Plan for Guovdageaidnu – æøå</title></head><body><h1>Plan</h1><p>Tekst</p>'
+
+
+def test_every_pdf_is_tagged_with_its_title_and_language_and_is_pdf_ua():
+    assert_tagged_pdf(html_to_pdf(TITLED), title="Plan for Guovdageaidnu – æøå", pdfa=False)
+
+
+def test_a_filed_document_is_pdf_a_and_tagged():
+    assert_tagged_pdf(html_to_pdf(TITLED, pdf_variant=PDF_ARCHIVE), title="Plan for Guovdageaidnu – æøå", pdfa=True)
+
+
+def test_the_checker_fails_an_untagged_pdf_a_wrong_title_and_a_missing_archive_claim():
+    untagged = weasyprint.HTML(string=TITLED).write_pdf(pdf_variant=PDF_ARCHIVE)
+    with pytest.raises(AssertionError, match="no structure tree"):
+        assert_tagged_pdf(untagged, title="Plan for Guovdageaidnu – æøå", pdfa=True)
+    with pytest.raises(AssertionError, match="title"):
+        assert_tagged_pdf(html_to_pdf(TITLED), title="Rapport", pdfa=False)
+    with pytest.raises(AssertionError, match="PDF/A-3u"):
+        assert_tagged_pdf(html_to_pdf(TITLED), title="Plan for Guovdageaidnu – æøå", pdfa=True)
