@@ -174,7 +174,7 @@ class ContractAdmin(admin.ModelAdmin[Contract]):
         if obj.render_state == "queued":
             return "Lages" + (" (nytt forsøk)" if obj.render_failed_at else "")
         if obj.render_state == "failed":
-            failed_at = timezone.localtime(obj.render_failed_at).strftime("%d.%m.%Y %H:%M")
+            failed_at = timezone.localtime(obj.render_failed_at).strftime("%d.%m.%Y kl. %H.%M")
             return format_html("<strong>Feilet</strong> {}: {}", failed_at, obj.render_error)
         return ""
 

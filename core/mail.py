@@ -2,17 +2,22 @@
 `queue_mail` (or `build_mail` for rows saved in bulk); `core.outbox` sends what is queued.
 
 Each message is a pair of templates, `<name>_subject.txt` and `<name>.txt`, rendered with the same
-context; the subject is one line."""
+context; the subject is one line. The text template is the one source of the words: the sign-off and the
+contact line (`core/email/_sign_off.txt`) are added here, once for every kind, and the HTML part is made
+from that text by `text_to_html` inside one layout (`core/email/base.html`)."""
 
 import base64
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.template import Context
 from django.template.backends.django import Template
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from .background import send_soon
 from .models import Email
@@ -34,12 +39,62 @@ def _render_plain(name: str, context: Mapping[str, Any]) -> str:
     return template.template.render(Context(dict(context), autoescape=False))
 
 
-def render_mail(*, template: str, context: Mapping[str, Any]) -> tuple[str, str]:
-    """The subject (one line) and the body of mail template `template`."""
+# A bare web address in a mail's text. What may end a sentence after it («…/plan/.», «(…/plan/)») is not
+# part of it; see _link.
+_URL = re.compile(r"https?://[^\s<>«»\"']+")
+_URL_TRAILING = ".,;:!?)"
+
+
+def _link(match: re.Match[str]) -> str:
+    url = match.group(0)
+    trailing = ""
+    while url and url[-1] in _URL_TRAILING:
+        url, trailing = url[:-1], url[-1] + trailing
+    return f'<a href="{escape(url)}">{escape(url)}</a>{escape(trailing)}'
+
+
+def _linked(line: str) -> str:
+    """One line of text as HTML: everything escaped, bare addresses made links."""
+    parts, end = [], 0
+    for match in _URL.finditer(line):
+        parts += [escape(line[end : match.start()]), _link(match)]
+        end = match.end()
+    parts.append(escape(line[end:]))
+    return "".join(parts)
+
+
+def text_to_html(text: str) -> SafeString:
+    """The HTML of a mail's plain text, with the same words: every character escaped, paragraphs from
+    blank lines, line breaks kept, bare web addresses as links, and nothing else, so a template's text
+    can never become markup."""
+    paragraphs = [p.strip("\n") for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
+    html = "\n".join("<p>" + "<br>\n".join(_linked(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
+    return mark_safe(html)  # noqa: S308 - every piece of text above went through escape()
+
+
+def sign_off() -> str:
+    """The end of every mail: one sign-off from the organisation and how to reach it."""
+    return _render_plain("core/email/_sign_off.txt", with_organisation({})).strip()
+
+
+class RenderedMail(NamedTuple):
+    subject: str  # one line
+    body: str  # the text part
+    html: str  # the HTML part, the same words
+
+
+def render_mail(*, template: str, context: Mapping[str, Any]) -> RenderedMail:
+    """The subject, the text and the HTML of mail template `template`."""
     context = with_organisation(context)
     subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
-    body = _render_plain(f"{template}.txt", context)
-    return subject, body
+    content = _render_plain(f"{template}.txt", context).strip()
+    ending = sign_off()
+    body = f"{content}\n\n{ending}\n"
+    html = render_to_string(
+        "core/email/base.html",
+        {"subject": subject, "content": text_to_html(content), "sign_off": text_to_html(ending)},
+    )
+    return RenderedMail(subject, body, html)
 
 
 def build_mail(
@@ -52,13 +107,14 @@ def build_mail(
     due_at: datetime | None = None,
 ) -> Email:
     """An unsaved outbox row with the rendered message, for callers that save many at once."""
-    subject, body = render_mail(template=template, context=context)
+    subject, body, html = render_mail(template=template, context=context)
     email = Email(
         to=to,
         user=user,
         template=template,
         subject=subject[:300],
         body=body,
+        html=html,
         attachments=[
             {"filename": name, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
             for name, content, mimetype in attachments

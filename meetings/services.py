@@ -569,6 +569,12 @@ def _build(reminder: Reminder) -> Email | str:
         "days": reminder.offset.days,
         "url": site_url(meeting.get_absolute_url()),
         "note_url": site_url(reverse("meetings:note_edit", kwargs={"pk": meeting.pk})),
+        # A common gathering belongs to no one group, so its notice links to the gathering itself («Se møtet»).
+        "plan_url": (
+            site_url(reverse("meetings:group_meetings", kwargs={"group_pk": meeting.group_id}))
+            if meeting.group_id
+            else ""
+        ),
     }
     attachments: list[Attachment] = []
     if reminder.kind != Reminder.Kind.NOTE_MISSING and meeting.starts_at:

@@ -211,7 +211,7 @@ def reminder_round_start(*, survey: Survey, user: User | None = None, request: H
     if last is not None and last.created_at > timezone.now() - REMINDER_ROUND_GAP:
         local = timezone.localtime(last.created_at)
         raise SurveyError(
-            f"En påminnelsesrunde ble startet kl. {local:%H:%M}; vent minst en time før du starter en ny."
+            f"En påminnelsesrunde ble startet kl. {local:%H.%M}; vent minst en time før du starter en ny."
         )
     mailing = Mailing.objects.create(survey=survey, kind=Mailing.Kind.REMINDER, created_by=user)
     waiting = survey.invitations.filter(used_at__isnull=True)

@@ -27,10 +27,11 @@ def test_pages_name_the_organisation_of_the_settings(client, other_organisation)
 
 def test_emails_name_the_organisation_of_the_settings(other_organisation):
     context = {"user": {"full_name": "Ánte"}, "link": "https://portal.example/x", "expires_at": None}
-    subject, body = render_mail(template="accounts/email/invitation", context=context)
+    subject, body, html = render_mail(template="accounts/email/invitation", context=context)
     assert subject == "Invitasjon til portalen for veiledning fra Samisk kulturråd"
-    assert body.rstrip().endswith("Samisk kulturråd")
-    assert "Norsk kulturskoleråd" not in subject + body
+    assert body.rstrip().endswith("Vennlig hilsen\nSamisk kulturråd\n\nSpørsmål? Skriv til post@example.org")
+    assert "Samisk kulturråd" in html
+    assert "Norsk kulturskoleråd" not in subject + body + html
 
 
 def test_pdfs_name_the_organisation_of_the_settings(other_organisation):

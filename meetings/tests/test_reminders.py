@@ -5,9 +5,11 @@ from datetime import UTC, timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import ProgrammeLeaderFactory
+from core.mail import site_url
 from core.models import Email
 from core.testing.ics import calendar_parts
 from core.testing.mail import deliver_outbox
@@ -140,6 +142,9 @@ def test_cancelling_stops_the_reminders_and_sends_a_cancellation(meeting):
     assert len(deliver_outbox()) == 3
     assert all(m.subject.startswith("Avlyst: Veiledningsmøte 2") for m in mail.outbox)
     assert "Grunn: Sykdom" in mail.outbox[0].body
+    # The meeting is gone, so the notice points to what is left: the group's meeting plan.
+    plan = site_url(reverse("meetings:group_meetings", kwargs={"group_pk": meeting.group_id}))
+    assert f"Se møteplanen: {plan}\n" in mail.outbox[0].body
     event = _ics(mail.outbox[0], method="CANCEL")
     assert (event.value("STATUS"), event.value("SEQUENCE")) == ("CANCELLED", "1")
     assert event.value("UID") == f"{meeting.uid}@veiledning.kulturskoleradet.no"

@@ -151,7 +151,7 @@ def test_an_invitation_sent_before_opening_says_when_the_survey_opens(survey):
     invitations_create(survey=survey)
     deliveries_hand_over()
     body = deliver_outbox()[0].body
-    assert f"Undersøkelsen åpner {timezone.localtime(opens):%d.%m.%Y kl. %H:%M}" in body
+    assert f"Undersøkelsen åpner {timezone.localtime(opens):%d.%m.%Y kl. %H.%M}" in body
 
 
 def test_a_deactivated_person_is_skipped_with_the_reason(survey):

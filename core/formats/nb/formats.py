@@ -1,9 +1,11 @@
-# Norwegian public-sector style: dd.mm.åååå everywhere, 24-hour clock.
+# Norwegian public-sector style: dd.mm.åååå everywhere, 24-hour clock with a dot («kl. 10.00», as the
+# Language Council writes it). Pages, e-mails and PDFs show times with `|time` and `|date:"DATETIME_FORMAT"`,
+# so this is the one place the format is set.
 DATE_FORMAT = "d.m.Y"
 SHORT_DATE_FORMAT = "d.m.Y"
-DATETIME_FORMAT = "d.m.Y \\k\\l. H:i"
-SHORT_DATETIME_FORMAT = "d.m.Y H:i"
-TIME_FORMAT = "H:i"
+DATETIME_FORMAT = "d.m.Y \\k\\l. H.i"
+SHORT_DATETIME_FORMAT = "d.m.Y H.i"
+TIME_FORMAT = "H.i"
 MONTH_DAY_FORMAT = "j. F"
 YEAR_MONTH_FORMAT = "F Y"
 DATE_INPUT_FORMATS = ["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"]
