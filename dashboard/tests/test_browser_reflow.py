@@ -1,4 +1,5 @@
-"""Issue 17: every portal page reflows at 320 px (WCAG 1.4.10) and passes axe-core, for each person who uses it.
+"""Issue 17: every portal page reflows at 320 px (WCAG 1.4.10), still fits with text at 200 % (1.4.4), and passes
+axe-core, for each person who uses it.
 
 The pages are the crawler's (testing/crawl.py): one of each kind, on the demo, as the member, the adviser and
 the programme leader visit them, so that a new page is checked here as soon as the crawl visits it. Downloads,
@@ -8,8 +9,15 @@ import io
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import Page
 
-from core.testing.browser import NARROW_VIEWPORT, assert_accessible, assert_no_sideways_scroll, login
+from core.testing.browser import (
+    NARROW_VIEWPORT,
+    assert_accessible,
+    assert_no_sideways_scroll,
+    login,
+    set_text_size,
+)
 from dashboard.management.commands.seed_demo import DEMO_PASSWORD
 from testing.crawl import Targets, Visit, find_targets, portal_visits
 
@@ -19,6 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 PERSONAS = ("member", "adviser", "leader")
 # Names of URLs that answer with a file, not a page.
 DOWNLOADS = ("pdf", "xlsx", "csv", "export")
+TEXT_200_VIEWPORT = {"width": 640, "height": 640}
 
 
 def _pages(targets: Targets) -> list[Visit]:
@@ -32,6 +41,17 @@ def _pages(targets: Targets) -> list[Visit]:
     ]
 
 
+def _fits_with_text_at_200_percent(page: Page) -> None:
+    """Text at 200 % (WCAG 1.4.4) on a screen twice as wide: as much text per line as at 320 px, but with the
+    layout of a wider screen, whose breakpoints (in px) do not move with the text."""
+    page.set_viewport_size(TEXT_200_VIEWPORT)
+    set_text_size(page, "200%")
+    try:
+        assert_no_sideways_scroll(page)
+    finally:
+        page.set_viewport_size(NARROW_VIEWPORT)
+
+
 @pytest.fixture
 def demo():
     call_command("seed_demo", stdout=io.StringIO())
@@ -43,7 +63,7 @@ def demo():
     return targets
 
 
-def test_every_portal_page_reflows_at_320_px_and_passes_axe(live_server, make_page, demo):
+def test_every_portal_page_reflows_at_320_px_and_at_200_percent_text_and_passes_axe(live_server, make_page, demo):
     pages = _pages(demo)
     # The kinds of page this must cover, so that a change to the crawl cannot quietly leave them out.
     names = {visit.url_name for visit in pages}
@@ -68,7 +88,7 @@ def test_every_portal_page_reflows_at_320_px_and_passes_axe(live_server, make_pa
             if response is None or response.status != 200:
                 failures.append(f"{visit.key}: answered {response and response.status}")
                 continue
-            for check in (assert_no_sideways_scroll, assert_accessible):
+            for check in (assert_no_sideways_scroll, assert_accessible, _fits_with_text_at_200_percent):
                 try:
                     check(page)
                 except AssertionError as error:
