@@ -29,7 +29,10 @@ def describe(distribution: Distribution) -> str:
 
 
 def _svg(chart_id: str, title: str, description: str, height: int | float, body: SafeString) -> SafeString:
-    """The chart's frame: its size, and the title and description screen readers announce (role="img")."""
+    """The chart's frame: its size, and the title and description screen readers announce (role="img").
+
+    The width and height are the chart's size in the PDFs; on a screen the CSS class `survey-chart` lets it
+    shrink to a phone's width, in the proportions of the viewBox."""
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="survey-chart" role="img" viewBox="0 0 {} {}" '
         'width="{}" height="{}" aria-labelledby="{}-title {}-desc">'

@@ -17,6 +17,8 @@ from .otp import code_for_secret, next_code
 
 DESKTOP_VIEWPORT = {"width": 1280, "height": 800}
 PHONE_VIEWPORT = {"width": 390, "height": 844}
+# WCAG 2.1 SC 1.4.10 (reflow): content at 320 CSS px wide without scrolling in two directions.
+NARROW_VIEWPORT = {"width": 320, "height": 640}
 
 # Norwegian public bodies must meet WCAG 2.1 AA; these tags are exactly the rules of levels A and AA up to 2.1.
 WCAG_21_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -77,6 +79,45 @@ def assert_accessible(page: Page) -> None:
     violations = _axe.run(page, options=options).response["violations"]
     if violations:
         raise AssertionError(f"axe-core found {len(violations)} violation(s) on {page.url}:\n" + _report(violations))
+
+
+# The elements that stick out to the right of the screen, or whose text runs out of them, outside any box that
+# scrolls or clips them: what makes the page scroll sideways, named so that a failure says where to look.
+_SIDEWAYS_CULPRITS_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const clipped = el => {
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (["auto", "scroll", "hidden", "clip"].includes(getComputedStyle(up).overflowX)) return true;
+    }
+    return false;
+  };
+  const wide = el => el.getBoundingClientRect().right > width + 0.5
+    || (getComputedStyle(el).overflowX === "visible" && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0);
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.classList.length ? "." + [...el.classList].join(".") : "");
+  const culprits = [...document.body.querySelectorAll("*")].filter(el => wide(el) && !clipped(el));
+  // The innermost ones: their ancestors only stick out because they do.
+  return culprits
+    .filter(el => !culprits.some(other => other !== el && el.contains(other)))
+    .slice(0, 8)
+    .map(el => `${name(el)} «${el.textContent.trim().slice(0, 60)}»`
+      + ` (right edge at ${Math.round(el.getBoundingClientRect().right)} px)`);
+}"""
+
+
+def set_text_size(page: Page, size: str) -> None:
+    """Sets the page's text size («200%»), as a browser's text-size setting does, until the next navigation.
+
+    Through the CSSOM, which the Content-Security-Policy allows (it refuses a style tag)."""
+    page.evaluate("size => { document.documentElement.style.fontSize = size; }", size)
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    """Fails if the page as it is now is wider than its viewport (WCAG 1.4.10), naming what sticks out."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        culprits = "\n".join(f"    {c}" for c in page.evaluate(_SIDEWAYS_CULPRITS_JS))
+        raise AssertionError(f"{page.url} scrolls sideways by {overflow} px at {page.viewport_size}:\n{culprits}")
 
 
 def _report(violations: list[dict[str, Any]]) -> str:

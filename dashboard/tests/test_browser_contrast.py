@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory
-from core.testing.browser import login
+from core.testing.browser import login, set_text_size
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -56,8 +56,7 @@ def test_the_programme_leaders_menu_reaches_log_out_at_every_width(live_server, 
     leader = ProgrammeLeaderFactory(full_name="Siri Aasland Øvrebø")
     page = make_page(viewport={"width": width, "height": 900})
     login(page, live_server, leader.email, PASSWORD)
-    # Text at 200 % as a browser's text size does it; through the CSSOM, which the CSP allows (a style tag it refuses).
-    page.evaluate("size => { document.documentElement.style.fontSize = size; }", text)
+    set_text_size(page, text)
     log_out = page.get_by_role("button", name="Logg ut")
     if not log_out.is_visible():
         page.get_by_role("button", name="Vis eller skjul menyen").click()

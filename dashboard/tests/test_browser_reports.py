@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from accounts.tests.factories import PASSWORD, ProgrammeLeaderFactory
 from contracts.models import Contract
 from contracts.tests.factories import ContractFactory
-from core.testing.browser import assert_accessible, login
+from core.testing.browser import NARROW_VIEWPORT, assert_accessible, assert_no_sideways_scroll, login
 from meetings.models import Meeting
 from meetings.tests.factories import MeetingFactory
 from municipalities.models import MunicipalityGroup
@@ -19,14 +19,6 @@ from surveys.tests.factories import QuestionFactory, SurveyFactory, answer, invi
 
 # The live server answers from another thread, so the data must be committed (see dashboard/tests/test_browser.py).
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-# WCAG 2.1 SC 1.4.10 (reflow): content at 320 CSS px wide without scrolling in two directions.
-NARROW = {"width": 320, "height": 640}
-
-
-def assert_no_sideways_scroll(page):
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow} px at {page.viewport_size}"
 
 
 @pytest.fixture
@@ -61,7 +53,7 @@ def portfolio():
 
 def test_the_reports_pass_axe_and_reflow_at_320_px(live_server, make_page, portfolio):
     leader = ProgrammeLeaderFactory()
-    for viewport in (None, NARROW):
+    for viewport in (None, NARROW_VIEWPORT):
         page = make_page(viewport)
         login(page, live_server, leader.email, PASSWORD)
         page.goto(f"{live_server.url}/rapporter/portefoljer/{portfolio['portfolio'].pk}/")
@@ -77,7 +69,7 @@ def test_the_reports_pass_axe_and_reflow_at_320_px(live_server, make_page, portf
 
 
 def test_the_year_wheel_passes_axe_and_reflows_at_320_px(live_server, make_page, portfolio):
-    for viewport in (None, NARROW):
+    for viewport in (None, NARROW_VIEWPORT):
         page = make_page(viewport)
         login(page, live_server, portfolio["member"].email, PASSWORD)
         page.goto(f"{live_server.url}/portefoljer/{portfolio['portfolio'].pk}/arshjul/")
