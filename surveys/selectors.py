@@ -361,8 +361,9 @@ class RunningSurvey:
 
 def running_survey_rates(portfolio_id: int) -> RunningSurvey | None:
     """The portfolio's survey that is open now (the latest opened, if several), with each group's response
-    rate by level; None when none is open (2 queries, 1 without an open survey). Counted from the
-    invitations as `response_rates` counts them: who answered, never what."""
+    rate by level (in an anonymous survey, levels too small to hide who answered are folded into the group's
+    total); None when none is open (2 queries, 1 without an open survey). Counted from the invitations as
+    `response_rates` counts them: who answered, never what."""
     now = timezone.now()
     survey = (
         Survey.objects.filter(portfolio_id=portfolio_id, opens_at__lte=now, closes_at__gt=now)
@@ -386,6 +387,19 @@ def running_survey_rates(portfolio_id: int) -> RunningSurvey | None:
     for r in sorted(rows, key=lambda r: order.get(r["level"], len(order))):
         label = Level(r["level"]).label if r["level"] in order else r["level"]
         by_group.setdefault(r["group_id"], []).append(RateRow(label, r["invited"], r["started"], r["answered"]))
+    if survey.anonymous:
+        # A level with fewer than ANONYMITY_THRESHOLD invited in a group is one or two known people: whether
+        # they have answered, beside results that change when they do, would point to their answers. Such
+        # a group shows its total alone, as the survey's own response-rate page shows groups.
+        for group_id, levels in by_group.items():
+            if len(levels) > 1 and any(level.invited < ANONYMITY_THRESHOLD for level in levels):
+                by_group[group_id] = [
+                    RateRow(
+                        "Alle nivåer", *(sum(getattr(r, a) for r in levels) for a in ("invited", "started", "answered"))
+                    )
+                ]
+            elif levels[0].invited < ANONYMITY_THRESHOLD:
+                by_group[group_id] = [RateRow("Alle nivåer", levels[0].invited, levels[0].started, levels[0].answered)]
     return RunningSurvey(survey=survey, by_group=by_group)
 
 

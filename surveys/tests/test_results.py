@@ -3,9 +3,10 @@ threshold, all from a fixed number of queries."""
 
 import pytest
 
+from municipalities.tests.factories import MunicipalityGroupFactory
 from portfolios.tests.factories import PortfolioFactory
 from surveys.models import Question
-from surveys.selectors import largest_remainder_percentages, response_rates, survey_results
+from surveys.selectors import largest_remainder_percentages, response_rates, running_survey_rates, survey_results
 from surveys.tests.factories import answer, evaluation_survey, invite
 
 pytestmark = pytest.mark.django_db
@@ -292,3 +293,19 @@ def test_the_results_page_takes_the_same_number_of_queries_for_3_and_30_response
     add(27)
     with django_assert_num_queries(13):
         assert client.get(f"/sporreundersokelse/{survey.pk}/").status_code == 200
+
+
+def test_the_running_surveys_rates_by_level_fold_small_levels_of_an_anonymous_survey():
+    def rates(anonymous):
+        portfolio = PortfolioFactory()
+        survey = evaluation_survey(portfolio, anonymous=anonymous)
+        group = MunicipalityGroupFactory(portfolio=portfolio)
+        invite(survey, group=group, role="owner_political")
+        for _ in range(3):
+            invite(survey, group=group, role="leader")
+        return [(r.label, r.invited) for r in running_survey_rates(portfolio.pk).by_group[group.pk]]
+
+    # One owner: in an anonymous survey the group shows its total, never whether that one person answered.
+    assert rates(anonymous=True) == [("Alle nivåer", 4)]
+    # A survey that is not anonymous names who answered anyway: its levels are shown.
+    assert [label for label, _ in rates(anonymous=False)] == ["Eier", "Leder"]
