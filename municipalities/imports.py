@@ -149,10 +149,12 @@ def _xlsx_table(content: bytes) -> Iterable[Sequence[object]]:
         if not {"[Content_Types].xml", "xl/workbook.xml"} <= names:
             raise ImportFileError("Filen er en zip-fil, men ikke et Excel-regneark (XLSX).")
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        # Every row, blank ones between included, so that no person beyond a row limit is silently left out
+        # (_rows counts the people); the unpacked size above bounds the work. In read-only mode the sheet's
+        # XML is parsed only here, so a broken sheet fails here too: SyntaxError is the XML parser's error.
+        return list(workbook.worksheets[0].iter_rows(values_only=True))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as error:
         raise ImportFileError("Excel-filen kunne ikke leses. Lagre den på nytt som XLSX eller CSV.") from error
-    sheet = workbook.worksheets[0]
-    return list(sheet.iter_rows(values_only=True, max_row=IMPORT_MAX_ROWS + 2))
 
 
 def _csv_table(content: bytes) -> Iterable[Sequence[object]]:
@@ -165,7 +167,12 @@ def _csv_table(content: bytes) -> Iterable[Sequence[object]]:
         text = content.decode("cp1252", errors="replace")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as error:  # a field longer than the csv module allows, as a stray «"» makes one
+        raise ImportFileError(
+            'CSV-filen kunne ikke leses. Se etter et anførselstegn («"») som ikke er lukket.'
+        ) from error
 
 
 def _rows(table: Iterable[Sequence[object]]) -> list[Row]:

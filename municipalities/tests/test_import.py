@@ -551,3 +551,31 @@ def test_an_unknown_portfolio_is_a_404_and_an_adviser_gets_the_same(client):
     assert client.get(_url(portfolio)).status_code == 404
     assert client.post(_url(portfolio), {"file": SimpleUploadedFile("a.csv", csv_bytes(*SALTEN))}).status_code == 404
     assert MunicipalityGroup.objects.count() == 0
+
+
+def _truncated_sheet(content):
+    """The workbook `content` with its first sheet's XML cut off half-way, as a broken download leaves it."""
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            archive.writestr(info, data[: len(data) // 2] if info.filename == "xl/worksheets/sheet1.xml" else data)
+    return out.getvalue()
+
+
+def test_a_broken_sheet_or_an_unclosed_quote_is_refused_in_norwegian_not_with_a_server_error():
+    with pytest.raises(ImportFileError, match="Excel-filen kunne ikke leses"):
+        read_rows(_truncated_sheet(xlsx(["", "Bodø", "leder", "Ola", "ola@example.org", ""])))
+    unclosed = csv_bytes(["", "Bodø", "leder", '"Ola', "ola@example.org", ""]) + b"x" * 140_000
+    with pytest.raises(ImportFileError, match="anførselstegn"):
+        read_rows(unclosed)
+
+
+def test_people_below_blank_rows_are_counted_not_left_out(monkeypatch):
+    monkeypatch.setattr("municipalities.imports.IMPORT_MAX_ROWS", 3)
+    person = ["", "Bodø", "leder", "Ola", "ola@example.org", ""]
+    blank = [""] * 6
+    # Two people with ten blank rows between them: both read, whatever the row limit.
+    assert [r.number for r in read_rows(xlsx(person, *[blank] * 10, person))] == [2, 13]
+    with pytest.raises(ImportFileError, match="mer enn 3 rader"):
+        read_rows(xlsx(*[person] * 2, *[blank] * 10, *[person] * 2))
