@@ -393,6 +393,22 @@ def test_a_tampered_or_foreign_payload_is_refused(client):
     assert signing.loads(payload, salt=IMPORT_SALT)["portfolio"] == portfolio.pk
 
 
+def test_a_preview_is_only_good_for_the_person_who_made_it_and_for_an_hour(client, monkeypatch):
+    portfolio = PortfolioFactory()
+    author, colleague = ProgrammeLeaderFactory(), ProgrammeLeaderFactory()
+    client.force_login(author)
+    payload = _upload(client, portfolio, xlsx(*SALTEN)).context["payload"]
+    before = _counts()
+    client.force_login(colleague)  # another programme leader, with the first one's page
+    assert client.post(_url(portfolio), {"payload": payload}).status_code == 400
+    assert _counts() == before
+    # Once the hour is past, the preview has expired for its own author too.
+    client.force_login(author)
+    monkeypatch.setattr("municipalities.admin.IMPORT_MAX_AGE", -1)
+    assert client.post(_url(portfolio), {"payload": payload}).status_code == 400
+    assert _counts() == before
+
+
 def test_an_upload_over_the_limit_is_refused_and_the_form_says_so(client, monkeypatch):
     monkeypatch.setattr("municipalities.forms.IMPORT_MAX_BYTES", 100)
     portfolio = PortfolioFactory()
