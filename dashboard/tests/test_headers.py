@@ -148,11 +148,12 @@ TEMPLATE_DIRS = [ROOT / "templates", *(ROOT / app / "templates" for app in ("das
 
 def test_no_template_has_an_inline_script_style_or_event_handler():
     """The CSP allows no inline code, so a template with some would be broken in the browser. PDF templates
-    are exempt: WeasyPrint reads their <style>, no browser does."""
+    are exempt: WeasyPrint reads their <style>, no browser does; so is the e-mail layout, which a mail program
+    shows with no CSP and which needs its styles inline (most mail programs drop a <style>)."""
     offenders = []
     for folder in TEMPLATE_DIRS:
         for path in folder.rglob("*.html"):
-            if path.name.endswith("_pdf.html") or "pdf" in path.parts:
+            if path.name.endswith("_pdf.html") or "pdf" in path.parts or "email" in path.parts:
                 continue
             text = path.read_text()
             for pattern in (r"<script(?![^>]*\bsrc=)", r"<style", r"\sstyle=\"", r"\son[a-z]+=\"", r"javascript:"):
