@@ -35,6 +35,7 @@ _FOCUSED_JS = """() => {
     type: el.type || "",
     visible: outline || shadow,
     onScreen: rect.width > 0 && rect.height > 0,
+    inMain: el.closest("main") !== null,
     outline: style.outlineStyle + " " + style.outlineWidth + " / " + style.boxShadow,
   };
 }"""
@@ -44,9 +45,10 @@ def _focused(page: Page) -> dict:
     return page.evaluate(_FOCUSED_JS)
 
 
-def tab_to(page: Page, name: str, *, tag: str | None = None) -> int:
+def tab_to(page: Page, name: str, *, tag: str | None = None, in_main: bool = True) -> int:
     """Presses Tab until the focus is on the element named `name` (its label or text starts with it), checking
-    at every stop that the focus can be seen. Returns the number of Tabs it took."""
+    at every stop that the focus can be seen and, with `in_main`, that it stays in the main content (where the
+    skip link leads). Returns the number of Tabs it took."""
     trail: list[str] = []
     for presses in range(1, MAX_TABS + 1):
         page.keyboard.press("Tab")
@@ -54,6 +56,7 @@ def tab_to(page: Page, name: str, *, tag: str | None = None) -> int:
         assert focused is not None, f"Tab {presses} left the focus on the page itself, after {trail}"
         assert focused["onScreen"], f"Tab {presses} focused something not on screen: {focused}"
         assert focused["visible"], f"Tab {presses}: no visible focus indicator on {focused}"
+        assert focused["inMain"] or not in_main, f"Tab {presses} left the main content for {focused}"
         if focused["name"].startswith(name) and (tag is None or focused["tag"] == tag):
             return presses
         trail.append(f"{focused['tag']} «{focused['name'][:40]}»")
@@ -62,7 +65,7 @@ def tab_to(page: Page, name: str, *, tag: str | None = None) -> int:
 
 def skip_to_main(page: Page) -> None:
     """The first Tab of a page reaches the skip link; Enter on it moves on to the main content."""
-    assert tab_to(page, "Hopp til hovedinnholdet", tag="a") == 1
+    assert tab_to(page, "Hopp til hovedinnholdet", tag="a", in_main=False) == 1
     page.keyboard.press("Enter")
     expect(page).to_have_url(page.url.split("#")[0] + "#main")
 
