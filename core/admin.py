@@ -213,3 +213,21 @@ class PreloadedAutocompleteInline(admin.options.InlineModelAdmin[Any, Any]):
                             inner.known = {str(related.pk): field.label_from_instance(related)}
 
         return Preloaded
+
+
+class LabelledListEditableMixin:
+    """For ModelAdmins with `list_editable`: each field in the list is named by its column and its row
+    («Medlem: Bodø»), which the column heading alone does for the eye only (WCAG 1.3.1, 4.1.2)."""
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        formset = super().get_changelist_formset(request, **kwargs)  # type: ignore[misc]
+
+        class Labelled(formset):  # type: ignore[misc, valid-type]
+            def _construct_form(self, i: int, **kwargs: Any) -> Any:
+                form = super()._construct_form(i, **kwargs)
+                for field in form.fields.values():
+                    if not field.widget.is_hidden:
+                        field.widget.attrs["aria-label"] = f"{capfirst(field.label)}: {form.instance}"
+                return form
+
+        return Labelled

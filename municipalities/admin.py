@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 
 from accounts.access import AccessRefused, AuthenticatedRequest, request_user
 from accounts.services import audit_log
-from core.admin import PreloadedAutocompleteInline, SummarisedDeleteMixin
+from core.admin import LabelledListEditableMixin, PreloadedAutocompleteInline, SummarisedDeleteMixin
 from core.downloads import attachment
 from portfolios.admin import PortfolioFilter
 from portfolios.models import Portfolio
@@ -77,7 +77,7 @@ class CountyAdmin(SummarisedDeleteMixin, admin.ModelAdmin[County]):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipality]):
+class MunicipalityAdmin(LabelledListEditableMixin, SummarisedDeleteMixin, admin.ModelAdmin[Municipality]):
     list_display = ["number", "name", "norwegian_name", "county", "is_member"]
     list_filter = ["county", "is_member"]
     list_select_related = ["county"]

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's own widget templates, for the form renderer below.
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
@@ -91,6 +93,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "veiledning.urls"
 WSGI_APPLICATION = "veiledning.wsgi.application"
+
+# Widgets are rendered with the project's templates first, so that templates/ can override one of Django's (the
+# admin's date and time fields get labels: templates/admin/widgets/split_datetime.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {
