@@ -228,7 +228,10 @@ def test_rows_for_an_existing_group_add_to_it_skip_present_members_and_warn_of_t
     assert [g.existing for g in plan.groups] == [group]
     assert [m.email for m in plan.members] == ["kari@example.org"]
     assert plan.skipped == [f"Rad 2: {present.user} er allerede med i Bodø."]
-    assert plan.warnings == ["Bodø: Mangler kulturskoleeier."]
+    assert plan.warnings == [
+        "Bodø: Mangler kulturskoleeier.",
+        "Bodø: Kulturskoleeier på politisk nivå er ikke med i gruppen.",
+    ]
 
 
 # --- The admin's pages ---------------------------------------------------------------------------------
