@@ -248,6 +248,7 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("dashboard:portfolio_detail", {"pk": portfolio.pk}, ["member", "adviser", "leader"]),
         ("dashboard:my_groups", {}, ["adviser"]),
         ("dashboard:group_detail", {"pk": group.pk}, ["member", "adviser", "leader"]),
+        ("dashboard:group_invite", {"pk": group.pk}, ["adviser", "leader"]),
         ("dashboard:audit_log", {}, ["leader"]),
         ("dashboard:report_index", {}, ["leader"]),
         ("dashboard:report_portfolio", {"pk": portfolio.pk}, ["leader"]),
