@@ -85,6 +85,12 @@ IMMEDIATE_ACTIONS = {
     "start_reminder_round",
     "send_password_reset",
     "reset_second_factor",
+    # A membership ended from today; a completed group's continuation (municipalities.admin).
+    "end_today",
+    "continuation_own",
+    "continuation_network",
+    "continuation_sharing_arena",
+    "continuation_stopped",
 }
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from accounts.tests.factories import ProgrammeLeaderFactory
 from core.models import Email
+from dashboard.reports import figures_for
 from development_plans.models import DevelopmentPlan, Level
 from development_plans.services import goal_create, plan_approve, plan_share
 from development_plans.tests.factories import DevelopmentPlanFactory, GoalFactory
@@ -19,7 +20,8 @@ from meetings.tests.factories import TaskFactory
 from municipalities.forms import MunicipalityGroupAdminForm
 from municipalities.models import Continuation, Membership, MunicipalityGroup, Role
 from municipalities.services import membership_end, membership_role_change
-from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
+from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
+from portfolios.tests.factories import PortfolioFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +206,19 @@ def test_a_completed_groups_members_keep_working_on_their_plan_in_a_new_version(
     plan.refresh_from_db()
     assert (plan.version, plan.status) == (2, DevelopmentPlan.Status.DRAFT)
     assert plan.versions.filter(number=1).exists()  # the approved version stays
+
+
+def test_the_portfolio_report_counts_how_the_completed_groups_go_on(client):
+    portfolio = PortfolioFactory()
+    for number, continuation in [("1804", Continuation.NETWORK), ("5612", Continuation.NETWORK), ("5501", "")]:
+        MunicipalityGroupFactory(
+            portfolio=portfolio,
+            municipalities=[municipality(number)],
+            status=MunicipalityGroup.Status.COMPLETED,
+            continuation=continuation,
+        )
+    client.force_login(ProgrammeLeaderFactory())
+    html = client.get(reverse("dashboard:report_portfolio", kwargs={"pk": portfolio.pk})).content.decode()
+    figures = figures_for([portfolio.pk])[portfolio.pk]
+    assert (figures.continuing_in_network, figures.continuing, figures.stopped) == (2, 0, 0)
+    assert "Fullførte grupper som fortsetter i regionalt nettverk" in html
