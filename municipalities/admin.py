@@ -422,6 +422,12 @@ class MembershipAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Membership]):
         if _remove_or_end(request, obj):
             super().delete_model(request, obj)
 
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
+        # A membership ended instead of deleted (_remove_or_end) still exists: its own page, not «slettet».
+        if Membership.objects.filter(pk=obj_id).exists():
+            return redirect(reverse("admin:municipalities_membership_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
         removable = [m.pk for m in queryset.select_related("group", "user") if _remove_or_end(request, m)]
         super().delete_queryset(request, queryset.filter(pk__in=removable))

@@ -4,6 +4,7 @@ and role changes are recorded for the group's history."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,10 +98,15 @@ def test_deleting_an_older_membership_in_the_admin_ends_it_instead(client, leade
 
     response = client.post(reverse("admin:municipalities_membership_delete", args=[membership.pk]), {"post": "yes"})
 
-    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:municipalities_membership_change", args=[membership.pk])
     membership.refresh_from_db()
     assert membership.ended_on == timezone.localdate()
     assert AuditEvent.objects.filter(action="membership.ended").count() == 1
+    told = [str(m) for m in get_messages(response.wsgi_request)]
+    assert told == [
+        f"{membership.user} er ikke slettet, men er tidligere deltaker fra {timezone.localdate():%d.%m.%Y}: "
+        "signaturer, referater og svar viser fortsatt hvem det var. Bare deltakelser lagt til i dag kan slettes."
+    ]
     assert not AuditEvent.objects.filter(action="membership.removed").exists()
 
 
