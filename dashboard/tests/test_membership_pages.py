@@ -1,15 +1,17 @@
 """The group page's members over time, the adviser widening the group, and how a completed group goes on
 (issue 16)."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.tests.factories import ProgrammeLeaderFactory
 from core.models import Email
 from dashboard.reports import figures_for
@@ -18,9 +20,11 @@ from development_plans.services import goal_create, plan_approve, plan_share
 from development_plans.tests.factories import DevelopmentPlanFactory, GoalFactory
 from meetings.tests.factories import TaskFactory
 from municipalities.forms import MunicipalityGroupAdminForm
-from municipalities.models import Continuation, Membership, MunicipalityGroup, Role
+from municipalities.models import Continuation, Membership, MembershipChange, MunicipalityGroup, Role
+from municipalities.selectors import former_members
 from municipalities.services import membership_end, membership_role_change
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
+from portfolios.models import Portfolio
 from portfolios.tests.factories import PortfolioFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +226,17 @@ def test_the_portfolio_report_counts_how_the_completed_groups_go_on(client):
     figures = figures_for([portfolio.pk])[portfolio.pk]
     assert (figures.continuing_in_network, figures.continuing, figures.stopped) == (2, 0, 0)
     assert "Fullførte grupper som fortsetter i regionalt nettverk" in html
+
+
+def test_the_demo_has_a_former_member_with_a_replacement_a_role_change_and_completed_groups_going_on(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    bodo = MunicipalityGroup.objects.with_overview().get(name="Bodø", portfolio__status=Portfolio.Status.ACTIVE)
+    [former] = former_members(bodo)
+    replacement = next(m for m in bodo.present_memberships() if m.role == former.role)
+    assert (former.user.full_name, replacement.started_on) == ("Sigrid Ågotnes", former.ended_on)
+    assert MembershipChange.objects.filter(membership__group__name="Fauske og Saltdal").exists()
+    completed = MunicipalityGroup.objects.filter(status=MunicipalityGroup.Status.COMPLETED).exclude(continuation="")
+    assert {g.name for g in completed} >= {"Lillehammer", "Kárášjohka", "Snåase", "Steinkjer"}
+    client.force_login(User.objects.get(email="leder.bodo@example.org"))
+    html = client.get(bodo.get_absolute_url()).content.decode()
+    assert "Tidligere deltakere" in html and "Sigrid Ågotnes – Sluttet" in html
