@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.limits import DOCUMENT_TEXT, SHORT_TEXT, USER_AGENT, max_length_checks
-from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+from municipalities.models import RULE_SIGNATORIES, SIGNATORY_ROLES, Membership, Municipality, MunicipalityGroup
 from portfolios.models import Portfolio, Programme
 
 # The places in a contract's signature block. The municipality's slots depend on the programme
@@ -33,11 +33,10 @@ SLOT_CHOICES = [
 SLOT_LABELS: dict[str, str] = {**dict(SLOT_CHOICES), SLOT_ORGANISATION: settings.ORGANISATION["name"]}
 
 # Which membership roles may sign in each municipal slot. Kulturskoleeier is anyone who speaks for the
-# owner (political or administrative level, or the kommunedirektør).
-SLOT_ROLES: dict[str, set[Role]] = {
-    SLOT_OWNER: {Role.OWNER_POLITICAL, Role.OWNER_ADMINISTRATIVE, Role.MUNICIPAL_DIRECTOR},
-    SLOT_DIRECTOR: {Role.MUNICIPAL_DIRECTOR},
-    SLOT_LEADER: {Role.LEADER},
+# owner (political or administrative level, or the kommunedirektør). The mapping lives with the groups'
+# composition rule (municipalities.models.SIGNATORY_ROLES), which must find the same people.
+SLOT_ROLES: dict[str, frozenset[str]] = {
+    slot: SIGNATORY_ROLES[slot] for slot in (SLOT_OWNER, SLOT_DIRECTOR, SLOT_LEADER)
 }
 
 
@@ -111,7 +110,11 @@ class ContractTemplate(models.Model):
     @property
     def municipal_slots(self) -> list[str]:
         """The municipality's signature slots, in the order the form prints them."""
-        if self.signatories == self.Signatories.DIRECTOR_AND_LEADER:
+        return self._slots_of(self.signatories)
+
+    @classmethod
+    def _slots_of(cls, signatories: str) -> list[str]:
+        if signatories == cls.Signatories.DIRECTOR_AND_LEADER:
             return [SLOT_DIRECTOR, SLOT_LEADER]
         return [SLOT_OWNER, SLOT_LEADER]
 
@@ -126,14 +129,21 @@ class ContractTemplate(models.Model):
         return labels if len(labels) == len(slots) else [SLOT_LABELS[slot] for slot in slots]
 
     def clean(self) -> None:
+        errors = {}
         labels = self._labels()
         if labels and len(labels) != len(self.municipal_slots):
-            raise ValidationError(
-                {
-                    "municipal_labels": f"Skriv {len(self.municipal_slots)} betegnelser skilt med komma, én for "
-                    f"hver av kommunens signatarer; nå står det {len(labels)}."
-                }
+            errors["municipal_labels"] = (
+                f"Skriv {len(self.municipal_slots)} betegnelser skilt med komma, én for "
+                f"hver av kommunens signatarer; nå står det {len(labels)}."
             )
+        # The groups' composition rule checks for these signatories (municipalities.models.RULE_SIGNATORIES):
+        # other ones would let a group pass that nobody in it can sign for.
+        expected = RULE_SIGNATORIES.get(self.programme.group_rule) if self.programme_id else None
+        if expected is not None and tuple(self.municipal_slots) != expected:
+            right = next(c for c in self.Signatories if self._slots_of(c) == list(expected))
+            errors["signatories"] = f"Programmets krav til kommunegruppen gir disse signatarene: «{right.label}»."
+        if errors:
+            raise ValidationError(errors)
 
 
 # What every page, list and export shows for a contract whose agreement period is over (Contract.is_expired).

@@ -68,6 +68,8 @@ class MatrixRow:
     plan: DevelopmentPlan | None
     survey_rates: list[RateRow]
     last_activity: datetime | None
+    # Advice that is no shortcoming (MunicipalityGroup.warnings), shown under the shortcomings.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def plan_status(self) -> str:
@@ -159,6 +161,7 @@ def _row(group: MunicipalityGroup, survey: RunningSurvey | None) -> MatrixRow:
         plan=plan,
         survey_rates=survey.by_group.get(group.pk, []) if survey else [],
         last_activity=getattr(group, "last_activity", None),
+        warnings=group.warnings(),
     )
 
 

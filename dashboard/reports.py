@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString
 from contracts.models import Contract
 from development_plans.models import DevelopmentPlan
 from meetings.models import Meeting
-from municipalities.models import Municipality, MunicipalityGroup
+from municipalities.models import Continuation, Municipality, MunicipalityGroup
 from portfolios.models import Portfolio, Programme
 from surveys import charts
 from surveys.models import Invitation, Question, Survey
@@ -40,6 +40,11 @@ class Figures:
     several: int = 0
     completed: int = 0
     ended_early: int = 0
+    # How the completed groups go on after the period (MunicipalityGroup.continuation).
+    continuing: int = 0
+    continuing_in_network: int = 0
+    continuing_in_sharing_arena: int = 0
+    stopped: int = 0
     municipalities: int = 0
     counties: int = 0
     contracts_sent: int = 0
@@ -65,6 +70,10 @@ FIGURE_ROWS = [
     ("Fylker", "counties"),
     ("Grupper som har fullført", "completed"),
     ("Grupper som avsluttet før tiden", "ended_early"),
+    ("Fullførte grupper som fortsetter på egen hånd", "continuing"),
+    ("Fullførte grupper som fortsetter i regionalt nettverk", "continuing_in_network"),
+    ("Fullførte grupper som fortsetter i Delingsarena", "continuing_in_sharing_arena"),
+    ("Fullførte grupper som har stoppet", "stopped"),
     ("Kontrakter sendt", "contracts_sent"),
     ("Kontrakter signert av kommunen", "contracts_signed"),
     ("Utviklingsplaner påbegynt", "plans"),
@@ -84,15 +93,24 @@ def figures_for(portfolio_ids: Sequence[int]) -> dict[int, Figures]:
     groups = (
         MunicipalityGroup.objects.filter(portfolio__in=portfolio_ids, status__in=TAKING_PART)
         .annotate(size=Count("municipalities"))
-        .values_list("portfolio_id", "status", "size")
+        .values_list("portfolio_id", "status", "size", "continuation")
     )
-    for portfolio_id, status, size in groups:
+    continuations: dict[str, str] = {
+        Continuation.OWN: "continuing",
+        Continuation.NETWORK: "continuing_in_network",
+        Continuation.SHARING_ARENA: "continuing_in_sharing_arena",
+        Continuation.STOPPED: "stopped",
+    }
+    for portfolio_id, status, size, continuation in groups:
         row = figures[portfolio_id]
         row.groups += 1
         row.single += size == 1
         row.several += size > 1
         row.completed += status == MunicipalityGroup.Status.COMPLETED
         row.ended_early += status == MunicipalityGroup.Status.ENDED_EARLY
+        if continuation and status == MunicipalityGroup.Status.COMPLETED:
+            name = continuations[continuation]
+            setattr(row, name, getattr(row, name) + 1)
     places = (
         Municipality.objects.filter(groups__portfolio__in=portfolio_ids, groups__status__in=TAKING_PART)
         .values("groups__portfolio")

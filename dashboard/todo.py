@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -18,7 +19,7 @@ from core import outbox
 from development_plans.selectors import plans_awaiting_approval, plans_shared_with_adviser
 from meetings.models import Meeting
 from meetings.selectors import meetings_without_date, meetings_without_note, tasks_due_for
-from municipalities.models import MunicipalityGroup
+from municipalities.models import Membership, MunicipalityGroup
 from surveys.selectors import invitations_to_answer
 
 # More items of one kind than this are one line with their count, linking to the list where they are.
@@ -156,7 +157,7 @@ def leader_todo() -> list[TodoItem]:
     groups = (
         MunicipalityGroup.objects.filter(status__in=STAFFED_STATUSES)
         .select_related("portfolio__programme")
-        .prefetch_related("municipalities", "memberships")
+        .prefetch_related("municipalities", Prefetch("memberships", Membership.objects.select_related("user")))
         .order_by("name", "pk")
     )
     lacking = [(group, lacks) for group in groups if (lacks := group.shortcomings())]

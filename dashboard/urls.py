@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import audit_log, matrix_views, report_views, views
+from . import audit_log, matrix_views, membership_views, report_views, views
 
 app_name = "dashboard"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("mine-kommunegrupper/", views.my_groups, name="my_groups"),
     path("kommunegrupper/<int:pk>/", views.group_detail, name="group_detail"),
+    path("kommunegrupper/<int:pk>/inviter/", membership_views.group_invite, name="group_invite"),
     path("logg/", audit_log.audit_log_page, name="audit_log"),
     path("logg/logg.csv", audit_log.audit_log_export, name="audit_log_export"),
     # The programme reports and the year wheel (report_views.py).

@@ -16,9 +16,11 @@ from meetings.selectors import meeting_plan, with_meeting_overview
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import (
     former_groups_of_member,
+    former_members,
     get_group_for_user,
     groups_of_member,
     members_in_role_order,
+    membership_history,
 )
 from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
@@ -141,8 +143,12 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "group": group,
             "portfolio": portfolio,
             "members": members_in_role_order(group),
+            "former_members": former_members(group),
+            "membership_history": membership_history(group),
+            "can_invite": request.user.is_programme_leader or group.adviser_id == request.user.pk,
             "plan_items": portfolio.plan_items.all(),
             "shortcomings": group.shortcomings(),
+            "composition_warnings": group.warnings(),
             "contracts": contracts,
             "meeting_plan": meetings,
             "development_plan": development_plan,

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 
 from accounts.access import AccessRefused, AuthenticatedRequest, request_user
 from accounts.services import audit_log
@@ -19,10 +20,27 @@ from core.downloads import attachment
 from portfolios.admin import PortfolioFilter
 from portfolios.models import Portfolio
 
-from .forms import GroupsImportForm, InviteMemberForm, MunicipalityGroupAdminForm
+from .forms import GroupsImportForm, InviteMemberForm, MembershipAdminForm, MunicipalityGroupAdminForm
 from .imports import ROLE_SHORT_FORMS, ImportPlan, import_plan, rows_from_data, rows_to_data, template_workbook
-from .models import County, Membership, Municipality, MunicipalityGroup, MunicipalityGroupQuerySet, Role
-from .services import GroupsImportRefused, groups_import, membership_invite
+from .models import (
+    Continuation,
+    County,
+    Membership,
+    Municipality,
+    MunicipalityGroup,
+    MunicipalityGroupQuerySet,
+    Role,
+)
+from .services import (
+    GroupsImportRefused,
+    MembershipNotEnded,
+    groups_continuation_set,
+    groups_import,
+    membership_delete_allowed,
+    membership_end,
+    membership_invite,
+    membership_role_record,
+)
 
 # The preview's rows travel to the confirm step signed, so that the file is not uploaded twice and a changed
 # payload is refused; an hour is long enough to read a preview of 400 people.
@@ -37,7 +55,7 @@ class GroupPortfolioFilter(PortfolioFilter):
 # Who is in a group, and in which role, decides who reads its meetings and plan and who signs its contract, so
 # each change made in the admin (on the membership's own page or among the group's members) is an audit event
 # on the group with who, when and from where; Django's admin history keeps no address.
-MEMBERSHIP_AUDITED_FIELDS = ["user", "group", "role", "municipality"]
+MEMBERSHIP_AUDITED_FIELDS = ["user", "group", "role", "municipality", "started_on", "ended_on"]
 
 
 def _audit_value(value: object) -> object:
@@ -49,11 +67,13 @@ def _audit_value(value: object) -> object:
 
 def _membership_changes(form: forms.ModelForm[Membership]) -> dict[str, list[object]]:
     """{field: [old, new]} of an existing membership's form, primary keys for related objects."""
-    return {
+    pairs = {
         name: [_audit_value(form.initial.get(name)), _audit_value(form.cleaned_data.get(name))]
         for name in MEMBERSHIP_AUDITED_FIELDS
         if name in form.changed_data
     }
+    # A date field counts as changed when the typed text differs from its initial value's, even for the same day.
+    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
 
 
 def _membership_payload(membership: Membership) -> dict[str, Any]:
@@ -85,14 +105,67 @@ class MunicipalityAdmin(LabelledListEditableMixin, SummarisedDeleteMixin, admin.
     search_fields = ["name", "norwegian_name", "number"]
 
 
+def _remove_or_end(request: HttpRequest, membership: Membership) -> bool:
+    """What «Slett» does to a membership: one added today by mistake is deleted (True); anyone who has been
+    a member is ended from today instead (membership_end), so that their signatures, notes and answers keep
+    naming a former member (False)."""
+    if membership_delete_allowed(membership):
+        _membership_log(request, "membership.removed", membership)
+        return True
+    try:
+        membership_end(membership=membership, ended_by=request_user(request), request=request)
+    except MembershipNotEnded as refused:
+        messages.error(request, f"{membership.user}: {refused}")
+        return False
+    messages.info(
+        request,
+        f"{membership.user} er ikke slettet, men er tidligere deltaker fra {membership.ended_on:%d.%m.%Y}: "
+        "signaturer, referater og svar viser fortsatt hvem det var. Bare deltakelser lagt til i dag kan slettes.",
+    )
+    return False
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """The group's members in its admin page: «Slett» deletes only a membership added today; an older one
+    is ended instead (_remove_or_end)."""
+
+    request: HttpRequest
+
+    def delete_existing(self, obj: Membership, commit: bool = True) -> None:
+        if commit and _remove_or_end(self.request, obj):
+            super().delete_existing(obj, commit=commit)
+
+
 class MembershipInline(PreloadedAutocompleteInline, admin.TabularInline[Membership, MunicipalityGroup]):
     model = Membership
+    form = MembershipAdminForm
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user", "municipality"]
-    fields = ["user", "role", "municipality", "ended_on"]
+    fields = ["user", "role", "municipality", "started_on", "ended_on"]
+
+    def get_formset(self, request: HttpRequest, obj: MunicipalityGroup | None = None, **kwargs: Any) -> Any:
+        # A class made for this request by the formset factory, so the request it keeps is this one's.
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request = request
+        return formset
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).select_related("user", "municipality")
+
+
+def _continuation_action(choice: Continuation) -> Any:
+    """An action that records `choice` for the chosen groups (groups_continuation_set): one per way to go on,
+    for the groups of a portfolio that has ended; the note, if any, is written on each group's own page."""
+
+    @admin.action(description=f"Videre arbeid: {choice.label.lower()}", permissions=["change"])
+    def action(
+        modeladmin: "MunicipalityGroupAdmin", request: HttpRequest, queryset: QuerySet[MunicipalityGroup]
+    ) -> None:
+        modeladmin.set_continuation(request, queryset, choice.value)
+
+    action.__name__ = f"continuation_{choice.value}"
+    return action
 
 
 @admin.register(MunicipalityGroup)
@@ -102,11 +175,19 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
         "(med årsak) i stedet."
     )
     form = MunicipalityGroupAdminForm
-    list_display = ["__str__", "portfolio", "adviser", "status", "shortcomings_display"]
-    list_filter = [PortfolioFilter, "municipalities__county", "status", ("adviser", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["__str__", "portfolio", "adviser", "status", "shortcomings_display", "continuation"]
+    list_filter = [
+        PortfolioFilter,
+        "municipalities__county",
+        "status",
+        ("adviser", admin.RelatedOnlyFieldListFilter),
+        "continuation",
+    ]
+
     search_fields = ["name", "municipalities__name", "municipalities__norwegian_name", "memberships__user__full_name"]
     autocomplete_fields = ["municipalities"]
     inlines = [MembershipInline]
+    actions = [_continuation_action(choice) for choice in Continuation]
     change_form_template = "admin/municipalities/municipalitygroup/change_form.html"
 
     def save_formset(
@@ -115,23 +196,50 @@ class MunicipalityGroupAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Municipalit
         if not (isinstance(formset, BaseInlineFormSet) and formset.model is Membership):
             super().save_formset(request, form, formset, change)
             return
-        # Read before saving: a deleted membership has no primary key afterwards, and a saved form's initial
-        # values are the new ones.
-        removed = [(f.instance.group, _membership_payload(f.instance)) for f in formset.deleted_forms if f.instance.pk]
+        # Read before saving: a saved form's initial values are the new ones.
         changed = [
-            (f.instance, _membership_changes(f))
+            (f.instance, _membership_changes(f), f.initial.get("role"))
             for f in formset.initial_forms
             if f not in formset.deleted_forms and f.has_changed()
         ]
         super().save_formset(request, form, formset, change)
         actor = request_user(request)
-        for group, payload in removed:
-            audit_log(action="membership.removed", actor=actor, obj=group, request=request, payload=payload)
-        for membership, changes in changed:
+        for membership, changes, old_role in changed:
             if changes:
                 _membership_log(request, "membership.changed", membership, changes=changes)
+            if "role" in changes:
+                membership_role_record(membership=membership, old_role=old_role, changed_by=actor)
         for membership in formset.new_objects:
             _membership_log(request, "membership.added", membership)
+
+    def save_model(
+        self, request: HttpRequest, obj: MunicipalityGroup, form: forms.ModelForm[MunicipalityGroup], change: bool
+    ) -> None:
+        if {"continuation", "continuation_note"} & set(form.changed_data):
+            obj.continuation_recorded_at = timezone.now()
+        super().save_model(request, obj, form, change)
+        if {"continuation", "continuation_note"} & set(form.changed_data):
+            audit_log(
+                action="group.continuation_set",
+                actor=request_user(request),
+                obj=obj,
+                request=request,
+                payload={"continuation": obj.continuation, "note": obj.continuation_note},
+            )
+
+    def set_continuation(self, request: HttpRequest, queryset: QuerySet[MunicipalityGroup], value: str) -> None:
+        count = groups_continuation_set(
+            groups=queryset, continuation=value, note="", recorded_by=request_user(request), request=request
+        )
+        skipped = queryset.count() - count
+        label = Continuation(value).label.lower()
+        self.message_user(request, f"{count} {pluralize(count, 'gruppe,grupper')} er registrert: «{label}».")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} {pluralize(skipped, 'gruppe,grupper')} er ikke fullført og ble ikke endret.",
+                messages.WARNING,
+            )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MunicipalityGroup]:
         queryset = super().get_queryset(request)
@@ -289,10 +397,12 @@ def _imported_message(plan: ImportPlan) -> str:
 
 @admin.register(Membership)
 class MembershipAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Membership]):
-    list_display = ["user", "group", "role", "municipality", "ended_on"]
+    list_display = ["user", "group", "role", "municipality", "started_on", "ended_on"]
     list_filter = ["role", GroupPortfolioFilter]
     search_fields = ["user__full_name", "user__email", "group__name"]
     autocomplete_fields = ["user", "group"]
+    form = MembershipAdminForm
+    actions = ["end_today"]
 
     def save_model(
         self, request: HttpRequest, obj: Membership, form: forms.ModelForm[Membership], change: bool
@@ -303,15 +413,36 @@ class MembershipAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Membership]):
             _membership_log(request, "membership.added", obj)
         elif changes:
             _membership_log(request, "membership.changed", obj, changes=changes)
+            if "role" in changes:
+                membership_role_record(
+                    membership=obj, old_role=str(form.initial["role"]), changed_by=request_user(request)
+                )
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        _membership_log(request, "membership.removed", obj)
-        super().delete_model(request, obj)
+        if _remove_or_end(request, obj):
+            super().delete_model(request, obj)
+
+    def response_delete(self, request: HttpRequest, obj_display: str, obj_id: int) -> HttpResponse:
+        # A membership ended instead of deleted (_remove_or_end) still exists: its own page, not «slettet».
+        if Membership.objects.filter(pk=obj_id).exists():
+            return redirect(reverse("admin:municipalities_membership_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
-        for membership in queryset.select_related("group"):
-            _membership_log(request, "membership.removed", membership)
-        super().delete_queryset(request, queryset)
+        removable = [m.pk for m in queryset.select_related("group", "user") if _remove_or_end(request, m)]
+        super().delete_queryset(request, queryset.filter(pk__in=removable))
+
+    @admin.action(description="Avslutt valgte deltakelser fra i dag", permissions=["change"])
+    def end_today(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        ended = 0
+        for membership in queryset.select_related("group", "user"):
+            try:
+                membership_end(membership=membership, ended_by=request_user(request), request=request)
+            except MembershipNotEnded as refused:
+                self.message_user(request, f"{membership.user}: {refused}", messages.ERROR)
+            else:
+                ended += 1
+        self.message_user(request, f"{ended} {pluralize(ended, 'deltaker er,deltakere er')} nå tidligere deltakere.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         # A group's name may be its municipalities' names, so those come along.

@@ -1,37 +1,89 @@
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 
 from .imports import IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ImportFileError, read_rows
 from .models import Membership, Municipality, MunicipalityGroup, Role
+
+# The roles the group's adviser may invite to the groups they follow: the group may be widened a little,
+# after talking it over with the adviser (000 «Roller i utviklingsprosessen»); the roles that sign and approve
+# stay with the programme leader.
+ADVISER_INVITE_ROLES = (Role.OTHER,)
 
 
 class InviteMemberForm(forms.Form):
     full_name = forms.CharField(label="Fullt navn", max_length=200)
     email = forms.EmailField(label="E-post")
     phone = forms.CharField(label="Telefon", max_length=40, required=False)
-    role = forms.ChoiceField(label="Rolle", choices=Role.choices)
+    role = forms.ChoiceField(
+        label="Rolle",
+        choices=Role.choices,
+        error_messages={"invalid_choice": "Du kan ikke invitere i denne rollen. Velg en av rollene i listen."},
+    )
     municipality = forms.ModelChoiceField(label="Kommune", queryset=Municipality.objects.none(), required=False)
 
-    def __init__(self, *args: Any, group: MunicipalityGroup, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, group: MunicipalityGroup, roles: tuple[str, ...] | None = None, **kwargs: Any
+    ) -> None:
+        """`roles` limits the roles that may be chosen (ADVISER_INVITE_ROLES for the adviser); all by default."""
         super().__init__(*args, **kwargs)
         self.group = group
         municipality = self.fields["municipality"]
         assert isinstance(municipality, forms.ModelChoiceField)
         municipality.queryset = group.municipalities.all()
+        if roles is not None:
+            role = self.fields["role"]
+            assert isinstance(role, forms.ChoiceField)
+            role.choices = [(value, label) for value, label in Role.choices if value in roles]
+            role.initial = roles[0]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
-        if Membership.objects.filter(group=self.group, user__email__iexact=email).exists():
+        existing = Membership.objects.filter(group=self.group, user__email__iexact=email).first()
+        if existing is not None and existing.ended_on is not None:
+            raise forms.ValidationError(
+                "Denne personen har vært med i gruppen før. Programlederen kan ta hen med igjen."
+            )
+        if existing is not None:
             raise forms.ValidationError("Denne personen er allerede med i gruppen.")
         return email
+
+
+class MembershipAdminForm(forms.ModelForm[Membership]):
+    """A membership in the admin (its own page and the group's inline): a start left empty is today, the
+    day it is added."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "group", "role", "municipality", "started_on", "ended_on"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "started_on" in self.fields:
+            self.fields["started_on"].required = False
+            self.fields["started_on"].help_text = "Tomt: i dag."
+
+    def clean_started_on(self) -> date:
+        return self.cleaned_data.get("started_on") or timezone.localdate()
 
 
 class MunicipalityGroupAdminForm(forms.ModelForm[MunicipalityGroup]):
     class Meta:
         model = MunicipalityGroup
-        fields = ["portfolio", "name", "municipalities", "adviser", "status", "ended_reason", "focus_area"]
+        fields = [
+            "portfolio",
+            "name",
+            "municipalities",
+            "adviser",
+            "status",
+            "ended_reason",
+            "focus_area",
+            "continuation",
+            "continuation_note",
+        ]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -47,6 +99,8 @@ class MunicipalityGroupAdminForm(forms.ModelForm[MunicipalityGroup]):
             if taken:
                 names = ", ".join(m.name for m in taken)
                 self.add_error("municipalities", f"Allerede med i en annen gruppe i denne porteføljen: {names}.")
+        if cleaned.get("continuation") and cleaned.get("status") != MunicipalityGroup.Status.COMPLETED:
+            self.add_error("continuation", "Videre arbeid registreres for grupper som har fullført.")
         return cleaned
 
 

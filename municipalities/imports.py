@@ -32,7 +32,15 @@ from accounts.models import User
 from core.limits import NAME
 from portfolios.models import Portfolio
 
-from .models import Membership, Municipality, MunicipalityGroup, Role, group_shortcomings, joined_names
+from .models import (
+    Membership,
+    Municipality,
+    MunicipalityGroup,
+    Role,
+    group_shortcomings,
+    group_warnings,
+    joined_names,
+)
 
 # Far above a portfolio's 160–400 people, far below what makes a preview slow.
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
@@ -391,7 +399,14 @@ def import_plan(*, portfolio: Portfolio, rows: Sequence[Row]) -> ImportPlan:
     existing_groups = list(
         MunicipalityGroup.objects.filter(portfolio=portfolio).prefetch_related(
             "municipalities",
-            Prefetch("memberships", Membership.objects.only("user_id", "role", "municipality_id", "group_id")),
+            # With what decides whether each is current (Membership.gives_access, the user's is_active): the
+            # group rule looks at current members only.
+            Prefetch(
+                "memberships",
+                Membership.objects.select_related("user").only(
+                    "user_id", "role", "municipality_id", "group_id", "ended_on", "user__is_active"
+                ),
+            ),
         )
     )
     group_of_municipality = {m.pk: g for g in existing_groups for m in g.municipalities.all()}
@@ -468,12 +483,10 @@ def import_plan(*, portfolio: Portfolio, rows: Sequence[Row]) -> ImportPlan:
                     user=user,
                 )
             )
-        existing_members = [(ms.role, ms.municipality_id) for ms in existing.memberships.all()] if existing else []
-        lacks = group_shortcomings(
-            rule=rule,
-            municipalities=municipalities,
-            members=existing_members + [(m.role, m.municipality.pk) for m in group.members],
-        )
+        existing_members = [(ms.role, ms.municipality_id) for ms in existing.present_memberships()] if existing else []
+        members = existing_members + [(m.role, m.municipality.pk) for m in group.members]
+        lacks = group_shortcomings(rule=rule, municipalities=municipalities, members=members)
+        lacks += group_warnings(rule=rule, members=members)
         group.warnings = [f"{group.display_name}: {sentence}" for sentence in lacks]
         plan.groups.append(group)
     plan.errors.sort(key=_row_number)

@@ -77,6 +77,29 @@ ROLE_ORDER: list[str] = list(Role)
 # The roles that speak for the kulturskole's owner (kulturskoleeier / skoleeier).
 OWNER_ROLES = frozenset({Role.OWNER_POLITICAL, Role.OWNER_ADMINISTRATIVE, Role.MUNICIPAL_DIRECTOR})
 
+# Who may sign each of a municipality's places in its contract, by the place's key: contracts.models.SLOT_ROLES
+# is this mapping, so that the composition rule below and the contract's signing can never disagree. The
+# owner's place may be signed by anyone who speaks for the owner; the kommunedirektør's only by a kommunedirektør.
+SIGNATORY_ROLES: dict[str, frozenset[str]] = {
+    "owner": OWNER_ROLES,
+    "director": frozenset({Role.MUNICIPAL_DIRECTOR}),
+    "leader": frozenset({Role.LEADER}),
+}
+# What a missing signatory is called in a shortcoming («Mangler kommunedirektør.»).
+SIGNATORY_NOUNS: dict[str, str] = {
+    "owner": "kulturskoleeier",
+    "director": "kommunedirektør",
+    "leader": "kulturskoleleder",
+}
+# The places each programme's contract form gives the municipality (000's «Kulturskoleeier:» and
+# «Kulturskoleleder:», 002's «kommunedirektør:» and «kulturskoleleder:»), by the programme's group rule:
+# a group passes its rule only if every one of its municipalities has someone for each. A contract template's
+# signatories must be its programme's (contracts.models.ContractTemplate.clean).
+RULE_SIGNATORIES: dict[str, tuple[str, ...]] = {
+    Programme.GroupRule.VEILEDNING: ("owner", "leader"),
+    Programme.GroupRule.FREMTIDENS_KULTURSKOLE: ("director", "leader"),
+}
+
 
 class MunicipalityGroupQuerySet(models.QuerySet["MunicipalityGroup"]):
     def visible_to(self, user: User) -> "MunicipalityGroupQuerySet":
@@ -93,6 +116,15 @@ class MunicipalityGroupQuerySet(models.QuerySet["MunicipalityGroup"]):
             models.Prefetch("municipalities", Municipality.objects.select_related("county")),
             models.Prefetch("memberships", Membership.objects.select_related("user", "municipality")),
         )
+
+
+class Continuation(models.TextChoices):
+    """How a group goes on after its programme period («ny drift»)."""
+
+    OWN = "own", "Fortsetter på egen hånd"
+    NETWORK = "network", "Fortsetter i regionalt nettverk"
+    SHARING_ARENA = "sharing_arena", "Fortsetter i Delingsarena"
+    STOPPED = "stopped", "Har stoppet"
 
 
 class MunicipalityGroup(models.Model):
@@ -126,6 +158,15 @@ class MunicipalityGroup(models.Model):
         max_length=LONG_TEXT,
     )
     created_at = models.DateTimeField("opprettet", auto_now_add=True)
+    # How the group goes on once its portfolio is over (000 «Målsetting», 001 §3.2.2, 002 «Delingsarena»),
+    # recorded by the programme leader.
+    continuation = models.CharField(
+        "videre arbeid", max_length=20, choices=Continuation.choices, blank=True, help_text="Etter programperioden."
+    )
+    continuation_note = models.TextField(
+        "om videre arbeid", blank=True, max_length=SHORT_TEXT, help_text="Kort, f.eks. hvilket nettverk."
+    )
+    continuation_recorded_at = models.DateTimeField("videre arbeid registrert", null=True, blank=True)
 
     objects = MunicipalityGroupQuerySet.as_manager()
 
@@ -134,7 +175,9 @@ class MunicipalityGroup(models.Model):
         verbose_name_plural = "kommunegrupper"
         ordering = ["portfolio", "name", "pk"]
         constraints = [
-            *max_length_checks("municipalitygroup", ended_reason=SHORT_TEXT, focus_area=LONG_TEXT),
+            *max_length_checks(
+                "municipalitygroup", ended_reason=SHORT_TEXT, focus_area=LONG_TEXT, continuation_note=SHORT_TEXT
+            ),
             models.CheckConstraint(
                 condition=~Q(status="ended_early") | ~Q(ended_reason=""), name="group_ended_early_has_reason"
             ),
@@ -167,15 +210,33 @@ class MunicipalityGroup(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def shortcomings(self) -> list[str]:
-        """What the group still lacks under its programme's rule, as sentences for the screen.
+    def present_memberships(self) -> list["Membership"]:
+        """The group's memberships that are current (MembershipQuerySet.current), from the prefetched
+        `memberships` with their users (`with_overview`): no query of its own then."""
+        return [m for m in self.memberships.all() if m.gives_access(self) and m.user.is_active]
 
-        Reads `memberships`, `municipalities` and `portfolio.programme`, so a list should use `with_overview()`.
+    def shortcomings(self) -> list[str]:
+        """What the group still lacks under its programme's rule, as sentences for the screen; nothing for a
+        group that ended early, which lacks nothing any more.
+
+        Reads the current `memberships` (with their users), `municipalities` and `portfolio.programme`, so a
+        list should use `with_overview()`.
         """
+        if self.status == self.Status.ENDED_EARLY:
+            return []
         return group_shortcomings(
             rule=self.portfolio.programme.group_rule,
             municipalities=list(self.municipalities.all()),
-            members=[(m.role, m.municipality_id) for m in self.memberships.all()],
+            members=[(m.role, m.municipality_id) for m in self.present_memberships()],
+        )
+
+    def warnings(self) -> list[str]:
+        """What the group would do well to have but may go without (group_warnings); as `shortcomings`."""
+        if self.status == self.Status.ENDED_EARLY:
+            return []
+        return group_warnings(
+            rule=self.portfolio.programme.group_rule,
+            members=[(m.role, m.municipality_id) for m in self.present_memberships()],
         )
 
 
@@ -183,19 +244,30 @@ def group_shortcomings(
     *, rule: str, municipalities: list[Municipality], members: list[tuple[str, int | None]]
 ) -> list[str]:
     """The programme's group composition rule over plain values, so that a group not yet saved (the
-    spreadsheet import's preview) is judged by the same rule as a stored one. `members` holds each
-    member's (role, municipality pk)."""
+    spreadsheet import's preview, an application) is judged by the same rule as a stored one. `members`
+    holds each current member's (role, municipality pk).
+
+    Each municipality signs a contract of its own, so each needs someone for every one of its contract's
+    places (RULE_SIGNATORIES): in a group of several municipalities that is someone who represents it, as
+    the contract's signing asks (contracts.selectors.slot_candidates)."""
     roles = [role for role, _ in members]
     lacks: list[str] = []
-    if len(municipalities) > 1:
-        # Each municipality signs its own contract, so each needs an owner of its own.
-        owned = {municipality_id for role, municipality_id in members if role in OWNER_ROLES}
-        lacks.extend(f"{m.name} mangler kulturskoleeier." for m in municipalities if m.pk not in owned)
-    elif not any(role in OWNER_ROLES for role in roles):
-        lacks.append("Mangler kulturskoleeier.")
+    several = len(municipalities) > 1
+    for slot in RULE_SIGNATORIES.get(rule, ()):
+        allowed, noun = SIGNATORY_ROLES[slot], SIGNATORY_NOUNS[slot]
+        if several:
+            present = {municipality_id for role, municipality_id in members if role in allowed}
+            lacks.extend(f"{m.name} mangler {noun}." for m in municipalities if m.pk not in present)
+        elif not any(role in allowed for role in roles):
+            lacks.append(f"Mangler {noun}.")
+    if several:
+        # An owner who represents none of the group's municipalities can sign none of their contracts.
+        ours = {m.pk for m in municipalities}
+        stray = sum(1 for role, municipality_id in members if role in OWNER_ROLES and municipality_id not in ours)
+        if stray:
+            who = "En kulturskoleeier er" if stray == 1 else f"{stray} kulturskoleeiere er"
+            lacks.append(f"{who} ikke knyttet til noen av gruppens kommuner.")
     if rule == Programme.GroupRule.VEILEDNING:
-        if Role.LEADER not in roles:
-            lacks.append("Mangler kulturskoleleder.")
         if Role.RESOURCE_TEACHER not in roles:
             lacks.append("Mangler ressurslærer.")
     elif rule == Programme.GroupRule.FREMTIDENS_KULTURSKOLE:
@@ -207,6 +279,16 @@ def group_shortcomings(
         elif coordinators > 1:
             lacks.append(f"Har {coordinators} koordinatorer; det skal være nøyaktig én.")
     return lacks
+
+
+def group_warnings(*, rule: str, members: list[tuple[str, int | None]]) -> list[str]:
+    """Advice on a group's composition that is no shortcoming: in Veiledningsordningen the owner takes part
+    at both the political and the administrative level (000 «Roller i utviklingsprosessen»), and the
+    evaluation found it a weakness where the political owner was not in the group (001 §2.3.2)."""
+    roles = {role for role, _ in members}
+    if rule == Programme.GroupRule.VEILEDNING and Role.OWNER_POLITICAL not in roles:
+        return ["Kulturskoleeier på politisk nivå er ikke med i gruppen."]
+    return []
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -245,6 +327,7 @@ class Membership(models.Model):
         verbose_name="kommune",
         help_text="Hvilken av gruppens kommuner deltakeren representerer.",
     )
+    started_on = models.DateField("med fra og med", default=timezone.localdate)
     ended_on = models.DateField(
         "sluttet fra og med",
         null=True,
@@ -263,9 +346,42 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
 
+    def clean(self) -> None:
+        if self.ended_on and self.started_on and self.ended_on < self.started_on:
+            raise ValidationError({"ended_on": "Deltakelsen kan ikke slutte før den begynte."})
+
     def gives_access(self, group: MunicipalityGroup) -> bool:
         """`MembershipQuerySet.current` for a membership in hand (of a logged-in, hence active, user), with
         its `group` passed in so that a prefetched list asks no query."""
         if group.status == MunicipalityGroup.Status.ENDED_EARLY:
             return False
         return self.ended_on is None or self.ended_on > timezone.localdate()
+
+
+class MembershipChange(models.Model):
+    """A change of a member's role, for the group's history (the group page). When a member joined and left
+    is their membership's own `started_on` and `ended_on`; who made each change is in the audit log."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="changes", verbose_name="deltaker"
+    )
+    changed_on = models.DateField("dato", default=timezone.localdate)
+    old_role = models.CharField("fra rolle", max_length=30, choices=Role.choices)
+    new_role = models.CharField("til rolle", max_length=30, choices=Role.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="endret av",
+    )
+    created_at = models.DateTimeField("registrert", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "rolleendring"
+        verbose_name_plural = "rolleendringer"
+        ordering = ["changed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user}: {self.get_old_role_display()} → {self.get_new_role_display()}"

@@ -1,11 +1,15 @@
 """Reads of groups and memberships that several views share."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.access import AccessRefused
 from accounts.models import User
 
-from .models import ROLE_ORDER, Membership, MunicipalityGroup
+from .models import ROLE_ORDER, Membership, MembershipChange, MunicipalityGroup
 
 
 def get_group_for_user(user: User, pk: int) -> MunicipalityGroup:
@@ -37,8 +41,52 @@ def former_groups_of_member(user: User) -> QuerySet[MunicipalityGroup]:
 
 
 def members_in_role_order(group: MunicipalityGroup) -> list[Membership]:
-    """The group's memberships, owner first; uses the prefetched memberships."""
-    return sorted(group.memberships.all(), key=lambda m: (ROLE_ORDER.index(m.role), m.user.full_name))
+    """The group's current memberships, owner first; uses the prefetched memberships (with their users)."""
+    return sorted(group.present_memberships(), key=lambda m: (ROLE_ORDER.index(m.role), m.user.full_name))
+
+
+def former_members(group: MunicipalityGroup) -> list[Membership]:
+    """The group's memberships that are no longer current, the latest to leave first; uses the prefetched
+    memberships. A group that ended early has no current members, and so lists them all here."""
+    current = {m.pk for m in group.present_memberships()}
+    former = [m for m in group.memberships.all() if m.pk not in current]
+    return sorted(former, key=lambda m: (m.ended_on or date.max, m.user.full_name), reverse=True)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a group's membership history: who, on which day, and what happened («Ble med som
+    Ressurslærer»)."""
+
+    on: date
+    name: str
+    text: str
+
+
+def membership_history(group: MunicipalityGroup) -> list[HistoryEntry]:
+    """When each member joined, changed role and left, newest first. Joins and ends are the memberships'
+    own days (the prefetched memberships); role changes are MembershipChange rows (one query)."""
+    entries: list[HistoryEntry] = []
+    today = timezone.localdate()
+    changes = MembershipChange.objects.filter(membership__group=group).order_by("changed_on", "pk")
+    by_membership: dict[int, list[MembershipChange]] = {}
+    for change in changes:
+        by_membership.setdefault(change.membership_id, []).append(change)
+    for m in group.memberships.all():
+        name = m.user.full_name
+        first_role = by_membership[m.pk][0].get_old_role_display() if m.pk in by_membership else m.get_role_display()
+        entries.append(HistoryEntry(m.started_on, name, f"Ble med som {first_role.lower()}"))
+        entries.extend(
+            HistoryEntry(
+                c.changed_on,
+                name,
+                f"Byttet rolle fra {c.get_old_role_display().lower()} til {c.get_new_role_display().lower()}",
+            )
+            for c in by_membership.get(m.pk, [])
+        )
+        if m.ended_on is not None:
+            entries.append(HistoryEntry(m.ended_on, name, "Sluttet" if m.ended_on <= today else "Slutter"))
+    return sorted(entries, key=lambda e: (e.on, e.name), reverse=True)
 
 
 def current_members(group: MunicipalityGroup) -> list[User]:

@@ -1,7 +1,11 @@
 """Writes for municipality groups and their members."""
 
+from collections.abc import Iterable
+from datetime import date
+
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_event, audit_log, invitation_send, invitations_send, user_get_or_create
@@ -9,7 +13,7 @@ from core.mail import build_mail, queue_mail, queue_mails, site_url
 from portfolios.models import Portfolio
 
 from .imports import ImportPlan, PlannedMember, Row, import_plan
-from .models import Membership, Municipality, MunicipalityGroup
+from .models import Continuation, Membership, MembershipChange, Municipality, MunicipalityGroup
 
 
 @transaction.atomic
@@ -57,6 +61,120 @@ def membership_invite(
 
 
 MEMBER_ADDED_MAIL = "municipalities/email/member_added"
+
+
+class MembershipNotEnded(Exception):
+    """The membership cannot end on the day asked for (before it started); the message says why."""
+
+
+def membership_end(
+    *, membership: Membership, ended_by: User, ended_on: date | None = None, request: HttpRequest | None = None
+) -> Membership:
+    """End `membership` from `ended_on` (today when not given): the person becomes a former member. Their
+    signatures, notes, tasks and answers keep naming them, and their access ends as MembershipQuerySet says.
+    A membership that already ended keeps its day.
+
+    This is how a member leaves; a membership is deleted only when it was added by mistake
+    (`membership_delete_allowed`)."""
+    ended_on = ended_on or timezone.localdate()
+    if ended_on < membership.started_on:
+        raise MembershipNotEnded("Deltakelsen kan ikke slutte før den begynte.")
+    if membership.ended_on is not None and membership.ended_on <= ended_on:
+        return membership
+    previous = membership.ended_on
+    membership.ended_on = ended_on
+    membership.save(update_fields=["ended_on"])
+    audit_log(
+        action="membership.ended",
+        actor=ended_by,
+        obj=membership.group,
+        request=request,
+        payload={
+            "user_id": membership.user_id,
+            "role": membership.role,
+            "membership_id": membership.pk,
+            "ended_on": ended_on.isoformat(),
+            "previously_ended_on": previous.isoformat() if previous else None,
+        },
+    )
+    return membership
+
+
+def membership_delete_allowed(membership: Membership) -> bool:
+    """A membership may be deleted outright only on the day it was added (a mistake); from the next day on,
+    the person has been a member and is ended instead (membership_end), so that the record keeps them."""
+    return membership.started_on >= timezone.localdate()
+
+
+def membership_role_record(
+    *, membership: Membership, old_role: str, changed_by: User | None, changed_on: date | None = None
+) -> MembershipChange | None:
+    """Record that `membership`'s role changed from `old_role` to its present one, for the group's history.
+    For a caller that has saved the new role itself (the admin's forms); nothing when the role is the same."""
+    if old_role == membership.role:
+        return None
+    return MembershipChange.objects.create(
+        membership=membership,
+        old_role=old_role,
+        new_role=membership.role,
+        changed_by=changed_by,
+        changed_on=changed_on or timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def membership_role_change(
+    *, membership: Membership, role: str, changed_by: User, request: HttpRequest | None = None
+) -> Membership:
+    """Give `membership` a new role from today, recorded in the group's history and the audit log."""
+    old_role = membership.role
+    if old_role == role:
+        return membership
+    membership.role = role
+    membership.save(update_fields=["role"])
+    membership_role_record(membership=membership, old_role=old_role, changed_by=changed_by)
+    audit_log(
+        action="membership.changed",
+        actor=changed_by,
+        obj=membership.group,
+        request=request,
+        payload={
+            "user_id": membership.user_id,
+            "role": role,
+            "membership_id": membership.pk,
+            "changes": {"role": [old_role, role]},
+        },
+    )
+    return membership
+
+
+def groups_continuation_set(
+    *,
+    groups: Iterable[MunicipalityGroup],
+    continuation: str,
+    note: str,
+    recorded_by: User,
+    request: HttpRequest | None = None,
+) -> int:
+    """Record how `groups` go on after their programme period (Continuation), with a short note. Only
+    completed groups have a continuation; the others are left as they are. Returns how many were set."""
+    assert continuation in Continuation.values
+    now = timezone.now()
+    count = 0
+    for group in groups:
+        if group.status != MunicipalityGroup.Status.COMPLETED:
+            continue
+        group.continuation, group.continuation_note, group.continuation_recorded_at = continuation, note, now
+        group.save(update_fields=["continuation", "continuation_note", "continuation_recorded_at"])
+        audit_log(
+            action="group.continuation_set",
+            actor=recorded_by,
+            obj=group,
+            request=request,
+            payload={"continuation": continuation, "note": note},
+        )
+        count += 1
+    return count
 
 
 def _member_added_context(

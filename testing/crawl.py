@@ -85,6 +85,12 @@ IMMEDIATE_ACTIONS = {
     "start_reminder_round",
     "send_password_reset",
     "reset_second_factor",
+    # A membership ended from today; a completed group's continuation (municipalities.admin).
+    "end_today",
+    "continuation_own",
+    "continuation_network",
+    "continuation_sharing_arena",
+    "continuation_stopped",
 }
 
 
@@ -248,6 +254,7 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("dashboard:portfolio_detail", {"pk": portfolio.pk}, ["member", "adviser", "leader"]),
         ("dashboard:my_groups", {}, ["adviser"]),
         ("dashboard:group_detail", {"pk": group.pk}, ["member", "adviser", "leader"]),
+        ("dashboard:group_invite", {"pk": group.pk}, ["adviser", "leader"]),
         ("dashboard:audit_log", {}, ["leader"]),
         ("dashboard:report_index", {}, ["leader"]),
         ("dashboard:report_portfolio", {"pk": portfolio.pk}, ["leader"]),

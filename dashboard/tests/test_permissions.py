@@ -19,6 +19,9 @@ MATRIX = [
     ("dashboard:my_groups", {}, [302, 404, 404, 200, 200, 200, 404, 302, 404]),
     ("dashboard:group_detail", {"pk": "group_a.pk"}, [302, 200, 404, 200, 404, 200, 404, 302, 404]),
     ("dashboard:group_detail", {"pk": "group_b.pk"}, [302, 404, 200, 404, 200, 200, 404, 302, 404]),
+    # «Inviter deltaker» in the portal: the group's own adviser (an «annen deltaker») and the programme leader.
+    ("dashboard:group_invite", {"pk": "group_a.pk"}, [302, 404, 404, 200, 404, 200, 404, 302, 404]),
+    ("dashboard:group_invite", {"pk": "group_b.pk"}, [302, 404, 404, 404, 200, 200, 404, 302, 404]),
     # The audit log and its export: the programme leader's alone.
     ("dashboard:audit_log", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
     ("dashboard:audit_log_export", {}, [302, 404, 404, 404, 404, 200, 404, 302, 404]),
@@ -101,6 +104,8 @@ MATRIX = [
 
 # «Lag PDF» of the reports (POST only): the leader is sent back to the report's page.
 POST_MATRIX = [
+    # An invitation with nothing filled in: the form again (200) for those who may invite, 404 for the rest.
+    ("dashboard:group_invite", {"pk": "group_a.pk"}, [302, 404, 404, 200, 404, 200, 404, 302, 404]),
     (
         "dashboard:report_portfolio_pdf_make",
         {"pk": "group_a.portfolio.pk"},

@@ -5,6 +5,7 @@ everything or nothing and queues the e-mails."""
 import io
 import re
 import zipfile
+from datetime import date
 
 import pytest
 from django.core import signing
@@ -228,7 +229,10 @@ def test_rows_for_an_existing_group_add_to_it_skip_present_members_and_warn_of_t
     assert [g.existing for g in plan.groups] == [group]
     assert [m.email for m in plan.members] == ["kari@example.org"]
     assert plan.skipped == [f"Rad 2: {present.user} er allerede med i Bodø."]
-    assert plan.warnings == ["Bodø: Mangler kulturskoleeier."]
+    assert plan.warnings == [
+        "Bodø: Mangler kulturskoleeier.",
+        "Bodø: Kulturskoleeier på politisk nivå er ikke med i gruppen.",
+    ]
 
 
 # --- The admin's pages ---------------------------------------------------------------------------------
@@ -595,3 +599,18 @@ def test_people_below_blank_rows_are_counted_not_left_out(monkeypatch):
     assert [r.number for r in read_rows(xlsx(person, *[blank] * 10, person))] == [2, 13]
     with pytest.raises(ImportFileError, match="mer enn 3 rader"):
         read_rows(xlsx(*[person] * 2, *[blank] * 10, *[person] * 2))
+
+
+def test_the_preview_judges_an_existing_group_by_its_current_members_only():
+    group = MunicipalityGroupFactory(municipalities=[municipality("1804")])
+    for role in (Role.OWNER_POLITICAL, Role.RESOURCE_TEACHER):
+        MembershipFactory(group=group, role=role, municipality=municipality("1804"))
+    MembershipFactory(
+        group=group,
+        role=Role.LEADER,
+        municipality=municipality("1804"),
+        started_on=date(2020, 1, 1),
+        ended_on=date(2021, 1, 1),
+    )
+    plan = import_plan(portfolio=group.portfolio, rows=rows(["", "Bodø", "annen", "Kari", "kari@example.org", ""]))
+    assert plan.warnings == ["Bodø: Mangler kulturskoleleder."]

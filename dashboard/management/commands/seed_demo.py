@@ -23,6 +23,7 @@ from accounts.roles import ADVISER, PROGRAMME_LEADER
 from contracts.demo import seed_demo_contracts
 from development_plans.demo import create_demo_plans
 from meetings import demo as meetings_demo
+from municipalities import demo as municipalities_demo
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from portfolios.services import portfolio_copy, portfolio_copy_suggestions
@@ -209,6 +210,10 @@ class Command(BaseCommand):
             self._groups(current, CURRENT_GROUPS, users)
             self._groups(portfolios["veiledning"], PAST_VEILEDNING_GROUPS, users)
             self._groups(portfolios["fremtidens_kulturskole"], FREMTIDENS_GROUPS, users)
+            municipalities_demo.seed(
+                current=MunicipalityGroup.objects.filter(portfolio=current, name="Bodø").first(),
+                leader=users["programleder@example.org"],
+            )
             meetings_demo.seed(portfolio=current, leader=users["programleder@example.org"])
             seed_demo_contracts(data, current, users["programleder@example.org"])
             create_demo_plans(portfolio=current, users=users)
