@@ -443,7 +443,9 @@ def registration_add(
             raise RegistrationError(f"{membership.user.full_name} er allerede påmeldt.")
         capacity = meeting.registration_capacity
         if capacity is not None and meeting.registrations.count() >= capacity:
-            raise RegistrationError(f"Fellessamlingen er full: alle {capacity} plassene er tatt.")
+            raise RegistrationError(
+                f"Fellessamlingen er full: {'den ene plassen' if capacity == 1 else f'alle {capacity} plassene'} er tatt."
+            )
         registration = Registration.objects.create(
             meeting=meeting, membership=membership, needs=needs.strip(), registered_by=user
         )
