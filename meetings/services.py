@@ -443,9 +443,8 @@ def registration_add(
             raise RegistrationError(f"{membership.user.full_name} er allerede påmeldt.")
         capacity = meeting.registration_capacity
         if capacity is not None and meeting.registrations.count() >= capacity:
-            raise RegistrationError(
-                f"Fellessamlingen er full: {'den ene plassen' if capacity == 1 else f'alle {capacity} plassene'} er tatt."
-            )
+            places = "den ene plassen" if capacity == 1 else f"alle {capacity} plassene"
+            raise RegistrationError(f"Fellessamlingen er full: {places} er tatt.")
         registration = Registration.objects.create(
             meeting=meeting, membership=membership, needs=needs.strip(), registered_by=user
         )

@@ -135,14 +135,14 @@ def test_nobody_outside_the_portfolio_can_be_registered(group, gathering, leader
 def test_registering_twice_is_refused_in_norwegian(group, gathering):
     lars = _member(group, Role.LEADER)
     _register(gathering, lars)
-    with pytest.raises(RegistrationError, match="Lars Leder er allerede påmeldt."):
+    with pytest.raises(RegistrationError, match=r"Lars Leder er allerede påmeldt\."):
         _register(gathering, lars)
 
 
 def test_a_full_gathering_refuses_the_next_registration(group, gathering):
     for _ in range(3):
         _register(gathering, MembershipFactory(group=group, role=Role.OTHER))
-    with pytest.raises(RegistrationError, match="Fellessamlingen er full: alle 3 plassene er tatt."):
+    with pytest.raises(RegistrationError, match=r"Fellessamlingen er full: alle 3 plassene er tatt\."):
         _register(gathering, _member(group, Role.LEADER))
 
 
