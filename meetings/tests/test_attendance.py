@@ -250,17 +250,6 @@ def test_the_warning_reads_only_the_last_two_recorded_meetings_and_any_owner_rol
     }
 
 
-def test_the_warning_is_on_the_group_page_for_its_staff_and_not_for_its_members(client, group):
-    _record(_held(group, 20), Role.LEADER)
-    _record(_held(group, 10), Role.LEADER)
-    warning = "Kulturskoleeier var ikke med på de to siste veiledningsmøtene."
-    for user in (group.adviser, ProgrammeLeaderFactory()):
-        client.force_login(user)
-        assert warning in client.get(group.get_absolute_url()).content.decode()
-    client.force_login(_member(group, Role.LEADER).user)
-    assert warning not in client.get(group.get_absolute_url()).content.decode()
-
-
 def test_the_warnings_cost_one_query_however_many_groups(group, django_assert_num_queries):
     _record(_held(group, 20), Role.LEADER)
     _record(_held(group, 10), Role.LEADER)
