@@ -87,6 +87,13 @@ ACTION_TEXTS: dict[str, str] = {
     "meetings.created_from_plan": "Møter lagt inn etter planen",
     "meeting.scheduled": "Møtetidspunkt bekreftet",
     "meeting.cancelled": "Møte avlyst",
+    "meeting.attendance_recorded": "Oppmøte registrert",
+    "meeting.registration_opened": "Påmelding til fellessamling åpnet eller endret",
+    "meeting.registration_closed": "Påmelding til fellessamling lukket",
+    "meeting.registration_added": "Påmeldt til fellessamling",
+    "meeting.registration_cancelled": "Påmelding til fellessamling trukket",
+    "meeting.registrations_exported": "Påmeldingslisten for en fellessamling eksportert",
+    "meeting.follow_up_added": "Oppfølgingsmøte lagt inn",
     "meeting_note.published": "Møtereferat publisert",
     "calendar_feed.renewed": "Ny kalenderadresse laget",
     # Contracts

@@ -3,7 +3,7 @@ knows of it, filtered and sorted, for the page and for its XLSX export.
 
 Every value comes from annotations and prefetches on the one queryset of groups (`matrix_groups`) and one
 read of the running survey's invitations, so the page asks the same number of queries for 5 groups as for
-all 357 municipalities'. Attendance at the gatherings is not here: it is not recorded in the portal yet."""
+all 357 municipalities'. The page adds one query of its own for the attendance warnings."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +70,8 @@ class MatrixRow:
     last_activity: datetime | None
     # Advice that is no shortcoming (MunicipalityGroup.warnings), shown under the shortcomings.
     warnings: list[str] = field(default_factory=list)
+    # Set by the page (matrix_views.portfolio_matrix): meetings.selectors.attendance_warnings.
+    attendance_warnings: list[str] = field(default_factory=list)
 
     @property
     def plan_status(self) -> str:

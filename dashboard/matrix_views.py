@@ -11,6 +11,7 @@ from accounts.access import AuthenticatedRequest, require_programme_leader
 from accounts.services import audit_log
 from core.downloads import attachment, download_name
 from core.xlsx import workbook_bytes
+from meetings.selectors import attendance_warnings
 from municipalities.selectors import current_members_of_portfolio
 from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
@@ -81,6 +82,10 @@ def portfolio_matrix(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = MatrixFilterForm(request.GET or None, portfolio=portfolio)
     sort = request.GET.get("sort") or DEFAULT_SORT
     rows, survey = matrix_rows(portfolio, _filters(form), sort)
+    # The owner or the kulturskoleleder away from the last two guidance meetings (issue 16): one query.
+    warnings = attendance_warnings([row.group.pk for row in rows])
+    for row in rows:
+        row.attendance_warnings = warnings.get(row.group.pk, [])
     return render(
         request,
         "dashboard/portfolio_matrix.html",

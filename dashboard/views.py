@@ -12,7 +12,7 @@ from contracts.models import Contract
 from contracts.selectors import contracts_of_group
 from development_plans.models import PlanVersion
 from development_plans.selectors import group_plan_summary
-from meetings.selectors import meeting_plan, with_meeting_overview
+from meetings.selectors import attendance_warnings, meeting_plan, with_meeting_overview
 from municipalities.models import MunicipalityGroup
 from municipalities.selectors import (
     former_groups_of_member,
@@ -136,6 +136,9 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     contracts = contracts_of_group(group)
     meetings = meeting_plan(group)
     development_plan = group_plan_summary(request.user, group)
+    # Staff only, like the notes' internal remarks: who stayed away is for the adviser to follow up.
+    is_staff_of_group = request.user.is_programme_leader or group.adviser_id == request.user.pk
+    warnings = attendance_warnings([group.pk]).get(group.pk, []) if is_staff_of_group else []
     return render(
         request,
         "dashboard/group_detail.html",
@@ -149,6 +152,7 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "plan_items": portfolio.plan_items.all(),
             "shortcomings": group.shortcomings(),
             "composition_warnings": group.warnings(),
+            "attendance_warnings": warnings,
             "contracts": contracts,
             "meeting_plan": meetings,
             "development_plan": development_plan,

@@ -7,11 +7,24 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from accounts.models import User
-from municipalities.models import MunicipalityGroup, Role
+from municipalities.models import OWNER_ROLES, Membership, MunicipalityGroup, Role
 from portfolios.models import Portfolio
 
 from .models import Meeting, MeetingNote, Task
-from .services import local_meeting_add, meeting_schedule, meetings_create_from_plan
+from .services import (
+    Guest,
+    attendance_record,
+    follow_up_add,
+    local_meeting_add,
+    meeting_schedule,
+    meetings_create_from_plan,
+    registration_add,
+    registration_settings_save,
+)
+
+# The group whose owners stayed away from its last two guidance meetings, as its adviser's note says.
+OWNER_AWAY_GROUP = "Bodø"
+OWNER_AWAY_NOTE = "Eier har ikke vært med på de to siste møtene; følg opp i neste samtale."
 
 NOTES = [
     (
@@ -19,7 +32,7 @@ NOTES = [
         "brukerundersøkelsen. Gruppen er enig om at breddetilbudet er for lite kjent i skolene.",
         "Kulturskoleleder lager et utkast til utviklingsplan med delmål for eier, leder og lærere. "
         "Eier tar saken opp i oppvekstutvalget.",
-        "Eier har ikke vært med på de to siste møtene; følg opp i neste samtale.",
+        "Gruppen ønsker mer tid til lokale møter mellom veiledningsmøtene.",
     ),
     (
         "Vi så på utkastet til utviklingsplan og hvordan lærerne kan involveres i arbeidet.",
@@ -102,13 +115,16 @@ def seed(*, portfolio: Portfolio, leader: User) -> None:
                 )
         if group.name == "Bodø":
             _local_meetings(group)
+        _attendance(group)
+    registration_opened = False
     for gathering in portfolio.meetings.filter(group=None, status=Meeting.Status.PLANNED).exclude(window_start=None):
         assert gathering.window_start is not None and gathering.window_end is not None
         if gathering.window_end < today:
             _hold(gathering, gathering.window_start, 0)
+            _gathering_attendance(gathering, leader)
         else:
             starts, ends = _slot(gathering.window_start, start=9, hours=5)
-            meeting_schedule(
+            scheduled = meeting_schedule(
                 meeting=gathering,
                 starts_at=starts,
                 ends_at=ends,
@@ -118,6 +134,10 @@ def seed(*, portfolio: Portfolio, leader: User) -> None:
                 agenda="",
                 user=leader,
             )
+            if not registration_opened:
+                _open_registration(scheduled, leader)
+                registration_opened = True
+    _follow_up(portfolio)
 
 
 def _local_meetings(group: MunicipalityGroup) -> None:
@@ -141,3 +161,75 @@ def _local_meetings(group: MunicipalityGroup) -> None:
             place="Stormen kulturhus",
             user=leader,
         )
+
+
+def _attendance(group: MunicipalityGroup) -> None:
+    """Everyone took part in the group's held guidance meetings, except that Bodø's owners missed the last
+    two, which the last note's internal remark says."""
+    held = list(group.meetings.filter(kind=Meeting.Kind.GUIDANCE, status=Meeting.Status.HELD).order_by("starts_at"))
+    members = list(group.memberships.select_related("group"))
+    if group.adviser is None:
+        return
+    for index, meeting in enumerate(held):
+        owners_away = group.name == OWNER_AWAY_GROUP and index >= len(held) - 2
+        present = [m for m in members if not (owners_away and m.role in OWNER_ROLES)]
+        guests = [Guest(name="Siri Haugen", role="Rådgiver for oppvekst")] if index == 0 else []
+        attendance_record(meeting=meeting, memberships=present, guests=guests, user=group.adviser)
+    if group.name == OWNER_AWAY_GROUP and len(held) >= 2:
+        MeetingNote.objects.filter(meeting=held[-1]).update(staff_note=OWNER_AWAY_NOTE)
+
+
+def _gathering_attendance(gathering: Meeting, leader: User) -> None:
+    """Each active group's kulturskoleleder and coordinator came to the gatherings that were held."""
+    present = Membership.objects.filter(
+        group__portfolio=gathering.portfolio_id,
+        group__status=MunicipalityGroup.Status.ACTIVE,
+        role__in=[Role.LEADER, Role.COORDINATOR],
+    ).select_related("group")
+    attendance_record(meeting=gathering, memberships=list(present), guests=[], user=leader)
+
+
+def _open_registration(gathering: Meeting, leader: User) -> None:
+    """The next gathering takes registrations until a week before it; a few have registered."""
+    assert gathering.starts_at is not None  # just scheduled
+    registration_settings_save(
+        meeting=gathering,
+        is_open=True,
+        deadline=max(gathering.starts_at - timedelta(days=7), timezone.now() + timedelta(days=1)),
+        capacity=60,
+        participant_cost="Reise og overnatting dekkes av kommunen. Lunsj er inkludert.",
+        user=leader,
+    )
+    gathering.refresh_from_db()
+    registrants = Membership.objects.filter(
+        group__portfolio=gathering.portfolio_id,
+        group__status=MunicipalityGroup.Status.ACTIVE,
+        role__in=[Role.LEADER, Role.RESOURCE_TEACHER],
+    ).select_related("user", "group")
+    needs = {Role.LEADER: "Vegetarmat", Role.RESOURCE_TEACHER: ""}
+    for membership in registrants.exclude(user__email="leder.bodo@example.org")[:4]:
+        registration_add(meeting=gathering, membership=membership, needs=needs[Role(membership.role)], user=leader)
+
+
+def _follow_up(portfolio: Portfolio) -> None:
+    """A follow-up meeting a year on with a completed group of the same programme (Lillehammer)."""
+    group = (
+        MunicipalityGroup.objects.filter(
+            portfolio__programme=portfolio.programme_id, status=MunicipalityGroup.Status.COMPLETED, name="Lillehammer"
+        )
+        .select_related("adviser", "portfolio")
+        .first()
+    )
+    if group is None or group.adviser is None or group.meetings.filter(kind=Meeting.Kind.FOLLOW_UP).exists():
+        return
+    starts, ends = _slot(timezone.localdate() + timedelta(days=21), start=13, hours=1)
+    follow_up_add(
+        group=group,
+        title="Oppfølgingsmøte ett år etter",
+        starts_at=starts,
+        ends_at=ends,
+        format=Meeting.Format.DIGITAL,
+        link="https://meet.example.org/oppfolging",
+        agenda="1. Hvordan går arbeidet med utviklingsplanen?\n2. Nettverk og Delingsarena",
+        user=group.adviser,
+    )

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from core.limits import LONG_TEXT, max_length_checks
+from core.limits import LONG_TEXT, NAME, max_length_checks
 from core.models import Revised, ScheduledEmail
 from municipalities.models import Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
@@ -46,6 +46,8 @@ class Meeting(Revised):
         GATHERING = "gathering", "Fellessamling"
         GROUP_MEETING = "group_meeting", "Kommunegruppemøte"
         STAFF_MEETING = "staff_meeting", "Personalmøte"
+        # After the period (issue 16): the adviser meets a completed group again, e.g. a year later.
+        FOLLOW_UP = "follow_up", "Oppfølgingsmøte"
 
     class Format(models.TextChoices):
         PHYSICAL = "physical", "Fysisk møte"
@@ -93,6 +95,24 @@ class Meeting(Revised):
     link = models.URLField("lenke til møtet", max_length=500, blank=True)
     agenda = models.TextField("saksliste", blank=True, max_length=LONG_TEXT)
     cancelled_reason = models.CharField("grunn til avlysning", max_length=300, blank=True)
+    # Attendance (issue 16): set when the adviser (the programme leader for a gathering) records who took
+    # part, so that a meeting where nobody of a role came is told apart from one where nobody recorded.
+    attendance_recorded_at = models.DateTimeField("oppmøte registrert", null=True, blank=True, editable=False)
+    attendance_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    # Registration for a common gathering (issue 16): opened and closed by the programme leader.
+    registration_open = models.BooleanField("påmeldingen er åpen", default=False)
+    registration_deadline = models.DateTimeField("påmeldingsfrist", null=True, blank=True)
+    registration_capacity = models.PositiveIntegerField(
+        "antall plasser", null=True, blank=True, help_text="Tomt: ingen grense."
+    )
+    participant_cost = models.CharField(
+        "deltakerne betaler selv",
+        max_length=300,
+        blank=True,
+        help_text="F.eks. «Reise og overnatting dekkes av kommunen».",
+    )
     # iCalendar: the UID never changes, SEQUENCE rises with every change participants should see.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField("versjon", default=0, editable=False)
@@ -112,6 +132,10 @@ class Meeting(Revised):
             models.CheckConstraint(
                 name="meeting_gathering_has_no_group",
                 condition=Q(kind="gathering", group__isnull=True) | (~Q(kind="gathering") & Q(group__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="meeting_registration_only_for_gatherings",
+                condition=Q(registration_open=False) | Q(kind="gathering"),
             ),
             models.CheckConstraint(
                 name="meeting_ends_after_start",
@@ -140,6 +164,10 @@ class Meeting(Revised):
     @property
     def is_gathering(self) -> bool:
         return self.group_id is None
+
+    @property
+    def attendance_recorded(self) -> bool:
+        return self.attendance_recorded_at is not None
 
     @property
     def is_local(self) -> bool:
@@ -310,6 +338,89 @@ class Reminder(ScheduledEmail):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.meeting} → {self.recipient}"
+
+
+class Attendance(models.Model):
+    """One person who took part in a meeting (oppmøte): a member by their membership, which stays when they
+    leave the group, so that the record keeps their name and role; or a guest by name and role. For a
+    gathering, the membership is of any group in the portfolio."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances", verbose_name="møte")
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attendances",
+        verbose_name="deltaker",
+    )
+    guest_name = models.CharField("gjestens navn", max_length=NAME, blank=True)
+    guest_role = models.CharField("gjestens rolle", max_length=NAME, blank=True)
+    recorded_at = models.DateTimeField("registrert", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "oppmøte"
+        verbose_name_plural = "oppmøter"
+        ordering = ["meeting", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="attendance_member_or_guest",
+                condition=Q(membership__isnull=False, guest_name="", guest_role="")
+                | Q(membership__isnull=True) & ~Q(guest_name=""),
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "membership"],
+                condition=Q(membership__isnull=False),
+                name="attendance_once_per_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role_display})"
+
+    @property
+    def name(self) -> str:
+        """Reads the membership's user: load it (select_related("membership__user"))."""
+        return self.membership.user.full_name if self.membership is not None else self.guest_name
+
+    @property
+    def role_display(self) -> str:
+        if self.membership is not None:
+            return self.membership.get_role_display()
+        return self.guest_role or "Gjest"
+
+
+class Registration(models.Model):
+    """A person's registration (påmelding) for a common gathering: a current member of a group in the
+    gathering's portfolio, registered by themselves or by someone of their own group."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="registrations", verbose_name="fellessamling"
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="registrations", verbose_name="deltaker"
+    )
+    needs = models.CharField(
+        "behov",
+        max_length=500,
+        blank=True,
+        help_text="F.eks. allergier, kosthold eller tilrettelegging.",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="meldt på av"
+    )
+    created_at = models.DateTimeField("meldt på", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "påmelding"
+        verbose_name_plural = "påmeldinger"
+        ordering = ["meeting", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "membership"], name="registration_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} → {self.meeting}"
 
 
 class CalendarFeed(models.Model):

@@ -58,3 +58,23 @@ def can_tick_tasks(user: User, meeting: Meeting) -> bool:
     return meeting.group is not None and (
         meeting.group.adviser_id == user.pk or _role_in(user, meeting.group) is not None
     )
+
+
+def can_record_attendance(user: User, meeting: Meeting) -> bool:
+    """Who took part is recorded by the group's adviser, and for a common gathering by the programme
+    leader, once the meeting has started and unless it was cancelled."""
+    if meeting.status == Meeting.Status.CANCELLED or meeting.starts_at is None or meeting.starts_at > timezone.now():
+        return False
+    if meeting.group is None:
+        return user.is_programme_leader
+    return meeting.group.adviser_id == user.pk
+
+
+def can_manage_registration(user: User, meeting: Meeting) -> bool:
+    """The programme leader opens, closes and exports a gathering's registration."""
+    return meeting.group is None and user.is_programme_leader
+
+
+def can_plan_follow_up(user: User, group: MunicipalityGroup) -> bool:
+    """Follow-up meetings after the period: the programme leader and the group's adviser, for a completed group."""
+    return group.status == MunicipalityGroup.Status.COMPLETED and can_plan_meetings(user, group)

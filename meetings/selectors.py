@@ -12,9 +12,16 @@ from django.utils import timezone
 
 from accounts.access import AccessRefused
 from accounts.models import User
-from municipalities.models import Membership, MunicipalityGroup, MunicipalityGroupQuerySet
+from municipalities.models import (
+    OWNER_ROLES,
+    ROLE_ORDER,
+    Membership,
+    MunicipalityGroup,
+    MunicipalityGroupQuerySet,
+    Role,
+)
 
-from .models import Meeting, MeetingNote, Task
+from .models import Attendance, Meeting, MeetingNote, Registration, Task
 
 # The calendar feed reaches this far back: a year of past meetings to look up, not every year's.
 FEED_PAST = timedelta(days=365)
@@ -273,3 +280,159 @@ def meetings_without_note(user: User) -> list[Meeting]:
     held = Q(status=Meeting.Status.HELD) | Q(status=Meeting.Status.CONFIRMED, ends_at__lt=timezone.now())
     meetings = _advised_guidance(user).filter(held).exclude(note__status=MeetingNote.Status.PUBLISHED)
     return sorted(meetings, key=_sort_key)
+
+
+# Attendance (issue 16)
+
+
+def attendance_of(meeting: Meeting) -> list[Attendance]:
+    """Who took part in `meeting`: members in role order and by name, then guests. One query (two for a
+    gathering, whose members' groups are named by their municipalities)."""
+    rows = Attendance.objects.filter(meeting=meeting).select_related("membership__user", "membership__group")
+    if meeting.group_id is None:
+        rows = rows.prefetch_related("membership__group__municipalities")
+    return sorted(rows, key=_attendance_key)
+
+
+def _attendance_key(row: Attendance) -> tuple[int, int, str]:
+    if row.membership is None:
+        return (1, 0, row.guest_name.lower())
+    return (0, ROLE_ORDER.index(row.membership.role), row.membership.user.full_name.lower())
+
+
+def attendance_candidates(meeting: Meeting) -> list[Membership]:
+    """The people the attendance form offers: the group's current members, or for a gathering those
+    registered first and then the current members of every group in the portfolio; and anyone already
+    recorded, who may have left since. Two queries."""
+    recorded = Attendance.objects.filter(meeting=meeting, membership__isnull=False).values("membership")
+    if meeting.group_id is not None:
+        current = Membership.objects.current().filter(group=meeting.group_id)
+    else:
+        current = Membership.objects.current().filter(group__portfolio=meeting.portfolio_id)
+    registered = set(Registration.objects.filter(meeting=meeting).values_list("membership_id", flat=True))
+    people = (
+        Membership.objects.filter(Q(pk__in=current.values("pk")) | Q(pk__in=recorded))
+        .select_related("user", "group")
+        .prefetch_related("group__municipalities")
+    )
+    return sorted(
+        people,
+        key=lambda m: (
+            m.pk not in registered,
+            m.group.display_name if meeting.group_id is None else "",
+            ROLE_ORDER.index(m.role),
+            m.user.full_name.lower(),
+        ),
+    )
+
+
+@dataclass
+class RoleAttendance:
+    """How often a role of the group took part: in how many of the meetings with attendance recorded."""
+
+    role: str
+    guidance: int
+    gatherings: int
+
+
+@dataclass
+class GroupAttendance:
+    guidance_recorded: int
+    gatherings_recorded: int
+    roles: list[RoleAttendance]
+
+
+def group_attendance(group: MunicipalityGroup) -> GroupAttendance:
+    """Per role of `group`, in how many of its guidance meetings and of its portfolio's gatherings with
+    attendance recorded someone in that role took part. Two queries, whatever the number of meetings."""
+    meetings = list(
+        Meeting.objects.filter(
+            Q(group=group, kind=Meeting.Kind.GUIDANCE) | Q(group=None, portfolio=group.portfolio_id),
+            attendance_recorded_at__isnull=False,
+        )
+        .exclude(status=Meeting.Status.CANCELLED)
+        .values_list("pk", "group_id")
+    )
+    present: dict[str, set[int]] = defaultdict(set)
+    rows = Attendance.objects.filter(meeting__in=[pk for pk, _ in meetings], membership__group=group)
+    for meeting_id, role in rows.values_list("meeting_id", "membership__role"):
+        present[role].add(meeting_id)
+    gatherings = {pk for pk, group_id in meetings if group_id is None}
+    return GroupAttendance(
+        guidance_recorded=len(meetings) - len(gatherings),
+        gatherings_recorded=len(gatherings),
+        roles=[
+            RoleAttendance(
+                role=Role(role).label,
+                guidance=len(present[role] - gatherings),
+                gatherings=len(present[role] & gatherings),
+            )
+            for role in ROLE_ORDER
+            if role in present
+        ],
+    )
+
+
+# The roles whose absence from the last two guidance meetings is warned of (001 §2.3.2: the owner's
+# participation decides much of the outcome), with the warning's words.
+WATCHED_ROLES = {"owner": "Kulturskoleeier", "leader": "Kulturskoleleder"}
+
+
+def attendance_warnings(group_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For each of `group_ids` whose owner (any of OWNER_ROLES) or kulturskoleleder took part in neither of
+    its last two held guidance meetings with attendance recorded, the warnings in words. Groups with fewer
+    than two such meetings have none. One query, however many groups and meetings."""
+    taking_part = Attendance.objects.filter(meeting=OuterRef("pk"), membership__group=OuterRef("group"))
+    meetings = (
+        Meeting.objects.filter(
+            group__in=list(group_ids), kind=Meeting.Kind.GUIDANCE, attendance_recorded_at__isnull=False
+        )
+        .exclude(status=Meeting.Status.CANCELLED)
+        .annotate(
+            owner=Exists(taking_part.filter(membership__role__in=OWNER_ROLES)),
+            leader=Exists(taking_part.filter(membership__role=Role.LEADER)),
+        )
+        .order_by("group_id", "-starts_at", "-pk")
+        .values_list("group_id", "owner", "leader")
+    )
+    last_two: dict[int, list[tuple[bool, bool]]] = defaultdict(list)
+    for group_id, owner, leader in meetings:
+        if len(last_two[group_id]) < 2:
+            last_two[group_id].append((owner, leader))
+    warnings: dict[int, list[str]] = {}
+    for group_id, rows in last_two.items():
+        if len(rows) < 2:
+            continue
+        missed = [
+            f"{WATCHED_ROLES[key]} var ikke med på de to siste veiledningsmøtene."
+            for index, key in enumerate(WATCHED_ROLES)
+            if not any(row[index] for row in rows)
+        ]
+        if missed:
+            warnings[group_id] = missed
+    return warnings
+
+
+# Registration for common gatherings (issue 16)
+
+
+def registrations_of(meeting: Meeting) -> list[Registration]:
+    """The gathering's registrations in the order they came, with each person's group. Two queries."""
+    return list(
+        Registration.objects.filter(meeting=meeting)
+        .select_related("membership__user", "membership__group", "registered_by")
+        .prefetch_related("membership__group__municipalities")
+        .order_by("created_at", "pk")
+    )
+
+
+def registerable_memberships(user: User, meeting: Meeting) -> list[Membership]:
+    """Whom `user` may register for gathering `meeting`: the current members of their own current groups in
+    its portfolio (themselves among them). One query."""
+    own_groups = Membership.objects.current().filter(user=user, group__portfolio=meeting.portfolio_id)
+    return list(
+        Membership.objects.current()
+        .filter(group__in=own_groups.values("group"))
+        .select_related("user", "group")
+        .order_by("user__full_name", "pk")
+    )

@@ -25,13 +25,13 @@ from accounts.services import audit_log
 from core import outbox
 from core.background import send_soon
 from core.concurrency import lock_for_edit, mark_revised
-from core.mail import Attachment, build_mail, site_url
+from core.mail import Attachment, build_mail, queue_mail, site_url
 from core.models import Email
 from municipalities.models import Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
 
 from . import ics
-from .models import CalendarFeed, Meeting, MeetingNote, Reminder, Task
+from .models import Attendance, CalendarFeed, Meeting, MeetingNote, Registration, Reminder, Task
 from .selectors import following_several_groups
 
 PLAN_FORMATS: dict[str, str] = {
@@ -39,6 +39,8 @@ PLAN_FORMATS: dict[str, str] = {
     PlanItem.Format.DIGITAL: Meeting.Format.DIGITAL,
 }
 SCHEDULE_FIELDS = ("starts_at", "ends_at", "format", "place", "link")
+# The meetings the group's adviser takes part in, and so gets the reminders of.
+ADVISER_KINDS = (Meeting.Kind.GUIDANCE, Meeting.Kind.FOLLOW_UP)
 
 
 class MeetingError(Exception):
@@ -308,6 +310,236 @@ def task_set_done(*, task: Task, user: User, done: bool) -> Task:
     return task
 
 
+# Attendance (oppmøte)
+
+
+class Guest(TypedDict):
+    name: str
+    role: str
+
+
+def attendance_may_include(meeting: Meeting, membership: Membership) -> bool:
+    """Whose attendance a meeting may record: a member of the meeting's group, or for a gathering of any
+    group in its portfolio. A former member stays possible, so that a record made before they left keeps
+    them. Precondition: `membership.group` is loaded for a gathering."""
+    if meeting.group_id is not None:
+        return membership.group_id == meeting.group_id
+    return membership.group.portfolio_id == meeting.portfolio_id
+
+
+@transaction.atomic
+def attendance_record(
+    *,
+    meeting: Meeting,
+    memberships: Iterable[Membership],
+    guests: Sequence[Guest],
+    user: User,
+    request: HttpRequest | None = None,
+) -> Meeting:
+    """Record who took part in `meeting`: the members by their memberships and the guests by name and
+    role. Replaces what was recorded before, so that the form is the whole list each time. Only for a
+    meeting that has started and is not cancelled (who may record is `permissions.can_record_attendance`)."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise MeetingError("Møtet er avlyst, så det er ikke noe oppmøte å registrere.")
+    if meeting.starts_at is None or meeting.starts_at > timezone.now():
+        raise MeetingError("Oppmøtet kan registreres når møtet har startet.")
+    chosen = list({m.pk: m for m in memberships}.values())
+    if any(not attendance_may_include(meeting, m) for m in chosen):
+        raise MeetingError("Bare deltakere i kommunegruppene som møtet gjelder, kan krysses av.")
+    meeting.attendances.all().delete()
+    Attendance.objects.bulk_create(
+        [Attendance(meeting=meeting, membership=m) for m in chosen]
+        + [
+            Attendance(meeting=meeting, guest_name=guest["name"].strip(), guest_role=guest["role"].strip())
+            for guest in guests
+            if guest["name"].strip()
+        ]
+    )
+    meeting.attendance_recorded_at, meeting.attendance_recorded_by = timezone.now(), user
+    meeting.save(update_fields=["attendance_recorded_at", "attendance_recorded_by"])
+    audit_log(
+        action="meeting.attendance_recorded",
+        actor=user,
+        obj=meeting,
+        request=request,
+        payload={"members": len(chosen), "guests": sum(bool(g["name"].strip()) for g in guests)},
+    )
+    return meeting
+
+
+# Registration for common gatherings (påmelding)
+
+
+class RegistrationError(MeetingError):
+    """A registration the gathering does not allow (closed, past its deadline, full, twice); the message
+    is for the user."""
+
+
+def _local(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%d.%m.%Y kl. %H.%M}"
+
+
+def registration_settings_save(
+    *,
+    meeting: Meeting,
+    is_open: bool,
+    deadline: datetime | None,
+    capacity: int | None,
+    participant_cost: str,
+    user: User,
+    request: HttpRequest | None = None,
+) -> Meeting:
+    """Open, change or close the registration for gathering `meeting` (the programme leader's)."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if not meeting.is_gathering:
+            raise RegistrationError("Bare fellessamlinger har påmelding.")
+        if is_open and meeting.status == Meeting.Status.CANCELLED:
+            raise RegistrationError("Fellessamlingen er avlyst, og påmeldingen kan ikke åpnes.")
+        meeting.registration_open = is_open
+        meeting.registration_deadline = deadline
+        meeting.registration_capacity = capacity
+        meeting.participant_cost = participant_cost
+        meeting.save(
+            update_fields=["registration_open", "registration_deadline", "registration_capacity", "participant_cost"]
+        )
+        payload = {"deadline": deadline.isoformat() if deadline else None, "capacity": capacity}
+        # Two literal codes, so that the audit log's texts are checked for each (test_audit_events).
+        if is_open:
+            audit_log(action="meeting.registration_opened", actor=user, obj=meeting, request=request, payload=payload)
+        else:
+            audit_log(action="meeting.registration_closed", actor=user, obj=meeting, request=request, payload=payload)
+    return meeting
+
+
+def may_register_for(user: User, membership: Membership) -> bool:
+    """A member registers themselves or a person of their own group (both memberships current); the
+    programme leader registers anyone. Precondition: `membership.group` and `.user` are loaded."""
+    if not Membership.objects.current().filter(pk=membership.pk).exists():
+        return False
+    if user.is_programme_leader:
+        return True
+    return Membership.objects.current().filter(user=user, group=membership.group_id).exists()
+
+
+def registration_add(
+    *, meeting: Meeting, membership: Membership, needs: str, user: User, request: HttpRequest | None = None
+) -> Registration:
+    """Register `membership`'s person for gathering `meeting`, with their needs (diet, access). The
+    gathering's row is locked while its places are counted, so that two people taking the last place at
+    the same moment cannot both get it. The person gets a confirmation with the gathering's calendar entry
+    and, like everyone the gathering concerns, its reminders."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if not meeting.is_gathering or not meeting.registration_open or meeting.status == Meeting.Status.CANCELLED:
+            raise RegistrationError("Påmeldingen til denne fellessamlingen er ikke åpen.")
+        if meeting.registration_deadline is not None and meeting.registration_deadline < timezone.now():
+            raise RegistrationError(f"Påmeldingsfristen gikk ut {_local(meeting.registration_deadline)}.")
+        if membership.group.portfolio_id != meeting.portfolio_id or not may_register_for(user, membership):
+            raise RegistrationError("Du kan bare melde på deg selv og andre i din egen kommunegruppe.")
+        if meeting.registrations.filter(membership=membership).exists():
+            raise RegistrationError(f"{membership.user.full_name} er allerede påmeldt.")
+        capacity = meeting.registration_capacity
+        if capacity is not None and meeting.registrations.count() >= capacity:
+            places = "den ene plassen" if capacity == 1 else f"alle {capacity} plassene"
+            raise RegistrationError(f"Fellessamlingen er full: {places} er tatt.")
+        registration = Registration.objects.create(
+            meeting=meeting, membership=membership, needs=needs.strip(), registered_by=user
+        )
+        _registration_confirm(registration)
+        reminders_schedule(meeting=meeting)
+        audit_log(
+            action="meeting.registration_added",
+            actor=user,
+            obj=meeting,
+            request=request,
+            payload={"membership": membership.pk},
+        )
+    return registration
+
+
+def _registration_confirm(registration: Registration) -> None:
+    """The confirmation e-mail, with the gathering's calendar entry once it has a time."""
+    meeting, person = registration.meeting, registration.membership.user
+    attachments: list[Attachment] = []
+    if meeting.starts_at is not None:
+        attachments = [ics.invitation_attachment(meeting, recipient=person, several_groups=False)]
+    queue_mail(
+        to=person.email,
+        user=person,
+        template="meetings/email/registration_confirmed",
+        context={
+            "meeting": meeting,
+            "registration": registration,
+            "recipient": person,
+            "registered_by": registration.registered_by,
+            "url": site_url(meeting.get_absolute_url()),
+        },
+        attachments=attachments,
+    )
+
+
+def registration_cancel(*, registration: Registration, user: User, request: HttpRequest | None = None) -> None:
+    """Cancel a registration before the deadline (who may is `may_register_for`; the leader at any time)."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
+        deadline = meeting.registration_deadline
+        if not user.is_programme_leader and deadline is not None and deadline < timezone.now():
+            raise RegistrationError(
+                f"Påmeldingsfristen gikk ut {_local(deadline)}. Kontakt programlederen for å melde av."
+            )
+        deleted, _ = Registration.objects.filter(pk=registration.pk).delete()
+        if deleted:
+            audit_log(
+                action="meeting.registration_cancelled",
+                actor=user,
+                obj=meeting,
+                request=request,
+                payload={"membership": registration.membership_id},
+            )
+
+
+# Follow-up after the period
+
+
+@transaction.atomic
+def follow_up_add(
+    *,
+    group: MunicipalityGroup,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    format: str,
+    place: str = "",
+    link: str = "",
+    agenda: str = "",
+    user: User,
+    request: HttpRequest | None = None,
+) -> Meeting:
+    """A follow-up meeting (oppfølgingsmøte) with a completed group, e.g. a year after its period, confirmed
+    from the start with reminders as for any meeting."""
+    if group.status != MunicipalityGroup.Status.COMPLETED:
+        raise MeetingError("Oppfølgingsmøter kan planlegges for kommunegrupper som har fullført perioden.")
+    meeting = Meeting.objects.create(
+        portfolio=group.portfolio,
+        group=group,
+        kind=Meeting.Kind.FOLLOW_UP,
+        title=title,
+        status=Meeting.Status.CONFIRMED,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        format=format,
+        place=place,
+        link=link,
+        agenda=agenda,
+        created_by=user,
+    )
+    reminders_schedule(meeting=meeting)
+    audit_log(action="meeting.follow_up_added", actor=user, obj=meeting, request=request)
+    return meeting
+
+
 # Reminders
 
 
@@ -318,13 +550,20 @@ def meeting_participants(meeting: Meeting) -> QuerySet[User]:
     whose membership is current: someone who has left, or whose group ended early, hears no more of it."""
     if meeting.group_id:
         query = Q(pk__in=Membership.objects.current().filter(group=meeting.group_id).values("user"))
-        if meeting.kind == Meeting.Kind.GUIDANCE and meeting.group is not None and meeting.group.adviser_id:
+        if meeting.kind in ADVISER_KINDS and meeting.group is not None and meeting.group.adviser_id:
             query |= Q(pk=meeting.group.adviser_id)
     else:
-        members = Membership.objects.current().filter(group__portfolio=meeting.portfolio_id)
+        current = Membership.objects.current()
+        members = current.filter(group__portfolio=meeting.portfolio_id)
         if meeting.plan_item is not None and meeting.plan_item.audience == PlanItem.Audience.COORDINATORS:
             members = members.filter(role__in=[Role.COORDINATOR, Role.LEADER])
-        query = Q(pk__in=members.values("user")) | Q(advised_portfolios=meeting.portfolio_id)
+        # Whoever registered is among them, whatever the gathering's audience (issue 16).
+        registered = current.filter(registrations__meeting=meeting.pk)
+        query = (
+            Q(pk__in=members.values("user"))
+            | Q(pk__in=registered.values("user"))
+            | Q(advised_portfolios=meeting.portfolio_id)
+        )
     return User.objects.filter(query, is_active=True).distinct()
 
 
@@ -414,7 +653,7 @@ def _participants_by_meeting(meetings: Sequence[Meeting]) -> dict[int, set[int]]
         if meeting.group is not None:
             people = set(in_group[meeting.group.pk])
             adviser = meeting.group.adviser
-            if meeting.kind == Meeting.Kind.GUIDANCE and adviser is not None and adviser.is_active:
+            if meeting.kind in ADVISER_KINDS and adviser is not None and adviser.is_active:
                 people.add(adviser.pk)
         else:
             coordinators = (

@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -7,20 +8,42 @@ from django.db.models import Model, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused, AuthenticatedRequest
+from accounts.models import User
+from accounts.services import audit_log
 from core.concurrency import EditGuard, Shown, StaleEdit, form_values
+from core.downloads import attachment, download_name
+from core.xlsx import Sheet, workbook_bytes
 from municipalities.models import Membership
 from municipalities.selectors import get_group_for_user
 
 from . import ics
-from .forms import TASK_PREFIX, CancelForm, LocalMeetingForm, MeetingScheduleForm, NoteForm, TaskFormSet, task_rows
-from .models import CalendarFeed, Meeting, MeetingNote, Task
+from .forms import (
+    GUEST_PREFIX,
+    TASK_PREFIX,
+    AttendanceForm,
+    CancelForm,
+    FollowUpForm,
+    GuestFormSet,
+    LocalMeetingForm,
+    MeetingScheduleForm,
+    NoteForm,
+    RegistrationForm,
+    RegistrationSettingsForm,
+    TaskFormSet,
+    task_rows,
+)
+from .models import CalendarFeed, Meeting, MeetingNote, Registration, Task
 from .permissions import (
     can_add_local_meeting,
+    can_manage_registration,
+    can_plan_follow_up,
     can_plan_meetings,
+    can_record_attendance,
     can_schedule,
     can_see_staff_note,
     can_tick_tasks,
@@ -28,24 +51,37 @@ from .permissions import (
 )
 from .selectors import (
     RECOMMENDED_ORDER,
+    attendance_candidates,
+    attendance_of,
     feed_still_wanted,
     following_several_groups,
     get_meeting_for_user,
+    group_attendance,
     meeting_plan,
     meetings_for_user,
     open_tasks_before,
+    registerable_memberships,
+    registrations_of,
 )
 from .services import (
+    Guest,
     MeetingError,
+    attendance_record,
     calendar_feed_renew,
     calendar_token_hash,
+    follow_up_add,
     local_meeting_add,
     meeting_cancel,
     meeting_schedule,
     meetings_create_from_plan,
     note_save,
+    registration_add,
+    registration_cancel,
+    registration_settings_save,
     task_set_done,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _refuse_unless(allowed: bool, obj: Model) -> None:
@@ -66,6 +102,8 @@ def group_meetings(request: AuthenticatedRequest, group_pk: int) -> HttpResponse
             "recommended_order": RECOMMENDED_ORDER,
             "can_plan": can_plan_meetings(request.user, group),
             "can_add_local": can_add_local_meeting(request.user, group),
+            "can_plan_follow_up": can_plan_follow_up(request.user, group),
+            "attendance": group_attendance(group),
         },
     )
 
@@ -127,8 +165,37 @@ def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_schedule": can_schedule(request.user, meeting),
             "can_write_note": can_write_note(request.user, meeting),
             "can_tick": can_tick_tasks(request.user, meeting),
+            "attendance": attendance_of(meeting) if meeting.attendance_recorded else [],
+            "can_record_attendance": can_record_attendance(request.user, meeting),
+            **_registration_context(request.user, meeting),
         },
     )
+
+
+def _registration_context(user: User, meeting: Meeting) -> dict[str, object]:
+    """What a gathering's page shows of its registration: to the leader the whole list, to a member their
+    own group's registrations and whether they may register more."""
+    if not meeting.is_gathering:
+        return {}
+    manages = can_manage_registration(user, meeting)
+    if not (meeting.registration_open or manages):
+        return {"can_manage_registration": False}
+    registrations = registrations_of(meeting)
+    if not manages:
+        own_groups = set(
+            Membership.objects.current()
+            .filter(user=user, group__portfolio=meeting.portfolio_id)
+            .values_list("group_id", flat=True)
+        )
+        registrations = [r for r in registrations if r.membership.group_id in own_groups]
+    deadline = meeting.registration_deadline
+    return {
+        "can_manage_registration": manages,
+        "registrations": registrations,
+        "registration_count": Registration.objects.filter(meeting=meeting).count(),
+        "can_register": bool(_may_register(user, meeting)),
+        "deadline_passed": deadline is not None and deadline < timezone.now(),
+    }
 
 
 @login_required
@@ -339,3 +406,205 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response
+
+
+# Attendance (issue 16)
+
+
+@login_required
+def attendance_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Who took part: a checkbox per member (per member of the portfolio's groups at a gathering, those
+    registered first) and rows for guests, made to be ticked off on a phone at the meeting."""
+    meeting = get_meeting_for_user(request.user, pk)
+    _refuse_unless(can_record_attendance(request.user, meeting), meeting)
+    candidates = attendance_candidates(meeting)
+    recorded = attendance_of(meeting)
+    initial_members = [row.membership_id for row in recorded if row.membership_id]
+    initial_guests = [{"name": row.guest_name, "role": row.guest_role} for row in recorded if not row.membership_id]
+    form = AttendanceForm(
+        request.POST or None,
+        candidates=candidates,
+        with_group=meeting.is_gathering,
+        initial={"members": initial_members},
+    )
+    guests = GuestFormSet(request.POST or None, prefix=GUEST_PREFIX, initial=initial_guests)
+    if request.method == "POST" and form.is_valid() and guests.is_valid():
+        try:
+            attendance_record(
+                meeting=meeting,
+                memberships=form.cleaned_data["members"].select_related("group"),
+                guests=[
+                    Guest(name=g.cleaned_data.get("name", ""), role=g.cleaned_data.get("role", ""))
+                    for g in guests.forms
+                    if g.cleaned_data
+                ],
+                user=request.user,
+                request=request,
+            )
+        except MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Oppmøtet er lagret.")
+            return redirect(meeting)
+    registered = {r.membership_id for r in registrations_of(meeting)} if meeting.is_gathering else set()
+    return render(
+        request,
+        "meetings/attendance_form.html",
+        {"meeting": meeting, "form": form, "guests": guests, "registered": registered},
+    )
+
+
+# Registration for common gatherings (issue 16)
+
+
+@login_required
+def registration_settings(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The programme leader opens a gathering's registration (deadline, places, what the participants pay
+    themselves), changes it, or closes it."""
+    meeting = get_meeting_for_user(request.user, pk)
+    _refuse_unless(can_manage_registration(request.user, meeting), meeting)
+    form = RegistrationSettingsForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration_settings_save(
+                meeting=meeting,
+                is_open=data["is_open"],
+                deadline=data["deadline"],
+                capacity=data["capacity"],
+                participant_cost=data["participant_cost"],
+                user=request.user,
+                request=request,
+            )
+        except MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Påmeldingen er åpen." if data["is_open"] else "Påmeldingen er lukket.")
+            return redirect(meeting)
+    return render(request, "meetings/registration_settings.html", {"meeting": meeting, "form": form})
+
+
+def _may_register(user: User, meeting: Meeting) -> list[Membership]:
+    """Whom `user` may register for `meeting` now: nobody unless it is a gathering with open registration."""
+    if not meeting.is_gathering or not meeting.registration_open:
+        return []
+    return registerable_memberships(user, meeting)
+
+
+@login_required
+def registration_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A member registers themselves or someone of their own group for a gathering."""
+    meeting = get_meeting_for_user(request.user, pk)
+    people = _may_register(request.user, meeting)
+    _refuse_unless(bool(people), meeting)
+    form = RegistrationForm(request.POST or None, people=people, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        membership = form.cleaned_data["membership"]
+        try:
+            registration_add(
+                meeting=meeting,
+                membership=membership,
+                needs=form.cleaned_data["needs"],
+                user=request.user,
+                request=request,
+            )
+        except MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{membership.user.full_name} er påmeldt og får en bekreftelse på e-post.")
+            return redirect(meeting)
+    return render(request, "meetings/registration_form.html", {"meeting": meeting, "form": form})
+
+
+@login_required
+@require_POST
+def registration_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    registration = Registration.objects.select_related("membership__group").filter(pk=pk).first()
+    if registration is None:
+        raise AccessRefused("meetings.registration", pk)
+    meeting = get_meeting_for_user(request.user, registration.meeting_id)
+    allowed = request.user.is_programme_leader or (
+        Membership.objects.current().filter(user=request.user, group=registration.membership.group_id).exists()
+    )
+    _refuse_unless(allowed, registration)
+    try:
+        registration_cancel(registration=registration, user=request.user, request=request)
+    except MeetingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Påmeldingen er trukket.")
+    return redirect(meeting)
+
+
+REGISTRATION_HEADER = ["Navn", "Rolle", "Kommunegruppe", "E-post", "Telefon", "Behov", "Meldt på", "Meldt på av"]
+
+
+@login_required
+def registration_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The gathering's registrations as XLSX, for the programme leader; the export is an event in the log."""
+    meeting = get_meeting_for_user(request.user, pk)
+    _refuse_unless(can_manage_registration(request.user, meeting), meeting)
+    registrations = registrations_of(meeting)
+    audit_log(
+        action="meeting.registrations_exported",
+        actor=request.user,
+        obj=meeting,
+        request=request,
+        payload={"format": "xlsx", "rows": len(registrations)},
+    )
+    sheet = Sheet(
+        title="Påmeldte",
+        header=REGISTRATION_HEADER,
+        rows=[
+            [
+                r.membership.user.full_name,
+                r.membership.get_role_display(),
+                r.membership.group.display_name,
+                r.membership.user.email,
+                r.membership.user.phone,
+                r.needs,
+                r.created_at,
+                r.registered_by.full_name if r.registered_by else "",
+            ]
+            for r in registrations
+        ],
+    )
+    return attachment(
+        workbook_bytes([sheet]),
+        content_type=XLSX,
+        filename=download_name("pameldte", meeting.title, timezone.localdate().isoformat(), extension="xlsx"),
+    )
+
+
+# Follow-up after the period (issue 16)
+
+
+@login_required
+def follow_up_new(request: AuthenticatedRequest, group_pk: int) -> HttpResponse:
+    """The adviser (or the programme leader) plans a follow-up meeting with a completed group."""
+    group = get_group_for_user(request.user, group_pk)
+    _refuse_unless(can_plan_follow_up(request.user, group), group)
+    # A year after the agreement period, as the seeds suggest (001 §3.2.2), unless that has already passed.
+    suggested = max(group.portfolio.agreement_end + timedelta(days=365), timezone.localdate() + timedelta(days=7))
+    form = FollowUpForm(request.POST or None, initial={"day": suggested, "title": "Oppfølgingsmøte"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = follow_up_add(
+                group=group,
+                title=data["title"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                format=data["format"],
+                place=data["place"],
+                link=data["link"],
+                agenda=data["agenda"],
+                user=request.user,
+                request=request,
+            )
+        except MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{meeting.title} er lagt inn, og deltakerne får påminnelse før møtet.")
+            return redirect(meeting)
+    return render(request, "meetings/follow_up_form.html", {"group": group, "form": form})

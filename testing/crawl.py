@@ -57,6 +57,7 @@ NOT_VISITED = {
     "contracts:sign": "signs (POST only)",
     "meetings:meetings_create": "creates the meetings from the plan (POST only)",
     "meetings:task_toggle": "ticks a task (POST only)",
+    "meetings:registration_cancel": "takes a registration off a gathering's list (POST only)",
     "development_plans:plan_create": "starts a plan (POST only)",
     "development_plans:plan_share": "shares the plan (POST only)",
     "development_plans:plan_approve": "approves the plan (POST only)",
@@ -137,6 +138,15 @@ class Targets:
     submitted_survey_token: str = ""
     # A staff member who has not yet set up an authenticator app; made by `prepare`.
     new_staff_email: str = ""
+    # Issue 16: a held gathering, the gathering open for registration, a completed group (the demo's).
+    held_gathering: Meeting | None = None
+    open_gathering: Meeting | None = None
+    completed_group: MunicipalityGroup | None = None
+
+
+def _pk(obj: Meeting | MunicipalityGroup | None) -> int:
+    assert obj is not None, "find_targets found it"
+    return obj.pk
 
 
 def find_targets() -> Targets:
@@ -159,7 +169,7 @@ def find_targets() -> Targets:
     assert question is not None
     fee_portfolio = Portfolio.objects.filter(programme__participation_fee__gt=0).order_by("pk").first()
     assert fee_portfolio is not None
-    return Targets(
+    targets = Targets(
         leader=User.objects.get(email=LEADER_EMAIL),
         adviser=group.adviser,
         member=member,
@@ -173,6 +183,14 @@ def find_targets() -> Targets:
         survey=survey,
         question_key=question.key,
     )
+    gatherings = Meeting.objects.filter(portfolio=group.portfolio, group=None)
+    targets.held_gathering = gatherings.filter(status=Meeting.Status.HELD).first()
+    targets.open_gathering = gatherings.filter(registration_open=True).first()
+    targets.completed_group = MunicipalityGroup.objects.filter(
+        status=MunicipalityGroup.Status.COMPLETED, meetings__kind=Meeting.Kind.FOLLOW_UP
+    ).first()
+    assert targets.held_gathering and targets.open_gathering and targets.completed_group, "the demo's (issue 16)"
+    return targets
 
 
 def prepare(targets: Targets) -> Targets:
@@ -283,6 +301,13 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("meetings:meeting_edit", {"pk": t.next_meeting.pk}, ["adviser"]),
         ("meetings:meeting_cancel", {"pk": t.next_meeting.pk}, ["adviser"]),
         ("meetings:note_edit", {"pk": t.held_meeting.pk}, ["adviser"]),
+        ("meetings:attendance_edit", {"pk": t.held_meeting.pk}, ["adviser"]),
+        ("meetings:attendance_edit", {"pk": _pk(t.held_gathering)}, ["leader"]),
+        ("meetings:meeting_detail", {"pk": _pk(t.open_gathering)}, ["member", "leader"]),
+        ("meetings:registration_new", {"pk": _pk(t.open_gathering)}, ["member"]),
+        ("meetings:registration_settings", {"pk": _pk(t.open_gathering)}, ["leader"]),
+        ("meetings:registration_export", {"pk": _pk(t.open_gathering)}, ["leader"]),
+        ("meetings:follow_up_new", {"group_pk": _pk(t.completed_group)}, ["leader"]),
         ("meetings:calendar", {}, ["member"]),
         ("meetings:calendar_feed", {"token": t.calendar_token}, ["anonymous"]),
         ("development_plans:portfolio_overview", {"portfolio_pk": portfolio.pk}, ["leader"]),

@@ -17,7 +17,7 @@ from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory, Use
 from contracts.tests.factories import ContractFactory
 from core.mail import build_mail, sign_off, site_url
 from development_plans.tests.factories import DevelopmentPlanFactory
-from meetings.models import Meeting
+from meetings.models import Meeting, Registration
 from meetings.tests.factories import MeetingFactory
 from municipalities.models import Role
 from municipalities.tests.factories import MembershipFactory
@@ -98,6 +98,12 @@ def _contexts() -> dict[str, dict[str, object]]:
         "meetings/email/changed": meeting_context,
         "meetings/email/note_missing": meeting_context,
         "meetings/email/note_published": meeting_context,
+        "meetings/email/registration_confirmed": {
+            **meeting_context,
+            "meeting": gathering,
+            "registration": Registration(meeting=gathering, membership=membership, needs="Glutenfri & laktosefri"),
+            "registered_by": staff,
+        },
         "municipalities/email/member_added": {
             "user": user,
             "group": group,

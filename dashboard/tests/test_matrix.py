@@ -248,18 +248,19 @@ def test_the_matrix_runs_the_same_queries_for_5_and_357_groups(client, leader, d
     # session, user, second-factor device, staff roles, the portfolio, the chosen county (to validate it), the
     # running survey and its invitations' counts, the groups with their counts, plan and last activity,
     # their municipalities with counties, memberships with users and municipalities, contracts, the
-    # contracts' signatures, and the filter's counties and advisers to render both lists (15).
-    with django_assert_num_queries(15):
+    # contracts' signatures, the filter's counties and advisers to render both lists, and the attendance
+    # warnings' recorded guidance meetings (16).
+    with django_assert_num_queries(16):
         response = client.get(_matrix(portfolio, county=county.pk, sort="-aktivitet"))
     small = len(response.context["rows"])
     groups_of_one_municipality(portfolio, AdviserFactory(), 352, [Role.OWNER_POLITICAL, Role.LEADER], name="Flere")
     _with_records(portfolio)
     assert portfolio.groups.count() == 357
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(_matrix(portfolio, county=county.pk, sort="-aktivitet"))
     assert len(response.context["rows"]) > small
-    # Unfiltered: no county to validate (14), every group a row.
-    with django_assert_num_queries(14):
+    # Unfiltered: no county to validate (15), every group a row.
+    with django_assert_num_queries(15):
         response = client.get(_matrix(portfolio))
     assert len(response.context["rows"]) == 357
 

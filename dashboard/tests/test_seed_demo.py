@@ -17,7 +17,8 @@ from accounts.models import User
 from contracts.models import ContractDocument
 from core.testing.otp import code_for_secret
 from dashboard.management.commands.seed_demo import DEMO_PASSWORD
-from meetings.models import Meeting, Reminder, Task
+from meetings.models import Meeting, MeetingNote, Registration, Reminder, Task
+from meetings.selectors import attendance_warnings
 from municipalities.models import Membership, MunicipalityGroup
 from portfolios.models import FoundationSection, PlanItem, Portfolio
 
@@ -27,7 +28,18 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def _counts():
-    models = (User, Portfolio, FoundationSection, PlanItem, MunicipalityGroup, Membership, Meeting, Task, Reminder)
+    models = (
+        User,
+        Portfolio,
+        FoundationSection,
+        PlanItem,
+        MunicipalityGroup,
+        Membership,
+        Meeting,
+        Task,
+        Reminder,
+        Registration,
+    )
     return [m.objects.count() for m in models]
 
 
@@ -72,6 +84,14 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
     assert bodo.portfolio.meetings.filter(group=None, kind="gathering").count() == 4
     # Guovdageaidnu still has meetings without a date, so its plan shows as incomplete.
     assert Meeting.objects.filter(group__name="Guovdageaidnu", status="planned").count() == 2
+    # Attendance (issue 16): Bodø's owners missed its last two guidance meetings, as the adviser's note says.
+    assert not past.filter(attendance_recorded_at=None).exists()
+    assert attendance_warnings([bodo.pk])[bodo.pk][0].startswith("Kulturskoleeier var ikke med")
+    last = past.order_by("-starts_at").first()
+    assert last.note.staff_note.startswith("Eier har ikke vært med på de to siste møtene")
+    assert not MeetingNote.objects.exclude(meeting=last).filter(staff_note__startswith="Eier har ikke").exists()
+    assert Registration.objects.filter(meeting__registration_open=True, meeting__portfolio=bodo.portfolio).count() >= 3
+    assert Meeting.objects.filter(kind="follow_up", group__status="completed").exists()
 
     current = Portfolio.objects.get(status=Portfolio.Status.ACTIVE)
     today = timezone.localdate()

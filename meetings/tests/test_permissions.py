@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from meetings.models import Meeting
-from meetings.services import calendar_feed_renew
+from meetings.services import calendar_feed_renew, registration_add, registration_settings_save
 from meetings.tests.factories import MeetingFactory, MeetingNoteFactory, TaskFactory, in_days
 from municipalities.tests.factories import MembershipFactory
 from testing.permissions import PERSONAS, check_access, matrix_ids
@@ -23,6 +23,19 @@ def world(world):
             group=None, portfolio=group.portfolio, kind=Meeting.Kind.GATHERING, title="Dialogkonferanse 1"
         )
     world["feeds"] = SimpleNamespace(a=calendar_feed_renew(user=world["member_a"]))
+    # Issue 16: a gathering that was held (for attendance) and one with open registration.
+    portfolio_a = world["group_a"].portfolio
+    world["held_gathering_a"] = MeetingFactory(
+        group=None, portfolio=portfolio_a, kind=Meeting.Kind.GATHERING, title="Samling", starts_at=in_days(-3)
+    )
+    open_gathering = MeetingFactory(group=None, portfolio=portfolio_a, kind=Meeting.Kind.GATHERING, title="Samling 2")
+    world["open_gathering_a"] = registration_settings_save(
+        meeting=open_gathering, is_open=True, deadline=None, capacity=None, participant_cost="", user=world["leader"]
+    )
+    membership_a = world["group_a"].memberships.select_related("user", "group").get(user=world["member_a"])
+    world["registration_a"] = registration_add(
+        meeting=open_gathering, membership=membership_a, needs="", user=world["member_a"]
+    )
     return world
 
 
@@ -31,6 +44,8 @@ A_ONLY = [302, 200, 404, 200, 404, 200, 404, 302, 404]
 A_STAFF = [302, 404, 404, 200, 404, 200, 404, 302, 404]  # the group's adviser and the programme leader
 A_ADVISER = [302, 404, 404, 200, 404, 404, 404, 302, 404]
 LEADER = [302, 404, 404, 404, 404, 200, 404, 302, 404]
+NOBODY = [302, 404, 404, 404, 404, 404, 404, 302, 404]
+MEMBER_A = [302, 200, 404, 404, 404, 404, 404, 302, 404]
 
 MATRIX = [
     ("meetings:group_meetings", {"group_pk": "group_a.pk"}, A_ONLY),
@@ -44,6 +59,18 @@ MATRIX = [
     ("meetings:meeting_cancel", {"pk": "meeting_a.pk"}, A_STAFF),
     # A note is written once the meeting has started: the note's meeting was five days ago.
     ("meetings:note_edit", {"pk": "task_a.note.meeting.pk"}, A_ADVISER),
+    # Attendance: the group's adviser once the meeting has started; the programme leader for a gathering.
+    ("meetings:attendance_edit", {"pk": "task_a.note.meeting.pk"}, A_ADVISER),
+    ("meetings:attendance_edit", {"pk": "meeting_a.pk"}, NOBODY),  # not started yet
+    ("meetings:attendance_edit", {"pk": "held_gathering_a.pk"}, LEADER),
+    # Registration: members of the portfolio's groups, while it is open; the leader sets it up and exports.
+    ("meetings:registration_new", {"pk": "open_gathering_a.pk"}, MEMBER_A),
+    ("meetings:registration_new", {"pk": "gathering_a.pk"}, NOBODY),  # not open
+    ("meetings:registration_settings", {"pk": "gathering_a.pk"}, LEADER),
+    ("meetings:registration_settings", {"pk": "meeting_a.pk"}, NOBODY),  # not a gathering
+    ("meetings:registration_export", {"pk": "open_gathering_a.pk"}, LEADER),
+    # Follow-up meetings only for a completed group (test_follow_up.py has one).
+    ("meetings:follow_up_new", {"group_pk": "group_a.pk"}, NOBODY),
     ("meetings:calendar", {}, ALL),
     ("meetings:calendar_feed", {"token": "ukjent"}, [404] * 9),
     # member_a's own feed: the address is the key, whoever asks; it stops once member_a is no longer in a group.
@@ -59,6 +86,11 @@ POST_MATRIX = [
     ("meetings:meetings_create", {"group_pk": "group_a.pk"}, [302, 404, 404, 302, 404, 302, 404, 302, 404]),
     ("meetings:task_toggle", {"pk": "task_a.pk"}, [302, 302, 404, 302, 404, 404, 404, 302, 404]),
     ("meetings:meeting_cancel", {"pk": "meeting_b.pk"}, [302, 404, 404, 404, 200, 200, 404, 302, 404]),
+    # member_a's own registration: they and the programme leader take it off the list.
+    ("meetings:registration_cancel", {"pk": "registration_a.pk"}, [302, 302, 404, 404, 404, 302, 404, 302, 404]),
+    # Without the guests' rows the allowed get the form back (200); nobody else learns the meeting exists.
+    ("meetings:attendance_edit", {"pk": "task_a.note.meeting.pk"}, [302, 404, 404, 200, 404, 404, 404, 302, 404]),
+    ("meetings:registration_new", {"pk": "open_gathering_a.pk"}, MEMBER_A),
 ]
 
 
