@@ -23,6 +23,7 @@ from accounts.roles import ADVISER, PROGRAMME_LEADER
 from contracts.demo import seed_demo_contracts
 from development_plans.demo import create_demo_plans
 from meetings import demo as meetings_demo
+from municipalities import demo as municipalities_demo
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from portfolios.services import portfolio_copy, portfolio_copy_suggestions
@@ -213,6 +214,7 @@ class Command(BaseCommand):
             seed_demo_contracts(data, current, users["programleder@example.org"])
             create_demo_plans(portfolio=current, users=users)
             surveys_demo.seed(leader=users["programleder@example.org"])
+            municipalities_demo.seed(portfolio=current)
         self._print_logins(users)
 
     def _user(self, email: str, full_name: str, phone: str = "") -> User:
