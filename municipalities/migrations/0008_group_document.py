@@ -4,10 +4,19 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from accounts.roles import PROGRAMME_LEADER, grant_permissions
+
+
+def grant(apps, schema_editor):
+    # The programme leader reads the groups' documents in the admin (those taken down too); the portal is
+    # where they are shared and taken down.
+    grant_permissions(apps, "municipalities", {PROGRAMME_LEADER: ["view_groupdocument", "view_groupdocumentversion"]})
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("municipalities", "0006_text_max_length"),
+        ("accounts", "0002_staff_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -116,4 +125,5 @@ class Migration(migrations.Migration):
                 fields=("document", "number"), name="groupdocumentversion_unique_number"
             ),
         ),
+        migrations.RunPython(grant, migrations.RunPython.noop),
     ]
