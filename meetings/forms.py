@@ -96,6 +96,9 @@ class NoteForm(forms.ModelForm[MeetingNote]):
         ).order_by("title", "pk")
         documents.help_text = "Kryss av dokumentene fra gruppens dokumenter som referatet viser til."
         documents.error_messages["invalid_choice"] = "Velg blant gruppens dokumenter."
+        if not documents.queryset.exists():
+            # A group that has shared nothing yet: an empty list only confuses.
+            del self.fields["documents"]
 
 
 class TaskForm(forms.ModelForm[Task]):

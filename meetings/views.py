@@ -268,7 +268,8 @@ def note_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 publish=publish,
                 revision=guard.revision,
                 request=request,
-                documents=list(form.cleaned_data["documents"]),
+                # Absent when the group has no documents: the links stay as they are.
+                documents=list(docs) if (docs := form.cleaned_data.get("documents")) is not None else None,
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -339,6 +339,9 @@ class GroupDocumentVersionInline(admin.TabularInline[GroupDocumentVersion, Group
     readonly_fields = fields
     ordering = ["-number"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GroupDocumentVersion]:
+        return super().get_queryset(request).select_related("uploaded_by")
+
 
 @admin.register(GroupDocument)
 class GroupDocumentAdmin(admin.ModelAdmin[GroupDocument]):

@@ -110,3 +110,13 @@ def test_a_document_taken_down_disappears_from_the_note(client, setting):
     client.force_login(setting["leader"])
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert "Utkast til utviklingsplan" not in page
+
+
+def test_a_group_without_documents_gets_no_empty_list_and_its_note_saves(client):
+    group = MunicipalityGroupFactory()
+    meeting = MeetingFactory(group=group, starts_at=in_days(-2))
+    client.force_login(group.adviser)
+    form = client.get(reverse("meetings:note_edit", kwargs={"pk": meeting.pk})).content.decode()
+    assert 'name="documents"' not in form
+    assert _post(client, meeting).status_code == 302
+    assert MeetingNote.objects.get(meeting=meeting).is_published
