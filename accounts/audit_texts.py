@@ -12,6 +12,7 @@ KINDS: dict[str, str] = {
     "contracts": "Kontrakter",
     "plans": "Utviklingsplaner",
     "surveys": "Spørreundersøkelser",
+    "documents": "Gruppenes dokumenter",
     "log": "Loggen",
 }
 
@@ -36,6 +37,7 @@ PREFIX_KINDS: dict[str, str] = {
     "development_plan": "plans",
     "survey": "surveys",
     "audit_log": "log",
+    "group_document": "documents",
 }
 
 ACTION_TEXTS: dict[str, str] = {
@@ -146,6 +148,11 @@ ACTION_TEXTS: dict[str, str] = {
     "report.pdf_requested": "PDF av programrapport bestilt",
     "report.pdf_made": "PDF av programrapport laget",
     "report.pdf_failed": "PDF av programrapport kunne ikke lages",
+    # The groups' documents
+    "group_document.uploaded": "Dokument lastet opp i kommunegruppen",
+    "group_document.version_uploaded": "Ny versjon av dokument i kommunegruppen lastet opp",
+    "group_document.hidden": "Dokument i kommunegruppen tatt bort",
+    "group_document.tampered": "Dokument i kommunegruppen endret etter lagring",
     # The log itself
     "audit_log.exported": "Loggen eksportert",
 }

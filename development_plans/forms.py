@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from meetings.models import Task
-from municipalities.models import Membership, MunicipalityGroup, Role
+from municipalities.models import GroupDocument, Membership, MunicipalityGroup, Role
 
 from .models import Comment, DevelopmentPlan, Goal, Level, Measure, Pillar, ProgrammeArea, Quality
 
@@ -125,12 +125,14 @@ class MeasureForm(_Form[Measure]):
             "dropped_reason",
             "evaluation",
             "tasks",
+            "documents",
         ]
         widgets = {
             "title": _textarea(2),
             "dropped_reason": _textarea(2),
             "evaluation": _textarea(3),
             "tasks": forms.CheckboxSelectMultiple,
+            "documents": forms.CheckboxSelectMultiple,
         }
         field_classes = {"tasks": TaskChoiceField}
         error_messages = {"title": {"required": "Skriv hva tiltaket er."}}
@@ -163,6 +165,14 @@ class MeasureForm(_Form[Measure]):
         if not tasks.queryset.exists():
             # Before the first published meeting note there is nothing to link; an empty list only confuses.
             del self.fields["tasks"]
+        # The group's documents that are still shared (municipalities.GroupDocument).
+        documents = self.fields["documents"]
+        assert isinstance(documents, forms.ModelMultipleChoiceField)
+        documents.queryset = GroupDocument.objects.filter(group=group, hidden_at__isnull=True).order_by("title", "pk")
+        documents.help_text = "Dokumenter fra gruppens dokumenter som hører til dette tiltaket."
+        documents.error_messages["invalid_choice"] = "Velg blant gruppens dokumenter."
+        if not documents.queryset.exists():
+            del self.fields["documents"]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -224,6 +224,10 @@ class Measure(Revised):
     tasks = models.ManyToManyField(
         "meetings.Task", blank=True, related_name="measures", verbose_name="oppgaver fra møtereferatene"
     )
+    # The group's own documents only (services check); one taken down is no longer shown.
+    documents = models.ManyToManyField(
+        "municipalities.GroupDocument", blank=True, related_name="measures", verbose_name="dokumenter"
+    )
 
     class Meta:
         verbose_name = "tiltak"

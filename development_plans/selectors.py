@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.access import AccessRefused, require_programme_leader
 from accounts.models import AuditEvent, User
 from meetings.models import Task
-from municipalities.models import OWNER_ROLES, Membership, MunicipalityGroup, Role
+from municipalities.models import OWNER_ROLES, GroupDocument, Membership, MunicipalityGroup, Role
 from portfolios.models import Portfolio
 from portfolios.selectors import get_portfolio_for_user
 
@@ -136,11 +136,18 @@ def get_portfolio_for_programme_leader(user: User, portfolio_pk: int) -> Portfol
 
 
 def goals_with_measures(plan: DevelopmentPlan) -> list[Goal]:
-    """The plan's goals in order, each with its measures (their responsible people and their tasks from
-    meeting notes) prefetched."""
+    """The plan's goals in order, each with its measures (their responsible people, their tasks from
+    meeting notes and the group's documents they link to) prefetched."""
     measures = (
         Measure.objects.select_related("responsible_person")
-        .prefetch_related(Prefetch("tasks", Task.objects.select_related("note__meeting").order_by("pk")))
+        .prefetch_related(
+            Prefetch("tasks", Task.objects.select_related("note__meeting").order_by("pk")),
+            # The group's documents the measure links to, as long as they are shared.
+            Prefetch(
+                "documents",
+                GroupDocument.objects.filter(hidden_at__isnull=True).select_related("latest").order_by("title", "pk"),
+            ),
+        )
         .order_by("order", "pk")
     )
     return list(plan.goals.order_by("order", "pk").prefetch_related(Prefetch("measures", measures)))

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Literal, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max, QuerySet
 from django.http import HttpRequest
@@ -21,7 +22,7 @@ from accounts.services import audit_log
 from core.concurrency import lock_for_edit, mark_revised
 from core.mail import queue_mail, site_url
 from meetings.models import Task
-from municipalities.models import MunicipalityGroup
+from municipalities.models import GroupDocument, MunicipalityGroup
 from municipalities.selectors import current_members
 
 from .models import Comment, DevelopmentPlan, Goal, Measure, PlanVersion
@@ -273,16 +274,33 @@ def _task_changes(measure: Measure, tasks: Iterable[Task]) -> Changes:
     return {"tasks": [sorted(task.text for task in linked), sorted(task.text for task in tasks)]}
 
 
+def _document_changes(measure: Measure, documents: Iterable[GroupDocument], *, group_id: int) -> Changes:
+    """{"documents": [old, new]} if linking the measure to `documents` changes its links, else {}. Writes
+    nothing; the caller sets them. ValidationError if one is another group's or taken down: the form offers
+    only the group's own, and this holds for every caller."""
+    documents = list(documents)
+    if any(d.group_id != group_id or d.hidden_at is not None for d in documents):
+        raise ValidationError({"documents": "Velg blant gruppens dokumenter."})
+    linked = list(measure.documents.all()) if measure.pk else []
+    if {d.pk for d in linked} == {d.pk for d in documents}:
+        return {}
+    return {"documents": [sorted(d.title for d in linked), sorted(d.title for d in documents)]}
+
+
 @transaction.atomic
 def measure_create(*, goal: Goal, user: User, data: Mapping[str, Any], request: HttpRequest | None = None) -> Measure:
-    """`data` holds the measure's fields and, under "tasks", the meeting tasks it is linked to."""
+    """`data` holds the measure's fields and, under "tasks", the meeting tasks it is linked to, and under
+    "documents" the group's documents."""
     locked = _begin_change(goal.plan, user=user, request=request)
     data = dict(data)
     tasks = data.pop("tasks", [])
+    documents = data.pop("documents", [])
     measure = Measure(goal=goal, order=_next_order(goal.measures.all()))
+    _document_changes(measure, documents, group_id=locked.group_id)
     _apply(measure, data)
     measure.save()
     measure.tasks.set(tasks)
+    measure.documents.set(documents)
     _log(
         "development_plan.measure_added",
         plan=locked,
@@ -304,20 +322,24 @@ def measure_update(
     revision: int | None = None,
     request: HttpRequest | None = None,
 ) -> Measure:
-    """`data` holds the measure's fields and, under "tasks" if the form had them, the meeting tasks it is
-    linked to; the links are part of the measure's revision."""
+    """`data` holds the measure's fields and, under "tasks" and "documents" if the form had them, the meeting
+    tasks and the group's documents it is linked to; the links are part of the measure's revision."""
     locked = _lock(measure.goal.plan)
     current = lock_for_edit(Measure.objects.all(), pk=measure.pk, revision=revision)
     data = dict(data)
     tasks = data.pop("tasks", None)
+    documents = data.pop("documents", None)
+    document_changes = _document_changes(current, documents, group_id=locked.group_id) if documents is not None else {}
     fields = _apply(current, data)
     task_changes = _task_changes(current, tasks) if tasks is not None else {}
-    changes = fields | task_changes
+    changes = fields | task_changes | document_changes
     if changes:
         _start_version(locked, measure.goal.plan, user=user, request=request)
         current.save(update_fields=[*fields, *mark_revised(current, user=user)])
         if task_changes:
             current.tasks.set(tasks)
+        if document_changes:
+            current.documents.set(documents)
         _log(
             "development_plan.measure_changed",
             plan=locked,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -210,9 +211,14 @@ def measure_add(request: AuthenticatedRequest, pk: int, goal_pk: int) -> HttpRes
     goal = get_goal(plan, goal_pk)
     form = MeasureForm(request.POST or None, group=plan.group)
     if request.method == "POST" and form.is_valid():
-        measure = services.measure_create(goal=goal, user=request.user, data=form.cleaned_data, request=request)
-        messages.success(request, "Tiltaket er lagt til.")
-        return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
+        try:
+            measure = services.measure_create(goal=goal, user=request.user, data=form.cleaned_data, request=request)
+        except ValidationError as error:
+            # A document taken down after the form was checked.
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Tiltaket er lagt til.")
+            return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
     return render(
         request,
         "development_plans/form.html",
@@ -236,7 +242,13 @@ def measure_edit(request: AuthenticatedRequest, pk: int, measure_pk: int) -> Htt
             measure=measure, user=request.user, data=form.cleaned_data, revision=revision, request=request
         )
 
-    if save_unless_stale(guard, form, save, reread):
+    try:
+        saved = save_unless_stale(guard, form, save, reread)
+    except ValidationError as error:
+        # A document taken down after the form was checked.
+        form.add_error(None, error)
+        saved = False
+    if saved:
         messages.success(request, "Tiltaket er lagret.")
         return redirect(f"{plan.get_absolute_url()}#tiltak-{measure.pk}")
     return render(

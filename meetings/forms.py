@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.limits import LONG_TEXT, NAME
-from municipalities.models import Membership, Role
+from municipalities.models import GroupDocument, Membership, Role
 
 from .models import Meeting, MeetingNote, Task
 from .services import TaskRow
@@ -87,8 +87,25 @@ class CancelForm(forms.Form):
 class NoteForm(forms.ModelForm[MeetingNote]):
     class Meta:
         model = MeetingNote
-        fields = ["summary", "agreements", "staff_note"]
-        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in fields}
+        fields = ["summary", "agreements", "staff_note", "documents"]
+        widgets = {
+            **{name: forms.Textarea(attrs={"rows": 5}) for name in ["summary", "agreements", "staff_note"]},
+            "documents": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The meeting's group's documents that are still shared; the instance always has its meeting.
+        documents = self.fields["documents"]
+        assert isinstance(documents, forms.ModelMultipleChoiceField)
+        documents.queryset = GroupDocument.objects.filter(
+            group=self.instance.meeting.group_id, hidden_at__isnull=True
+        ).order_by("title", "pk")
+        documents.help_text = "Kryss av dokumentene fra gruppens dokumenter som referatet viser til."
+        documents.error_messages["invalid_choice"] = "Velg blant gruppens dokumenter."
+        if not documents.queryset.exists():
+            # A group that has shared nothing yet: an empty list only confuses.
+            del self.fields["documents"]
 
 
 class TaskForm(forms.ModelForm[Task]):

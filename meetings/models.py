@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.limits import LONG_TEXT, NAME, max_length_checks
 from core.models import Revised, ScheduledEmail
-from municipalities.models import Membership, MunicipalityGroup, Role
+from municipalities.models import GroupDocument, Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
 from portfolios.weeks import iso_weeks, weeks_label
 
@@ -224,6 +224,14 @@ class MeetingNote(Revised):
     )
     published_at = models.DateTimeField("publisert", null=True, blank=True)
     updated_at = models.DateTimeField("sist endret", auto_now=True)
+    # The group's own documents only (services.note_save checks); one taken down is no longer shown.
+    documents = models.ManyToManyField(
+        GroupDocument,
+        blank=True,
+        related_name="meeting_notes",
+        verbose_name="dokumenter",
+        help_text="Dokumenter fra gruppens dokumenter som referatet viser til.",
+    )
 
     class Meta:
         verbose_name = "møtereferat"

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TypedDict
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -27,7 +28,7 @@ from core.background import send_soon
 from core.concurrency import lock_for_edit, mark_revised
 from core.mail import Attachment, build_mail, queue_mail, site_url
 from core.models import Email
-from municipalities.models import Membership, MunicipalityGroup, Role
+from municipalities.models import GroupDocument, Membership, MunicipalityGroup, Role
 from portfolios.models import PlanItem, Portfolio
 
 from . import ics
@@ -238,6 +239,7 @@ def note_save(
     publish: bool = False,
     revision: int | None = None,
     request: HttpRequest | None = None,
+    documents: Sequence[GroupDocument] | None = None,
 ) -> MeetingNote:
     """Save the adviser's note for `meeting` with its tasks, and publish it if asked.
 
@@ -246,7 +248,11 @@ def note_save(
     `revision` is the note's revision the form was opened at (0 for a note not yet written): if the note
     or its tasks were changed since, nothing is saved and StaleEdit is raised (core.concurrency). None
     checks nothing. Only a save that changes something counts as a change.
+    `documents` are the group's documents the note links to (None leaves them as they are); ValidationError
+    if one is another group's or taken down.
     Publishing shows the note to the group, e-mails its members and marks the meeting held."""
+    if documents is not None and any(d.group_id != meeting.group_id or d.hidden_at is not None for d in documents):
+        raise ValidationError({"documents": "Velg blant gruppens dokumenter."})
     created, _ = MeetingNote.objects.get_or_create(meeting=meeting, defaults={"author": author})
     # Locked before the tasks are read, so that two saves never interleave their task changes.
     note = lock_for_edit(MeetingNote.objects.all(), pk=created.pk, revision=revision)
@@ -278,6 +284,9 @@ def note_save(
             changed = True
     if set(existing) - set(kept):
         note.tasks.exclude(pk__in=kept).delete()
+        changed = True
+    if documents is not None and {d.pk for d in documents} != set(note.documents.values_list("pk", flat=True)):
+        note.documents.set(documents)
         changed = True
     if changed:
         note.summary, note.agreements, note.staff_note = summary, agreements, staff_note

@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -153,6 +154,12 @@ def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     is_own_adviser = meeting.group is not None and meeting.group.adviser_id == request.user.pk
     show_note = note is not None and (note.is_published or is_own_adviser or request.user.is_programme_leader)
     tasks = list(note.tasks.select_related("responsible_user")) if note is not None and show_note else []
+    # The group's documents the note links to, as long as they are shared (one taken down is gone here too).
+    documents = (
+        list(note.documents.filter(hidden_at__isnull=True).select_related("latest").order_by("title", "pk"))
+        if note is not None and show_note
+        else []
+    )
     return render(
         request,
         "meetings/meeting_detail.html",
@@ -160,6 +167,7 @@ def meeting_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "meeting": meeting,
             "note": note if show_note else None,
             "tasks": tasks,
+            "documents": documents,
             "earlier_tasks": open_tasks_before(meeting),
             "show_staff_note": can_see_staff_note(request.user, meeting),
             "can_schedule": can_schedule(request.user, meeting),
@@ -327,7 +335,11 @@ def note_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 publish=publish,
                 revision=guard.revision,
                 request=request,
+                # Absent when the group has no documents: the links stay as they are.
+                documents=list(docs) if (docs := form.cleaned_data.get("documents")) is not None else None,
             )
+        except ValidationError as error:
+            form.add_error(None, error)
         except StaleEdit:
             # Saved by someone else between this request's read and its lock: read the note again.
             note = MeetingNote.objects.select_related("revised_by").get(meeting=meeting)

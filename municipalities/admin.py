@@ -25,6 +25,8 @@ from .imports import ROLE_SHORT_FORMS, ImportPlan, import_plan, rows_from_data, 
 from .models import (
     Continuation,
     County,
+    GroupDocument,
+    GroupDocumentVersion,
     Membership,
     Municipality,
     MunicipalityGroup,
@@ -452,3 +454,41 @@ class MembershipAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Membership]):
             .select_related("user", "municipality", "group")
             .prefetch_related("group__municipalities")
         )
+
+
+class GroupDocumentVersionInline(admin.TabularInline[GroupDocumentVersion, GroupDocument]):
+    model = GroupDocumentVersion
+    extra = 0
+    fields = ("number", "file_type", "original_name", "size", "sha256", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    ordering = ["-number"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GroupDocumentVersion]:
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+@admin.register(GroupDocument)
+class GroupDocumentAdmin(admin.ModelAdmin[GroupDocument]):
+    """The groups' documents, to read: they are shared and taken down in the portal, where the files are
+    served (after the access check); a document taken down stays listed here with who took it down."""
+
+    list_display = ["title", "group", "created_by", "created_at", "hidden_at"]
+    list_filter = [("hidden_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["group", "created_by"]
+    search_fields = ["title", "group__name"]
+    fields = ("group", "title", "created_by", "created_at", "hidden_at", "hidden_by")
+    readonly_fields = fields
+    inlines = [GroupDocumentVersionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GroupDocument]:
+        # A group without a name of its own is called after its municipalities.
+        return super().get_queryset(request).prefetch_related("group__municipalities")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: GroupDocument | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: GroupDocument | None = None) -> bool:
+        return False

@@ -1,10 +1,17 @@
 from datetime import date
 from typing import Any
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from core.file_types import ACCEPT
+from core.limits import NAME
+
+from .documents import CheckedUpload, group_document_check_upload
 from .imports import IMPORT_MAX_BYTES, IMPORT_MAX_ROWS, ImportFileError, read_rows
 from .models import Membership, Municipality, MunicipalityGroup, Role
 
@@ -127,3 +134,37 @@ class GroupsImportForm(forms.Form):
         except ImportFileError as error:
             raise forms.ValidationError(str(error)) from error
         return upload
+
+
+class DocumentVersionForm(forms.Form):
+    """A file for the group's documents; `cleaned_data["file"]` is a CheckedUpload (municipalities.documents)."""
+
+    file = forms.FileField(label="Fil")
+
+    def __init__(self, *args: Any, submit_label: str = "Last opp ny versjon", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.GROUP_DOCUMENT_MAX_BYTES // (1024 * 1024)
+        field = self.fields["file"]
+        field.help_text = f"PDF, Office-dokument (Word, Excel, PowerPoint, OpenDocument) eller bilde, høyst {limit} MB."
+        field.error_messages["required"] = "Velg en fil."
+        field.error_messages["empty"] = "Filen er tom."
+        field.widget.attrs["accept"] = ACCEPT
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("upload", submit_label))
+
+    def clean_file(self) -> CheckedUpload:
+        return group_document_check_upload(self.cleaned_data["file"])
+
+
+class DocumentForm(DocumentVersionForm):
+    title = forms.CharField(
+        label="Tittel", max_length=NAME, help_text="For eksempel «Referat fra kommunegruppemøtet i mars»."
+    )
+    field_order = ["title", "file"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, submit_label="Last opp dokumentet", **kwargs)
+        self.fields["title"].error_messages["required"] = "Skriv en tittel."
+
+    def clean_title(self) -> str:
+        return " ".join(self.cleaned_data["title"].split())

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import ADVISER
-from core.limits import LONG_TEXT, SHORT_TEXT, max_length_checks
+from core.file_types import FILE_TYPES
+from core.limits import LONG_TEXT, NAME, SHORT_TEXT, max_length_checks
 from portfolios.models import Portfolio, Programme
 
 
@@ -385,3 +386,114 @@ class MembershipChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership.user}: {self.get_old_role_display()} → {self.get_new_role_display()}"
+
+
+class GroupDocumentQuerySet(models.QuerySet["GroupDocument"]):
+    def visible_to(self, user: User) -> "GroupDocumentQuerySet":
+        """The documents of the groups `user` may see now (`MunicipalityGroupQuerySet.visible_to`, hence
+        current members only), apart from those taken down."""
+        return self.filter(group__in=MunicipalityGroup.objects.visible_to(user), hidden_at__isnull=True)
+
+    def with_versions(self) -> "GroupDocumentQuerySet":
+        """Everything a list of documents shows, in a fixed number of queries (two)."""
+        return self.select_related("latest__uploaded_by", "created_by").prefetch_related(
+            models.Prefetch("versions", GroupDocumentVersion.objects.select_related("uploaded_by").order_by("-number"))
+        )
+
+
+class GroupDocument(models.Model):
+    """A document the group shares (dokument i kommunegruppen; the foundation document asks the owner to
+    document the work): a title and its versions, the newest first. Taken down by its uploader or staff, it
+    disappears from the portal but its versions stay in storage and in the admin, so that the record of what
+    was shared is not lost with it."""
+
+    group = models.ForeignKey(
+        MunicipalityGroup, on_delete=models.PROTECT, related_name="documents", verbose_name="kommunegruppe"
+    )
+    title = models.CharField("tittel", max_length=NAME)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lastet opp av",
+    )
+    created_at = models.DateTimeField("lastet opp", auto_now_add=True)
+    # The newest version, kept on the document so that a list reads it without a query per row.
+    latest = models.ForeignKey(
+        "GroupDocumentVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="nyeste versjon",
+    )
+    hidden_at = models.DateTimeField("tatt bort", null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="tatt bort av",
+    )
+
+    objects = GroupDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "dokument i kommunegruppen"
+        verbose_name_plural = "dokumenter i kommunegruppene"
+        ordering = ["group", "-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("municipalities:documents", kwargs={"group_pk": self.group_id}) + f"#dokument-{self.pk}"
+
+
+class GroupDocumentVersion(models.Model):
+    """One uploaded file of a document, kept privately (core.storage; `path` is its storage name) with the
+    SHA-256 of its bytes, which every download checks. `file_type` is what its content is
+    (core.file_types), never what its name or the browser said."""
+
+    document = models.ForeignKey(
+        GroupDocument, on_delete=models.PROTECT, related_name="versions", verbose_name="dokument"
+    )
+    number = models.PositiveIntegerField("versjon")
+    file_type = models.CharField("filtype", max_length=10, editable=False)
+    original_name = models.CharField("filnavn ved opplasting", max_length=255, editable=False)
+    path = models.CharField("fil", max_length=300, unique=True, editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, editable=False)
+    size = models.PositiveIntegerField("størrelse (byte)", editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lastet opp av",
+    )
+    uploaded_at = models.DateTimeField("lastet opp", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "dokumentversjon"
+        verbose_name_plural = "dokumentversjoner"
+        ordering = ["document", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"], name="groupdocumentversion_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} (versjon {self.number})"
+
+    @property
+    def group_id(self) -> int:
+        """The group an audit event about this version concerns (accounts.services.audit_group_id)."""
+        return self.document.group_id
+
+    @property
+    def type_label(self) -> str:
+        file_type = FILE_TYPES.get(self.file_type)
+        return file_type.label if file_type else self.file_type

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.access import AccessRefused
 from accounts.models import User
 
-from .models import ROLE_ORDER, Membership, MembershipChange, MunicipalityGroup
+from .models import ROLE_ORDER, GroupDocument, GroupDocumentVersion, Membership, MembershipChange, MunicipalityGroup
 
 
 def get_group_for_user(user: User, pk: int) -> MunicipalityGroup:
@@ -108,3 +108,40 @@ def current_members_of_portfolio(portfolio_id: int) -> list[Membership]:
         memberships,
         key=lambda m: (m.group.display_name, m.group_id, ROLE_ORDER.index(m.role), m.user.full_name),
     )
+
+
+def can_hide_document(user: User, document: GroupDocument) -> bool:
+    """The one who shared a document may take it down, and so may staff: the group's adviser and the
+    programme leader. Precondition: the document is visible to `user`."""
+    return document.created_by_id == user.pk or user.is_programme_leader or document.group.adviser_id == user.pk
+
+
+def get_document_for_user(user: User, pk: int) -> GroupDocument:
+    """The document `pk`, with its group, if `user` may see it now; otherwise AccessRefused (a 404)."""
+    document = GroupDocument.objects.visible_to(user).select_related("group", "latest").filter(pk=pk).first()
+    if document is None:
+        raise AccessRefused("municipalities.groupdocument", pk)
+    return document
+
+
+def get_version_for_user(user: User, pk: int, number: int) -> GroupDocumentVersion:
+    """Version `number` of document `pk`, if `user` may see the document now; otherwise AccessRefused."""
+    version = (
+        GroupDocumentVersion.objects.filter(document__in=GroupDocument.objects.visible_to(user))
+        .select_related("document")
+        .filter(document_id=pk, number=number)
+        .first()
+    )
+    if version is None:
+        raise AccessRefused("municipalities.groupdocument", pk)
+    return version
+
+
+def group_documents(group: MunicipalityGroup) -> list[GroupDocument]:
+    """The group's documents that are not taken down, newest first, each with its versions (newest first)
+    and who uploaded them: three queries, however many there are."""
+    documents = list(GroupDocument.objects.filter(group=group, hidden_at__isnull=True).with_versions())
+    for document in documents:
+        # The group in hand, so that `can_hide_document` (its adviser) asks nothing per row.
+        document.group = group
+    return documents

@@ -3,17 +3,29 @@
 from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.services import audit_event, audit_log, invitation_send, invitations_send, user_get_or_create
+from core import storage
 from core.mail import build_mail, queue_mail, queue_mails, site_url
 from portfolios.models import Portfolio
 
+from .documents import CheckedUpload
 from .imports import ImportPlan, PlannedMember, Row, import_plan
-from .models import Continuation, Membership, MembershipChange, Municipality, MunicipalityGroup
+from .models import (
+    Continuation,
+    GroupDocument,
+    GroupDocumentVersion,
+    Membership,
+    MembershipChange,
+    Municipality,
+    MunicipalityGroup,
+)
 
 
 @transaction.atomic
@@ -314,3 +326,99 @@ def _groups_of(*, portfolio: Portfolio, plan: ImportPlan) -> list[MunicipalityGr
     new_by_pk = {g.pk: g for g in new}
     created_of = iter(created)
     return [planned.existing or new_by_pk[next(created_of).pk] for planned in plan.groups]
+
+
+# --- The group's documents ------------------------------------------------------------------------------
+
+
+def _store_version(*, document: GroupDocument, number: int, upload: CheckedUpload, user: User) -> GroupDocumentVersion:
+    path = storage.write_bytes(
+        f"group_documents/{document.group_id}/{document.pk}", upload.content, extension=f".{upload.file_type.extension}"
+    )
+    return GroupDocumentVersion.objects.create(
+        document=document,
+        number=number,
+        file_type=upload.file_type.key,
+        original_name=upload.name[:255],
+        path=path,
+        sha256=storage.sha256_hex(upload.content),
+        size=len(upload.content),
+        uploaded_by=user,
+    )
+
+
+def group_document_upload(
+    *,
+    group: MunicipalityGroup,
+    title: str,
+    upload: CheckedUpload,
+    user: User,
+    request: HttpRequest | None = None,
+) -> GroupDocument:
+    """Shares a new document in `group` with `upload` as its first version.
+
+    Preconditions: `user` may see the group now (its current members, its adviser and the programme leader
+    share its documents); `upload` was checked by `group_document_check` (its content is one of the allowed
+    types, within the size limit)."""
+    title = " ".join(title.split())
+    if not title:
+        raise ValidationError({"title": "Skriv en tittel."})
+    with transaction.atomic():
+        document = GroupDocument.objects.create(group=group, title=title, created_by=user)
+        version = _store_version(document=document, number=1, upload=upload, user=user)
+        document.latest = version
+        document.save(update_fields=["latest"])
+        audit_log(
+            action="group_document.uploaded",
+            actor=user,
+            obj=document,
+            request=request,
+            group_id=group.pk,
+            payload={"title": title, "file_type": version.file_type, "size": version.size, "sha256": version.sha256},
+        )
+    return document
+
+
+def group_document_add_version(
+    *, document: GroupDocument, upload: CheckedUpload, user: User, request: HttpRequest | None = None
+) -> GroupDocumentVersion:
+    """Adds `upload` as the newest version of `document`; the older versions stay, listed and downloadable.
+    Preconditions as for `group_document_upload`; the document is not taken down."""
+    with transaction.atomic():
+        # Locked, so that two uploads at once get numbers of their own rather than one failing on the
+        # unique number.
+        document = GroupDocument.objects.select_for_update().get(pk=document.pk)
+        if document.hidden_at is not None:
+            raise ValidationError("Dokumentet er tatt bort.")
+        number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+        version = _store_version(document=document, number=number, upload=upload, user=user)
+        document.latest = version
+        document.save(update_fields=["latest"])
+        audit_log(
+            action="group_document.version_uploaded",
+            actor=user,
+            obj=document,
+            request=request,
+            group_id=document.group_id,
+            payload={"number": number, "file_type": version.file_type, "size": version.size, "sha256": version.sha256},
+        )
+    return version
+
+
+def group_document_hide(*, document: GroupDocument, user: User, request: HttpRequest | None = None) -> None:
+    """Takes `document` down: gone from the group's list and every link, unreachable in the portal. Its
+    files are kept (and listed in the admin), since a note or a measure may have pointed to it and the log
+    names it. Preconditions: `user` may take it down (`can_hide_document`)."""
+    with transaction.atomic():
+        updated = GroupDocument.objects.filter(pk=document.pk, hidden_at__isnull=True).update(
+            hidden_at=timezone.now(), hidden_by=user
+        )
+        if updated:
+            audit_log(
+                action="group_document.hidden",
+                actor=user,
+                obj=document,
+                request=request,
+                group_id=document.group_id,
+                payload={"title": document.title},
+            )

@@ -23,7 +23,7 @@ from contracts.models import Contract
 from core.models import Email, ScheduledEmail
 from development_plans.models import Comment, DevelopmentPlan, Goal, Level, Measure
 from meetings.models import Meeting, MeetingNote, Reminder, Task
-from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+from municipalities.models import GroupDocument, GroupDocumentVersion, Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from surveys.models import Answer, Delivery, Invitation, Mailing, Question, Response, level_for_role
 from surveys.services import submitted_response, survey_copy
@@ -53,7 +53,7 @@ class Growth:
     target_plan_rows: int  # new goals (with two measures each), comments and log events of the crawled plan
     responses: int  # new submitted responses to the crawled survey
     surveys: int  # copies of the crawled survey in new portfolios, for «Sammenlign»
-    records: int  # e-mails, log events and account invitations, each
+    records: int  # e-mails, log events and account invitations, each, and documents in the crawled group
 
 
 class _Builder:
@@ -330,6 +330,31 @@ class _Builder:
             rows.append(Answer(response=response, question=q, text=f"En utdyping {response.pk}."))
         return rows
 
+    def documents(self, group: MunicipalityGroup, count: int, people: Sequence[User]) -> None:
+        """More documents in `group`, each in two versions by its people in turn. Their bytes are not stored:
+        the list reads only the rows, and the crawl downloads the demo's own document."""
+        documents = GroupDocument.objects.bulk_create(
+            GroupDocument(group=group, title=f"Dokument {self.tag}-{k}", created_by=people[k % len(people)])
+            for k in range(count)
+        )
+        versions = GroupDocumentVersion.objects.bulk_create(
+            GroupDocumentVersion(
+                document=document,
+                number=number,
+                file_type="pdf",
+                original_name="dokument.pdf",
+                path=f"group_documents/{group.pk}/{document.pk}/{self.tag}-{number}.pdf",
+                sha256="0" * 64,
+                size=1000 * number,
+                uploaded_by=people[(k + number) % len(people)],
+            )
+            for k, document in enumerate(documents)
+            for number in (1, 2)
+        )
+        for document, latest in zip(documents, versions[1::2], strict=True):
+            document.latest = latest
+        GroupDocument.objects.bulk_update(documents, ["latest"])
+
     def records(self, count: int) -> None:
         people = self.users(count, "invitert")
         Email.objects.bulk_create(
@@ -395,3 +420,4 @@ def grow(t: Targets, growth: Growth) -> None:
     for portfolio in portfolios[: growth.surveys]:
         survey_copy(survey=t.survey, portfolio=portfolio, copied_by=t.leader)
     b.records(growth.records)
+    b.documents(t.group, growth.records, [t.member, *(m.user for m in new_members)])

@@ -42,7 +42,7 @@ from dashboard.services import report_pdfs_render_due
 from development_plans.models import Comment, DevelopmentPlan, Goal, Measure
 from meetings.models import Meeting, MeetingNote, Reminder
 from meetings.services import calendar_feed_renew
-from municipalities.models import Membership, MunicipalityGroup
+from municipalities.models import GroupDocument, Membership, MunicipalityGroup
 from portfolios.models import Portfolio
 from surveys.models import Answer, Delivery, Invitation, Question, Survey
 from surveys.services import deliveries_hand_over, invitations_create, report_pdf_request, reports_render_due
@@ -264,6 +264,11 @@ def portal_visits(t: Targets) -> list[Visit]:
     measure = Measure.objects.filter(goal__plan=plan).order_by("pk").first()
     version = plan.versions.order_by("number").first()
     assert goal is not None and measure is not None and version is not None
+    # A document the member shared (the demo's, in versions), so that they may also take it down.
+    document = (
+        GroupDocument.objects.filter(group=group, created_by=t.member, hidden_at__isnull=True).order_by("pk").first()
+    )
+    assert document is not None and document.latest is not None, "the demo shares documents in the member's group"
     uid = urlsafe_base64_encode(force_bytes(t.member.pk))
     reset_token = default_token_generator.make_token(t.member)
     pages: list[tuple[str, Mapping[str, object], Sequence[str]]] = [
@@ -296,6 +301,10 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("contracts:foundation_pdf", {"pk": portfolio.pk}, ["member"]),
         ("contracts:fee_export", {"pk": t.fee_portfolio.pk}, ["leader"]),
         ("meetings:group_meetings", {"group_pk": group.pk}, ["member", "adviser"]),
+        ("municipalities:documents", {"group_pk": group.pk}, ["member", "adviser", "leader"]),
+        ("municipalities:document_version_new", {"pk": document.pk}, ["member"]),
+        ("municipalities:document_download", {"pk": document.pk, "number": document.latest.number}, ["member"]),
+        ("municipalities:document_hide", {"pk": document.pk}, ["member"]),
         ("meetings:local_meeting_new", {"group_pk": group.pk}, ["member"]),
         ("meetings:meeting_detail", {"pk": t.held_meeting.pk}, ["member", "adviser"]),
         ("meetings:meeting_edit", {"pk": t.next_meeting.pk}, ["adviser"]),

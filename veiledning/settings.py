@@ -246,6 +246,8 @@ STORAGES = {
 # Contracts: the largest PDF the programme leader may upload (a contract signed outside the portal), and
 # how many days after sending the municipality's signatories get their one reminder.
 CONTRACT_UPLOAD_MAX_BYTES = env.int("CONTRACT_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest file a group may share (municipalities.GroupDocument): a PDF, an Office document or an image.
+GROUP_DOCUMENT_MAX_BYTES = env.int("GROUP_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # The limits on what a request may bring, in one place. A body is refused by its declared size before it is
 # read (core.request_size): a multipart body may be the largest upload plus 1 MB for the form around it,
 # which is also the nginx example's client_max_body_size (core/tests/test_deploy.py holds them together);
@@ -253,7 +255,7 @@ CONTRACT_UPLOAD_MAX_BYTES = env.int("CONTRACT_UPLOAD_MAX_BYTES", default=10 * 10
 # hold a long survey answered to every field's limit). An upload over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a
 # temporary file instead of memory. An uploaded PDF may decompress to no more than
 # PDF_MAX_DECOMPRESSED_BYTES in all (core.pdf_safety), far above any real contract's fonts and pages.
-REQUEST_MAX_BYTES = CONTRACT_UPLOAD_MAX_BYTES + 1024 * 1024
+REQUEST_MAX_BYTES = max(CONTRACT_UPLOAD_MAX_BYTES, GROUP_DOCUMENT_MAX_BYTES) + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)
 PDF_MAX_DECOMPRESSED_BYTES = env.int("PDF_MAX_DECOMPRESSED_BYTES", default=200 * 1024 * 1024)

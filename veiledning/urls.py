@@ -13,6 +13,7 @@ urlpatterns = [
     # The overview pages first: «portefoljer/» is theirs, and portfolios' own pages live below it.
     path("", include("dashboard.urls")),
     path("portefoljer/", include("portfolios.urls")),
+    path("kommunegrupper/", include("municipalities.urls")),
     path("kontrakter/", include("contracts.urls")),
     path("moter/", include("meetings.urls")),
     path("utviklingsplaner/", include("development_plans.urls")),

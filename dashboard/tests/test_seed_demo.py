@@ -19,7 +19,7 @@ from core.testing.otp import code_for_secret
 from dashboard.management.commands.seed_demo import DEMO_PASSWORD
 from meetings.models import Meeting, MeetingNote, Registration, Reminder, Task
 from meetings.selectors import attendance_warnings
-from municipalities.models import Membership, MunicipalityGroup
+from municipalities.models import GroupDocument, GroupDocumentVersion, Membership, MunicipalityGroup
 from portfolios.models import FoundationSection, PlanItem, Portfolio
 
 pytestmark = pytest.mark.django_db
@@ -50,9 +50,17 @@ def test_seed_demo_loads_both_programmes_and_is_safe_to_run_twice(capsys, settin
     # The demo contracts were rendered, the sent ones and the one signed by everyone.
     assert ContractDocument.objects.filter(kind=ContractDocument.Kind.SIGNING).exists()
     assert ContractDocument.objects.filter(kind=ContractDocument.Kind.SIGNED).exists()
+    # The groups' documents: real files, checked like uploads, one in two versions (issue 16).
+    bodo_documents = GroupDocument.objects.filter(group__name="Bodø", group__portfolio__status=Portfolio.Status.ACTIVE)
+    assert {d.latest.file_type for d in bodo_documents} == {"pdf", "docx", "png", "odt"}
+    assert GroupDocumentVersion.objects.filter(document__in=bodo_documents).count() == 5
+    base = bodo_documents.get(title="Kunnskapsgrunnlag for kulturskolen")
+    assert base.meeting_notes.filter(status="published").exists() and base.measures.exists()
+    documents = GroupDocumentVersion.objects.count()
     first = _counts()
     call_command("seed_demo")
     assert _counts() == first
+    assert GroupDocumentVersion.objects.count() == documents
     assert "programleder@example.org" in capsys.readouterr().out
 
     p4 = Portfolio.objects.get(name="Portefølje 4, 2023–24")

@@ -15,6 +15,7 @@ from accounts.tests.factories import ProgrammeLeaderFactory
 from core.testing.pdf import assert_printed_with_the_print_stylesheet
 from meetings.tests.factories import TaskFactory
 from municipalities.models import Role
+from municipalities.tests.documents import document
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory, municipality
 from testing.forms import opened
 
@@ -546,6 +547,7 @@ def _fill(plan, goals, measures_per_goal):
         goal = GoalFactory(plan=plan)
         measures = MeasureFactory.create_batch(measures_per_goal, goal=goal, responsible_person=None)
         measures[0].tasks.add(TaskFactory(note__meeting__group=plan.group))
+        measures[0].documents.add(document(plan.group, plan.group.adviser, title=f"Grunnlag for {goal.pk}"))
     plan.comments.create(author=plan.group.adviser, text="Kommentar")
 
 
@@ -558,9 +560,9 @@ def test_the_plan_page_and_progress_run_the_same_queries_with_3_and_30_goals(
     url = _url(name, plan.pk)
     # session, user, the plan, the group with portfolio, programme and adviser, its municipalities, its
     # memberships, the goals, their measures with responsible people, the measures' tasks from meeting
-    # notes with their meetings, and the user's staff roles (for the menu); the plan page adds comments
-    # with authors and versions with approvers.
-    expected = 12 if name == "plan_detail" else 10
+    # notes with their meetings, the group's documents they link to with their newest versions, and the
+    # user's staff roles (for the menu); the plan page adds comments with authors and versions with approvers.
+    expected = 13 if name == "plan_detail" else 11
     with django_assert_num_queries(expected):
         assert client.get(url).status_code == 200
     _fill(plan, 27, 5)

@@ -22,9 +22,11 @@ from accounts.models import User
 from accounts.roles import ADVISER, PROGRAMME_LEADER
 from contracts.demo import seed_demo_contracts
 from development_plans.demo import create_demo_plans
+from development_plans.models import Measure
 from meetings import demo as meetings_demo
+from meetings.models import MeetingNote
 from municipalities import demo as municipalities_demo
-from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
+from municipalities.models import GroupDocument, Membership, Municipality, MunicipalityGroup, Role
 from portfolios.models import FoundationSection, PlanItem, Portfolio, Programme
 from portfolios.services import portfolio_copy, portfolio_copy_suggestions
 from surveys import demo as surveys_demo
@@ -151,6 +153,27 @@ FREMTIDENS_GROUPS: list[GroupSpec] = [
 ]
 
 
+def _link_demo_documents(portfolio: Portfolio) -> None:
+    """The knowledge base each group shared is named in its latest published meeting note and in the first
+    measure of its plan, so that the demo shows the links (meetings and development_plans link to
+    municipalities' documents; this page of the demo is the one that knows all three)."""
+    for document in GroupDocument.objects.filter(
+        group__portfolio=portfolio, title="Kunnskapsgrunnlag for kulturskolen"
+    ).order_by("pk"):
+        note = (
+            MeetingNote.objects.filter(meeting__group=document.group_id, status=MeetingNote.Status.PUBLISHED)
+            .order_by("-meeting__starts_at")
+            .first()
+        )
+        if note is not None:
+            note.documents.add(document)
+        measure = (
+            Measure.objects.filter(goal__plan__group=document.group_id).order_by("goal__order", "order", "pk").first()
+        )
+        if measure is not None:
+            measure.documents.add(document)
+
+
 def _row_year(row: Mapping[str, Any], previous_year: int) -> int:
     """The year a plan row's ISO weeks belong to, read from its dates or its «Når» wording."""
     if row.get("dates"):
@@ -210,7 +233,7 @@ class Command(BaseCommand):
             self._groups(current, CURRENT_GROUPS, users)
             self._groups(portfolios["veiledning"], PAST_VEILEDNING_GROUPS, users)
             self._groups(portfolios["fremtidens_kulturskole"], FREMTIDENS_GROUPS, users)
-            municipalities_demo.seed(
+            municipalities_demo.seed_history(
                 current=MunicipalityGroup.objects.filter(portfolio=current, name="Bodø").first(),
                 leader=users["programleder@example.org"],
             )
@@ -218,6 +241,8 @@ class Command(BaseCommand):
             seed_demo_contracts(data, current, users["programleder@example.org"])
             create_demo_plans(portfolio=current, users=users)
             surveys_demo.seed(leader=users["programleder@example.org"])
+            municipalities_demo.seed_documents(portfolio=current)
+            _link_demo_documents(current)
         self._print_logins(users)
 
     def _user(self, email: str, full_name: str, phone: str = "") -> User:
