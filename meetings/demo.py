@@ -201,7 +201,8 @@ def _open_registration(gathering: Meeting, leader: User) -> None:
         user=leader,
     )
     gathering.refresh_from_db()
-    registrants = Membership.objects.filter(
+    # Current members only: the demo also has a former member (municipalities.demo.seed_history).
+    registrants = Membership.objects.current().filter(
         group__portfolio=gathering.portfolio_id,
         group__status=MunicipalityGroup.Status.ACTIVE,
         role__in=[Role.LEADER, Role.RESOURCE_TEACHER],
