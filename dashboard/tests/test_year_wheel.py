@@ -175,10 +175,11 @@ def test_the_groups_page_costs_no_query_per_meeting(client, wheel, extra, django
     # The same count with 12 more meetings: the year wheel is built from the meetings, contracts and plan the
     # page loads anyway, and adds no query of its own. session, user, staff roles, the group (with its
     # portfolio and adviser), its municipalities, its memberships, the contracts and their signatures, the
-    # meetings with their notes and plan rows, the development plan, the portfolio's plan; and «Å gjøre»
+    # meetings with their notes and plan rows, the development plan, the membership history, the portfolio's
+    # plan; and «Å gjøre»
     # (dashboard.todo.group_todo): the contracts awaiting the member's signature with their signatures, the
     # group's municipalities and memberships, the plans awaiting approval, the tasks due, the surveys to answer.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(url)
 
 
