@@ -18,7 +18,7 @@ from contracts.selectors import contracts_awaiting_signature, contracts_to_count
 from core import outbox
 from development_plans.selectors import plans_awaiting_approval, plans_shared_with_adviser
 from meetings.models import Meeting
-from meetings.selectors import meetings_without_date, meetings_without_note, tasks_due_for
+from meetings.selectors import attendance_warnings, meetings_without_date, meetings_without_note, tasks_due_for
 from municipalities.models import Membership, MunicipalityGroup
 from surveys.selectors import invitations_to_answer
 
@@ -135,8 +135,8 @@ def adviser_todo(user: User) -> list[TodoItem]:
 
 
 def leader_todo() -> list[TodoItem]:
-    """The programme leader's steps: contracts to countersign, e-mails that failed, groups that lack people.
-    Five queries."""
+    """The programme leader's steps: contracts to countersign, e-mails that failed, groups that lack people,
+    groups whose owner or kulturskoleleder missed the last two guidance meetings. Six queries."""
     items = []
     countersign = contracts_to_countersign().count()
     if countersign:
@@ -166,6 +166,17 @@ def leader_todo() -> list[TodoItem]:
         lambda found: TodoItem(f"{found[0].display_name}: {' '.join(found[1])}", found[0].get_absolute_url()),
         lambda n: TodoItem(
             f"{_plural(n, 'kommunegruppe', 'kommunegrupper')} mangler deltakere", reverse("dashboard:portfolio_list")
+        ),
+    )
+    warnings = attendance_warnings(group.pk for group in groups)
+    away = [(group, warnings[group.pk]) for group in groups if group.pk in warnings]
+    items += _each_or_count(
+        away,
+        lambda found: TodoItem(f"{found[0].display_name}: {' '.join(found[1])}", found[0].get_absolute_url()),
+        lambda n: TodoItem(
+            f"I {_plural(n, 'kommunegruppe', 'kommunegrupper')} var eier eller leder ikke med på de to siste "
+            "veiledningsmøtene",
+            reverse("dashboard:portfolio_list"),
         ),
     )
     return items

@@ -198,12 +198,12 @@ def feed_still_wanted(user: User) -> bool:
 
 def meetings_for_user(user: User) -> QuerySet[Meeting]:
     """Every meeting with a time in the last year (FEED_PAST) or ahead that concerns `user`, for their
-    calendar feed: their groups' meetings, the guidance meetings of the groups they advise, and the
+    calendar feed: their groups' meetings, the guidance and follow-up meetings of the groups they advise, and the
     gatherings of their portfolios (all gatherings for the programme leader, who runs them)."""
     memberships = Membership.objects.current().filter(user=user)
     query = (
         Q(group__in=memberships.values("group"))
-        | Q(group__adviser=user, kind=Meeting.Kind.GUIDANCE)
+        | Q(group__adviser=user, kind__in=[Meeting.Kind.GUIDANCE, Meeting.Kind.FOLLOW_UP])
         | Q(group=None, portfolio__in=memberships.values("group__portfolio"))
         | Q(group=None, portfolio__in=user.advised_portfolios.values("pk"))
     )

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import ProgrammeLeaderFactory
+from dashboard.todo import TodoItem, leader_todo
 from meetings.models import Meeting
 from meetings.services import attendance_record
 from meetings.tests.factories import MeetingFactory, in_days
@@ -46,3 +47,7 @@ def test_the_status_matrix_warns_on_the_groups_row_and_not_on_the_others(client,
     assert rows[group.pk].attendance_warnings == [OWNER_AWAY]
     assert rows[other.pk].attendance_warnings == []
     assert OWNER_AWAY in response.content.decode()
+
+
+def test_the_programme_leaders_todo_names_the_group_and_links_to_its_page(group):
+    assert TodoItem(f"Bodø: {OWNER_AWAY}", group.get_absolute_url()) in leader_todo()

@@ -102,8 +102,9 @@ def _portfolio_list_queries(client, django_assert_num_queries):
     # running portfolios with programmes, their groups with advisers, the groups' municipalities with
     # counties, their memberships with users and municipalities, the completed portfolios with their counts;
     # «Å gjøre» (dashboard.todo.leader_todo): the count of contracts to countersign, of failed e-mails, and the
-    # admitted and active groups with programmes, their municipalities, their memberships.
-    with django_assert_num_queries(14):
+    # admitted and active groups with programmes, their municipalities, their memberships, and their guidance
+    # meetings with attendance recorded (the attendance warnings).
+    with django_assert_num_queries(15):
         response = client.get(reverse("dashboard:portfolio_list"))
     return response.content.decode()
 

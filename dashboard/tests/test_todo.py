@@ -350,9 +350,10 @@ def test_the_programme_leaders_todo_costs_the_same_queries_with_5_and_100_groups
     portfolio = PortfolioFactory()
     _advised_groups(AdviserFactory(), 5, portfolio)
     # The count of contracts to countersign, the count of failed e-mails, the admitted and active groups with
-    # portfolios and programmes, their municipalities, their memberships.
-    with django_assert_num_queries(5):
+    # portfolios and programmes, their municipalities, their memberships, and their guidance meetings with
+    # attendance recorded (the attendance warnings).
+    with django_assert_num_queries(6):
         assert _texts(leader_todo()) == ["5 kommunegrupper mangler deltakere"]
     _advised_groups(AdviserFactory(), 95, portfolio)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert _texts(leader_todo()) == ["100 kommunegrupper mangler deltakere"]

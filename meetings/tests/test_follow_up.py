@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory
 from meetings.models import Meeting, Reminder
+from meetings.selectors import meetings_for_user
 from meetings.services import MeetingError, follow_up_add
 from meetings.tests.factories import in_days, schedule_data
 from municipalities.models import MunicipalityGroup, Role
@@ -44,6 +45,7 @@ def test_the_adviser_plans_a_follow_up_a_year_on_and_it_gets_reminders_and_shows
         )
     )
     assert recipients == {"leder@example.org", completed.adviser.email}
+    assert meeting in meetings_for_user(completed.adviser)  # in the adviser's calendar feed too
     client.force_login(completed.memberships.get().user)
     page = client.get(reverse("meetings:group_meetings", kwargs={"group_pk": completed.pk})).content.decode()
     assert "Oppfølgingsmøte ett år etter" in page
