@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 PERSONAS = ("member", "adviser", "leader")
 # Names of URLs that answer with a file, not a page.
-DOWNLOADS = ("pdf", "xlsx", "csv", "export")
+DOWNLOADS = ("pdf", "xlsx", "csv", "export", "download")
 TEXT_200_VIEWPORT = {"width": 640, "height": 640}
 
 
