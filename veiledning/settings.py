@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "contracts",
     "development_plans",
     "surveys",
+    "applications",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "dashboard",
 ]
