@@ -12,6 +12,7 @@ KINDS: dict[str, str] = {
     "contracts": "Kontrakter",
     "plans": "Utviklingsplaner",
     "surveys": "Spørreundersøkelser",
+    "applications": "Søknader",
     "log": "Loggen",
 }
 
@@ -34,6 +35,7 @@ PREFIX_KINDS: dict[str, str] = {
     "contracts": "contracts",
     "development_plan": "plans",
     "survey": "surveys",
+    "application": "applications",
     "audit_log": "log",
 }
 
@@ -136,6 +138,15 @@ ACTION_TEXTS: dict[str, str] = {
     "report.pdf_requested": "PDF av programrapport bestilt",
     "report.pdf_made": "PDF av programrapport laget",
     "report.pdf_failed": "PDF av programrapport kunne ikke lages",
+    # The review of applications and the decisions (issue 15)
+    "application.criteria_checked": "Kriterier vurdert for søknad",
+    "application.note_added": "Notat skrevet om søknad",
+    "application.commented": "Veileder kommenterte søknad",
+    "application.shared": "Søknad delt med veileder",
+    "application.unshared": "Søknad ikke lenger delt med veileder",
+    "application.admitted": "Søknad innvilget: kommunegruppe opprettet",
+    "application.waiting_listed": "Søknad satt på venteliste",
+    "application.declined": "Søknad avslått",
     # The log itself
     "audit_log.exported": "Loggen eksportert",
 }

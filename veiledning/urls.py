@@ -17,6 +17,8 @@ urlpatterns = [
     path("moter/", include("meetings.urls")),
     path("utviklingsplaner/", include("development_plans.urls")),
     path("sporreundersokelse/", include("surveys.urls")),
+    # The programme leader's review of applications; the public side is applications.urls.
+    path("soknader/", include("applications.review_urls")),
     path("konto/", include("accounts.urls")),
     path("", include("core.urls")),
     # The admin's own login form would log staff in with the password alone, and its password page is the
