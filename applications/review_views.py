@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import AccessRefused, AuthenticatedRequest, require_programme_leader
+from municipalities.models import joined_names
 
 from . import review_services as services
 from .letters import DECISIONS, PLACEHOLDERS, letter_draft, letter_for
@@ -110,6 +111,7 @@ def _detail(request: AuthenticatedRequest, application: Application, **forms_: f
     reviewable = application.status in services.REVIEWABLE
     context: dict[str, Any] = {
         "application": application,
+        "title": application_title(application),
         "call": application.call,
         "portfolio": application.call.portfolio,
         "municipalities": [link.municipality for link in application.application_municipalities.all()],
@@ -225,6 +227,12 @@ def share_remove(request: AuthenticatedRequest, pk: int, share_pk: int) -> HttpR
     return redirect(f"{application_url(application)}#deling")
 
 
+def application_title(application: Application) -> str:
+    """«Søknad fra Fauske og Saltdal», from the prefetched municipalities (the model's str asks again)."""
+    names = [link.municipality.name for link in application.application_municipalities.all()]
+    return f"Søknad fra {joined_names(names) if names else application.applicant_name}"
+
+
 def application_url(application: Application) -> str:
     return reverse("application_review:detail", kwargs={"pk": application.pk})
 
@@ -279,6 +287,7 @@ def _sent_message(outcome: services.Decision) -> str:
 def _decision_context(application: Application, choice: DecisionChoiceForm) -> dict[str, Any]:
     return {
         "application": application,
+        "title": application_title(application),
         "call": application.call,
         "portfolio": application.call.portfolio,
         "municipalities": [link.municipality for link in application.application_municipalities.all()],
