@@ -134,3 +134,13 @@ def application_rows(
     rows.sort(key=SORTS[DEFAULT_SORT])
     rows.sort(key=SORTS[column], reverse=descending)
     return rows, counts
+
+
+def application_of_group(group_id: int) -> Application | None:
+    """The application a group was admitted from, with what the group page shows of it; None for a group
+    made otherwise (the admin, the import). One query."""
+    return (
+        Application.objects.filter(group_id=group_id)
+        .only("pk", "status", "submitted_at", "decided_at", "needs", "motivation", "group_id")
+        .first()
+    )

@@ -36,6 +36,7 @@ COLUMNS = [
     ("plan", "Utviklingsplan"),
     ("svar", "Svar på undersøkelsen"),
     ("aktivitet", "Siste aktivitet"),
+    ("soknad", "Søknad"),
 ]
 
 
