@@ -17,6 +17,7 @@ urlpatterns = [
     path("moter/", include("meetings.urls")),
     path("utviklingsplaner/", include("development_plans.urls")),
     path("sporreundersokelse/", include("surveys.urls")),
+    path("sok/", include("applications.urls")),
     path("konto/", include("accounts.urls")),
     path("", include("core.urls")),
     # The admin's own login form would log staff in with the password alone, and its password page is the
