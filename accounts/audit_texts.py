@@ -138,6 +138,16 @@ ACTION_TEXTS: dict[str, str] = {
     "report.pdf_requested": "PDF av programrapport bestilt",
     "report.pdf_made": "PDF av programrapport laget",
     "report.pdf_failed": "PDF av programrapport kunne ikke lages",
+    # Applications: the public side (issue 15)
+    "application.started": "Søknad påbegynt, lenke sendt",
+    "application.link_sent_again": "Lenke til påbegynt søknad sendt på nytt",
+    "application.start_throttled": "Søknad avvist: for mange forsøk fra samme adresse",
+    "application.honeypot": "Søknad avvist: skjult felt fylt ut (trolig automatisk)",
+    "application.confirmed": "E-postadressen til søkeren bekreftet",
+    "application.submitted": "Søknad sendt inn",
+    "application.withdrawn": "Søknad trukket av søkeren",
+    "application.link_unknown": "Ukjent lenke til søknad",
+    "application.deleted_expired": "Søknader slettet etter lagringstiden",
     # The review of applications and the decisions (issue 15)
     "application.criteria_checked": "Kriterier vurdert for søknad",
     "application.note_added": "Notat skrevet om søknad",

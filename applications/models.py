@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from core.limits import LONG_TEXT, NAME, SHORT_TEXT, max_length_checks
@@ -90,6 +91,9 @@ class Call(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("applications:call_detail", kwargs={"pk": self.pk})
+
     @property
     def is_open(self) -> bool:
         return self.opens_at <= timezone.now() < self.closes_at
@@ -159,11 +163,10 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
         return self.none()
 
     def counting(self) -> "ApplicationQuerySet":
-        """The applications that hold their municipalities for the call: confirmed, not withdrawn, not
-        declined. A municipality in one of them cannot apply to the call again."""
-        return self.exclude(
-            status__in=[Application.Status.UNCONFIRMED, Application.Status.WITHDRAWN, Application.Status.DECLINED]
-        )
+        """The applications that hold their municipalities for the call: sent in and not withdrawn (a
+        declined one too: the call has answered it). A municipality in one of them cannot apply to the call
+        again; a draft holds nothing, so that nobody can keep a municipality out by starting one."""
+        return self.filter(submitted_at__isnull=False).exclude(status=Application.Status.WITHDRAWN)
 
 
 class Application(models.Model):
@@ -276,6 +279,15 @@ class Application(models.Model):
     @property
     def token(self) -> str:
         return _token_for(self.nonce)
+
+    def get_personal_url(self) -> str:
+        """The applicant's own page, through the personal link."""
+        return reverse("applications:edit", kwargs={"token": self.token})
+
+    def municipality_list(self) -> list[Municipality]:
+        """The municipalities in the order the applicant gave them, from the prefetched links
+        (selectors.get_application_by_token)."""
+        return [link.municipality for link in self.application_municipalities.all()]
 
     @property
     def is_editable(self) -> bool:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("moter/", include("meetings.urls")),
     path("utviklingsplaner/", include("development_plans.urls")),
     path("sporreundersokelse/", include("surveys.urls")),
+    path("sok/", include("applications.urls")),
     # The programme leader's review of applications; the public side is applications.urls.
     path("soknader/", include("applications.review_urls")),
     path("konto/", include("accounts.urls")),
