@@ -106,6 +106,19 @@ def _contexts() -> dict[str, dict[str, object]]:
             "invited_by": AdviserFactory(),
             "link": link,
         },
+        # The review of applications (issue 15): a decision's letter, as the leader wrote it, and a share.
+        "applications/email/decision": {
+            "subject": "Bodø er tatt opp i Veiledningsordningen",
+            "letter": f"Hei {user.full_name},\n\nVi har gleden av å fortelle at søknaden er innvilget.\n\nLes mer: " + link,
+            "application": None,
+        },
+        "applications/email/shared": {
+            "adviser": user,
+            "shared_by": staff,
+            "application": "Søknad fra Bodø",
+            "call": {"title": "Søk om plass i Portefølje 7"},
+            "link": link,
+        },
         "surveys/email/invitation": survey_context,
         "surveys/email/reminder": survey_context,
         # Not a kind of its own: the cancellation of a common gathering, which has no group's meeting plan.
