@@ -109,7 +109,8 @@ def _contexts() -> dict[str, dict[str, object]]:
         # The review of applications (issue 15): a decision's letter, as the leader wrote it, and a share.
         "applications/email/decision": {
             "subject": "Bodø er tatt opp i Veiledningsordningen",
-            "letter": f"Hei {user.full_name},\n\nVi har gleden av å fortelle at søknaden er innvilget.\n\nLes mer: " + link,
+            "letter": f"Hei {user.full_name},\n\nVi har gleden av å fortelle at søknaden er innvilget.\n\nLes mer: "
+            + link,
             "application": None,
         },
         "applications/email/shared": {

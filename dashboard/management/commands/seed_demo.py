@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import ADVISER, PROGRAMME_LEADER
+from applications import demo as applications_demo
 from contracts.demo import seed_demo_contracts
 from development_plans.demo import create_demo_plans
 from meetings import demo as meetings_demo
@@ -213,6 +214,7 @@ class Command(BaseCommand):
             seed_demo_contracts(data, current, users["programleder@example.org"])
             create_demo_plans(portfolio=current, users=users)
             surveys_demo.seed(leader=users["programleder@example.org"])
+            applications_demo.seed(portfolio=current, leader=users["programleder@example.org"])
         self._print_logins(users)
 
     def _user(self, email: str, full_name: str, phone: str = "") -> User:
