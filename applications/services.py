@@ -132,9 +132,10 @@ def application_start(*, call: Call, name: str, email: str, request: HttpRequest
                 "link": site_url(_personal_path(application)),
             },
         )
-        audit_log(
-            action="application.link_sent_again" if again else "application.started", request=request, obj=application
-        )
+        if again:
+            audit_log(action="application.link_sent_again", request=request, obj=application)
+        else:
+            audit_log(action="application.started", request=request, obj=application)
     return True
 
 
@@ -264,7 +265,7 @@ def application_pdfs_render_due(*, limit: int | None = None) -> int:
 def _render(job: ApplicationPdf) -> None:
     application = get_application_by_token(job.application.token)
     assert application is not None
-    context = _receipt_context(application)
+    context = receipt_context(application)
     attachments = []
     try:
         content = render_pdf(PDF_TEMPLATE, context)
@@ -284,7 +285,7 @@ def _render(job: ApplicationPdf) -> None:
     )
 
 
-def _receipt_context(application: Application) -> dict[str, object]:
+def receipt_context(application: Application) -> dict[str, object]:
     return {
         "application": application,
         "call": application.call,

@@ -236,7 +236,8 @@ def application_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
     """The stored PDF of what was sent in; it is made by the worker within a minute of submitting."""
     application = _application_or_404(request, token)
     if not application.is_submitted or application.status == Application.Status.WITHDRAWN:
-        return redirect("applications:edit", token=token)
+        # A draft has no PDF yet, and a withdrawn application's is no longer handed out.
+        raise AccessRefused("applications.application_pdf", application.pk, path=_without_token(request, token))
     pdf = getattr(application, "pdf", None)
     if pdf is None or not pdf.is_made:
         return render(

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from axes.models import AccessFailureLog
 from django.contrib import admin
@@ -34,6 +34,7 @@ from accounts.models import AuditEvent, User
 from accounts.models import Invitation as AccountInvitation
 from accounts.models import hash_token as account_token_hash
 from accounts.services import backup_codes_renew
+from applications.models import Application, ApplicationPdf, Call
 from contracts.models import Contract, ContractTemplate
 from core.testing.otp import pass_second_factor
 from dashboard.management.commands.seed_demo import DEMO_PASSWORD
@@ -42,7 +43,7 @@ from dashboard.services import report_pdfs_render_due
 from development_plans.models import Comment, DevelopmentPlan, Goal, Measure
 from meetings.models import Meeting, MeetingNote, Reminder
 from meetings.services import calendar_feed_renew
-from municipalities.models import Membership, MunicipalityGroup
+from municipalities.models import Membership, Municipality, MunicipalityGroup
 from portfolios.models import Portfolio
 from surveys.models import Answer, Delivery, Invitation, Question, Survey
 from surveys.services import deliveries_hand_over, invitations_create, report_pdf_request, reports_render_due
@@ -131,6 +132,10 @@ class Targets:
     submitted_survey_token: str = ""
     # A staff member who has not yet set up an authenticator app; made by `prepare`.
     new_staff_email: str = ""
+    # An open call with a draft and a submitted application (its PDF made); made by `prepare`.
+    call_pk: int = 0
+    draft_application_token: str = ""
+    submitted_application_token: str = ""
 
 
 def find_targets() -> Targets:
@@ -201,6 +206,7 @@ def prepare(targets: Targets) -> Targets:
     submitted = Invitation.objects.filter(survey=targets.survey, used_at__isnull=False).first()
     assert submitted is not None
     targets.submitted_survey_token = submitted.token
+    _prepare_applications(targets)
     # The leader has backup codes already, as staff do after their first login: the crawl renews them.
     backup_codes_renew(user=targets.leader)
     targets.new_staff_email = "ny.i.staben@example.org"
@@ -213,6 +219,38 @@ def prepare(targets: Targets) -> Targets:
     # django-axes keeps this log only when told to (AXES_ENABLE_ACCESS_FAILURE_LOG), and its admin lists it.
     AccessFailureLog.objects.create(username="ukjent@example.org", ip_address="10.1.2.3", path_info="/konto/logg-inn/")
     return targets
+
+
+def _prepare_applications(targets: Targets) -> None:
+    """An open call for the current portfolio with its criteria and a question, a draft application and a
+    submitted one whose PDF the worker has made (applications, issue 15)."""
+    from applications.services import application_pdfs_render_due
+    from applications.tests.factories import (
+        ApplicationFactory,
+        CallFactory,
+        CriterionFactory,
+        QuestionFactory,
+        SubmittedApplicationFactory,
+        complete_veiledning_contacts,
+    )
+    from applications.texts import default_criteria
+
+    # The factories are untyped: what they make is cast to the model it is.
+    call = cast(Call, CallFactory(portfolio=targets.portfolio, title="Søk om plass (crawl)"))
+    for order, text in enumerate(default_criteria(targets.portfolio.programme.group_rule)):
+        CriterionFactory(call=call, order=order, text=text)
+    QuestionFactory(call=call)
+    draft = cast(Application, ApplicationFactory(call=call, municipalities=[Municipality.objects.get(number="5001")]))
+    complete_veiledning_contacts(draft)
+    submitted = cast(
+        Application, SubmittedApplicationFactory(call=call, municipalities=[Municipality.objects.get(number="3201")])
+    )
+    complete_veiledning_contacts(submitted)
+    ApplicationPdf.objects.create(application=submitted, requested_at=timezone.now())
+    application_pdfs_render_due()
+    targets.call_pk = call.pk
+    targets.draft_application_token = draft.token
+    targets.submitted_application_token = submitted.token
 
 
 def url_names() -> set[str]:
@@ -312,6 +350,12 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("core:privacy", {}, ["anonymous", "member"]),
         ("core:contact", {}, ["anonymous", "member"]),
         ("core:favicon", {}, ["anonymous"]),
+        ("applications:call_list", {}, ["anonymous"]),
+        ("applications:call_detail", {"pk": t.call_pk}, ["anonymous"]),
+        ("applications:start_sent", {"pk": t.call_pk}, ["anonymous"]),
+        ("applications:edit", {"token": t.draft_application_token}, ["anonymous"]),
+        ("applications:withdraw", {"token": t.submitted_application_token}, ["anonymous"]),
+        ("applications:pdf", {"token": t.submitted_application_token}, ["anonymous"]),
     ]
     redirects = {"dashboard:home", "core:favicon"}
     visits = [
@@ -343,6 +387,9 @@ def portal_visits(t: Targets) -> list[Visit]:
     assert text_question is not None
     filtered = _url("surveys:coding", pk=survey.pk) + f"?sporsmal={text_question.pk}&kategori=ukodet"
     visits.append(Visit("surveys:coding", "leader", filtered, label="filtrert"))
+    # The applicant's page once the application is sent in: what was sent, read-only.
+    submitted_path = _url("applications:edit", token=t.submitted_application_token)
+    visits.append(Visit("applications:edit", "anonymous", submitted_path, label="sendt inn"))
     for number in sorted({1, t.open_survey_pages}):
         path = _url("surveys:answer_page", token=t.open_survey_token, number=number)
         visits.append(Visit("surveys:answer_page", "anonymous", path, label=f"side {number}"))

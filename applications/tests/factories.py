@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.utils import timezone
@@ -112,4 +112,4 @@ def complete_veiledning_contacts(application: Application) -> list[Contact]:
     first municipality."""
     first = application.municipalities.first()
     roles = [Role.OWNER_ADMINISTRATIVE, Role.LEADER, Role.RESOURCE_TEACHER]
-    return [ContactFactory(application=application, role=role, municipality=first) for role in roles]
+    return [cast(Contact, ContactFactory(application=application, role=role, municipality=first)) for role in roles]
