@@ -73,6 +73,11 @@ NOT_VISITED = {
     "dashboard:report_programme_pdf_make": "queues the report's PDF (POST only; `prepare` makes it)",
     "admin:None": "Django's redirects of old admin addresses and unknown ones",
     "accounts:backup_codes_renew": "makes new backup codes (POST only; the crawl posts it, see portal_visits)",
+    "application_review:criteria": "saves the criteria of an application (POST only)",
+    "application_review:note_add": "adds a note to an application (POST only)",
+    "application_review:comment_add": "adds an adviser's comment to an application (POST only)",
+    "application_review:share_add": "shares an application with an adviser (POST only)",
+    "application_review:share_remove": "stops sharing an application (POST only)",
     "None": "the admin's login and password pages, sent to the portal's (veiledning/urls.py)",
 }
 
@@ -387,6 +392,22 @@ def portal_visits(t: Targets) -> list[Visit]:
     assert text_question is not None
     filtered = _url("surveys:coding", pk=survey.pk) + f"?sporsmal={text_question.pk}&kategori=ukodet"
     visits.append(Visit("surveys:coding", "leader", filtered, label="filtrert"))
+    # The review (issue 15): the demo's application under review, which the crawled adviser was given to
+    # comment on; its decision's first step, and the letter of an admission with the group it would make.
+    reviewed = (
+        Application.objects.filter(status=Application.Status.IN_REVIEW, shares__adviser=t.adviser)
+        .order_by("pk")
+        .first()
+    )
+    assert reviewed is not None, "the demo has an application under review, shared with the adviser"
+    for persona in ("leader", "adviser"):
+        visits.append(Visit("application_review:list", persona, _url("application_review:list")))
+        visits.append(Visit("application_review:detail", persona, _url("application_review:detail", pk=reviewed.pk)))
+    decision = _url("application_review:decision", pk=reviewed.pk)
+    visits.append(Visit("application_review:decision", "leader", decision))
+    visits.append(Visit("application_review:decision", "leader", f"{decision}?vedtak=admitted", label="opptak"))
+    filtered_list = _url("application_review:list") + f"?call={reviewed.call_id}&status=in_review&sort=-sendt"
+    visits.append(Visit("application_review:list", "leader", filtered_list, label="filtrert"))
     # The applicant's page once the application is sent in: what was sent, read-only.
     submitted_path = _url("applications:edit", token=t.submitted_application_token)
     visits.append(Visit("applications:edit", "anonymous", submitted_path, label="sendt inn"))
