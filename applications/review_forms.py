@@ -116,6 +116,9 @@ class NoteForm(forms.Form):
         kind = self.fields["kind"]
         assert isinstance(kind, forms.ChoiceField)
         kind.choices = kinds
+        if len(kinds) == 1:
+            # Nothing to choose: a single radio button would only be in the way.
+            kind.widget = forms.HiddenInput()
         self.initial.setdefault("kind", ReviewNote.Kind.NOTE.value)
         self.helper = _helper("Lagre notatet")
 

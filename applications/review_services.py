@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_log
+from core.limits import LONG_TEXT
 from core.mail import build_mail, queue_mail, queue_mails, site_url
 from municipalities.imports import ImportPlan, Row, import_plan
 from municipalities.models import Membership, MunicipalityGroup, joined_names
@@ -281,7 +282,8 @@ def application_decide(
         application.status = status
         application.decided_at = now
         application.decided_by = decided_by
-        application.letter_text = letter.text
+        # The placeholders' values may lengthen a letter typed up to the limit; the stored copy keeps to it.
+        application.letter_text = letter.text[:LONG_TEXT]
         application.letter_sent_at = now
         application.group = group
         application.save(update_fields=["status", "decided_at", "decided_by", "letter_text", "letter_sent_at", "group"])
