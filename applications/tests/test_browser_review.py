@@ -105,7 +105,7 @@ def test_the_leader_reviews_an_application_and_admits_it(live_server, make_page)
     )
     expect(page.get_by_text("Emne: Rana er tatt opp i Veiledningsordningen")).to_be_visible()
     assert_accessible(page)
-    letter = page.get_by_label("Brevet")
+    letter = page.get_by_role("textbox", name="Brevet")
     assert letter.input_value().startswith("Hei Trond Mo,")
     letter.fill(letter.input_value() + "\n\nVi gleder oss til å møte dere i {kommunene}.")
     with page.expect_navigation():
