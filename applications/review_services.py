@@ -35,12 +35,6 @@ DECIDABLE = frozenset({Application.Status.SUBMITTED, Application.Status.IN_REVIE
 # The states the review works in: notes, criteria and shares are for applications that were sent in.
 REVIEWABLE = DECIDABLE | {Application.Status.ADMITTED, Application.Status.DECLINED}
 
-DECISION_ACTIONS = {
-    Application.Status.ADMITTED: "application.admitted",
-    Application.Status.WAITING_LIST: "application.waiting_listed",
-    Application.Status.DECLINED: "application.declined",
-}
-
 
 class DecisionRefused(Exception):
     """The decision cannot be made as it stands; `messages` say why, in Norwegian, for the screen."""
@@ -98,13 +92,12 @@ def review_note_add(
     note = ReviewNote.objects.create(application=application, kind=kind, text=text, author=author)
     if kind != ReviewNote.Kind.ADVISER_COMMENT:
         _review_started(application)
-    audit_log(
-        action="application.commented" if kind == ReviewNote.Kind.ADVISER_COMMENT else "application.note_added",
-        actor=author,
-        obj=application,
-        request=request,
-        payload={"note_id": note.pk, "kind": kind},
-    )
+    payload = {"note_id": note.pk, "kind": kind}
+    # Literal codes, so that the audit log's texts can be checked against every code written.
+    if kind == ReviewNote.Kind.ADVISER_COMMENT:
+        audit_log(action="application.commented", actor=author, obj=application, request=request, payload=payload)
+    else:
+        audit_log(action="application.note_added", actor=author, obj=application, request=request, payload=payload)
     return note
 
 
@@ -306,12 +299,32 @@ def application_decide(
                 "invited": len(admission.plan.invited_people),
                 "told": len(admission.plan.told_people),
             }
+        _decision_log(status=status, application=application, decided_by=decided_by, request=request, payload=payload)
+    return Decision(application=application, group=group, recipients=recipients)
+
+
+def _decision_log(
+    *,
+    status: str,
+    application: Application,
+    decided_by: User,
+    request: HttpRequest | None,
+    payload: dict[str, object],
+) -> None:
+    # Literal codes, so that the audit log's texts can be checked against every code written. An admission
+    # is logged on the new group too, so that the group's history starts with it.
+    if status == Application.Status.ADMITTED:
         audit_log(
-            action=DECISION_ACTIONS[status],
+            action="application.admitted",
             actor=decided_by,
             obj=application,
             request=request,
             payload=payload,
-            group_id=group.pk if group is not None else None,
+            group_id=application.group_id,
         )
-    return Decision(application=application, group=group, recipients=recipients)
+    elif status == Application.Status.WAITING_LIST:
+        audit_log(
+            action="application.waiting_listed", actor=decided_by, obj=application, request=request, payload=payload
+        )
+    else:
+        audit_log(action="application.declined", actor=decided_by, obj=application, request=request, payload=payload)

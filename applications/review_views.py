@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -221,7 +221,9 @@ def share_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def share_remove(request: AuthenticatedRequest, pk: int, share_pk: int) -> HttpResponse:
     application = _leaders_application(request, pk, reviewable=False)
-    share = get_object_or_404(ApplicationShare.objects.select_related("adviser"), pk=share_pk, application=application)
+    share = ApplicationShare.objects.select_related("adviser").filter(pk=share_pk, application=application).first()
+    if share is None:
+        raise AccessRefused("applications.applicationshare", share_pk)
     services.application_unshare(share=share, removed_by=request.user, request=request)
     messages.success(request, f"{share.adviser.full_name} ser ikke lenger søknaden.")
     return redirect(f"{application_url(application)}#deling")
