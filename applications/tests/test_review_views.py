@@ -247,3 +247,35 @@ def test_a_decided_application_sends_the_leader_back_to_it(client, leader):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == reverse("application_review:detail", args=[application.pk])
+
+
+def test_with_the_broker_and_the_mail_server_down_the_admission_succeeds_and_the_letters_wait(
+    client, leader, settings, django_capture_on_commit_callbacks
+):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    settings.EMAIL_BACKEND = "applications.tests.test_review_views.RefusingBackend"
+    application = _admittable()
+    url = reverse("application_review:decision", args=[application.pk])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(url, {"vedtak": "admitted", "letter": "Velkommen!", "send": ""})
+    assert callbacks  # the «look now» message to the worker was tried, and could not be sent
+    assert response.status_code == 302
+    assert MunicipalityGroup.objects.get().memberships.count() == 3
+    # The invitations and letters wait as rows for beat, or send_due_reminders from cron.
+    assert Email.objects.filter(status=Email.Status.PENDING).count() == 3 + 4
+
+
+class RefusingBackend:
+    """A mail server that is down: any attempt to send fails."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        raise ConnectionRefusedError("the mail server is down")
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("the mail server is down")
+
+    def close(self):
+        pass
