@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -5,6 +7,7 @@ from django.http import HttpRequest
 from core.admin import SummarisedDeleteMixin
 
 from .models import Call, CallQuestion, Criterion
+from .texts import LETTER_ADMITTED, LETTER_DECLINED, LETTER_WAITING_LIST, default_criteria
 
 
 class CriterionInline(admin.TabularInline[Criterion, Call]):
@@ -23,7 +26,7 @@ class QuestionInline(admin.TabularInline[CallQuestion, Call]):
 class CallAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Call]):
     list_display = ["title", "portfolio", "opens_at", "closes_at", "application_count"]
     list_filter = ["portfolio__programme"]
-    list_select_related = ["portfolio"]
+    list_select_related = ["portfolio__programme"]
     search_fields = ["title", "portfolio__name"]
     inlines = [CriterionInline, QuestionInline]
     delete_protected_help = "En utlysning som har fått søknader kan ikke slettes."
@@ -38,6 +41,25 @@ class CallAdmin(SummarisedDeleteMixin, admin.ModelAdmin[Call]):
         ),
         ("Personvern", {"fields": ["retention_days"]}),
     ]
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # A new call starts from the standard letters, which the leader edits.
+        return {
+            "letter_admitted": LETTER_ADMITTED,
+            "letter_waiting_list": LETTER_WAITING_LIST,
+            "letter_declined": LETTER_DECLINED,
+            **super().get_changeform_initial_data(request),
+        }
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        call = form.instance
+        if not change and not call.criteria.exists():
+            # Added without criteria of its own: the programme's, from its foundation document.
+            Criterion.objects.bulk_create(
+                Criterion(call=call, order=order, text=text)
+                for order, text in enumerate(default_criteria(call.portfolio.programme.group_rule))
+            )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Call]:
         # The count in one query with the list, however many calls there are.

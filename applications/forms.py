@@ -9,6 +9,8 @@ from .models import PHONE, Application
 from .selectors import find_municipality, is_fremtidens, municipality_lookup, municipality_obstacles
 from .services import ContactRow
 
+# The model's EmailField's length (Django's default, the longest address RFC 5321 allows through).
+EMAIL = 254
 # How many municipalities one application may name: a group of several is rarely more than four.
 MAX_MUNICIPALITIES = 8
 # Empty boxes the form shows beyond those filled in: saving gives new ones.
@@ -20,6 +22,7 @@ class StartForm(forms.Form):
     name = forms.CharField(label="Navnet ditt", max_length=NAME, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(
         label="E-postadressen din",
+        max_length=EMAIL,
         help_text="Vi sender deg en lenke hit. Med den bekrefter du adressen og kommer tilbake til søknaden.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -172,7 +175,7 @@ class ContactForm(forms.Form):
     name = forms.CharField(label="Navn", max_length=NAME, required=False)
     role = forms.ChoiceField(label="Rolle", choices=[("", "Velg rolle"), *Role.choices], required=False)
     municipality = forms.ChoiceField(label="Kommune", required=False)
-    email = forms.EmailField(label="E-post", required=False)
+    email = forms.EmailField(label="E-post", max_length=EMAIL, required=False)
     phone = forms.CharField(
         label="Telefon", max_length=PHONE, required=False, widget=forms.TextInput(attrs={"type": "tel"})
     )

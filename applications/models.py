@@ -85,7 +85,11 @@ class Call(models.Model):
                 letter_waiting_list=LONG_TEXT,
                 letter_declined=LONG_TEXT,
             ),
-            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="call_closes_after_opening"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")),
+                name="call_closes_after_opening",
+                violation_error_message="Søknadsfristen må være etter at utlysningen åpner.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -153,11 +153,15 @@ def non_members(application: Application) -> list[Municipality]:
 
 
 def expired_applications(call: Call, *, now: datetime) -> QuerySet[Application]:
-    """The declined and withdrawn applications of `call` kept longer than its retention period, and those
-    never confirmed for as long (their e-mail address was perhaps typed by someone else)."""
+    """The declined and withdrawn applications of `call` kept longer than its retention period, those never
+    confirmed for as long (their e-mail address was perhaps typed by someone else), and the drafts never sent
+    in, once the call has been closed that long."""
     cutoff = now - timedelta(days=call.retention_days)
-    return Application.objects.filter(call=call).filter(
+    expired = (
         Q(status=Application.Status.DECLINED, decided_at__lt=cutoff)
         | Q(status=Application.Status.WITHDRAWN, withdrawn_at__lt=cutoff)
         | Q(status=Application.Status.UNCONFIRMED, created_at__lt=cutoff)
     )
+    if call.closes_at < cutoff:
+        expired |= Q(status=Application.Status.DRAFT)
+    return Application.objects.filter(call=call).filter(expired)

@@ -281,7 +281,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='call',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='call_closes_after_opening'),
+            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='call_closes_after_opening', violation_error_message='Søknadsfristen må være etter at utlysningen åpner.'),
         ),
         migrations.AddIndex(
             model_name='application',

@@ -413,3 +413,16 @@ def test_the_applicants_page_costs_the_same_queries_for_one_municipality_and_man
     QuestionFactory(call=call)
 
     assert queries_for(small) == queries_for(large)
+
+
+def test_texts_over_their_limits_are_refused_in_norwegian_keeping_the_form(client, call):
+    from core.limits import LONG_TEXT
+
+    response = _start(client, call, email=("a" * 250) + "@example.org")
+    assert "høyst 254 tegn" in response.content.decode()
+    assert not Application.objects.exists()
+
+    application = ApplicationFactory(call=call, municipalities=[])
+    response = client.post(application.get_personal_url(), _form_data(application, needs="x" * (LONG_TEXT + 1)))
+    assert response.status_code == 200
+    assert f"høyst {LONG_TEXT} tegn" in response.content.decode()

@@ -66,3 +66,21 @@ def test_it_forgets_the_rate_limits_rows_older_than_their_window(settings):
     call_command("delete_expired_applications")
 
     assert list(StartRequest.objects.values_list("email", flat=True)) == ["ny@example.org"]
+
+
+def test_drafts_never_sent_in_go_once_the_call_has_been_closed_for_the_retention_period():
+    now = timezone.now()
+    closed_long_ago = CallFactory(
+        retention_days=30, opens_at=now - timedelta(days=90), closes_at=now - timedelta(days=31)
+    )
+    closed_lately = CallFactory(
+        retention_days=30, opens_at=now - timedelta(days=90), closes_at=now - timedelta(days=29)
+    )
+    old_draft = ApplicationFactory(call=closed_long_ago)
+    sent_in = SubmittedApplicationFactory(call=closed_long_ago)
+    recent_draft = ApplicationFactory(call=closed_lately)
+
+    call_command("delete_expired_applications")
+
+    assert not Application.objects.filter(pk=old_draft.pk).exists()
+    assert set(Application.objects.values_list("pk", flat=True)) == {sent_in.pk, recent_draft.pk}

@@ -7,8 +7,8 @@ from applications.services import applications_delete_expired
 
 class Command(BaseCommand):
     help = (
-        "Sletter søknader som er avslått eller trukket, og søknader der e-postadressen aldri ble bekreftet, når "
-        "utlysningens lagringstid er ute, med PDF-ene deres. Kjør den daglig (cron)."
+        "Sletter søknader som er avslått eller trukket, søknader der e-postadressen aldri ble bekreftet og utkast "
+        "som aldri ble sendt inn, når utlysningens lagringstid er ute, med PDF-ene deres. Kjør den daglig (cron)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
