@@ -146,6 +146,8 @@ def _personal_path(application: Application) -> str:
 def application_confirm(*, application: Application, request: HttpRequest | None = None) -> bool:
     """Confirms the applicant's e-mail address: the link was opened, so the address is theirs. Returns
     whether this call confirmed it (a second visit, or two at once, confirm once)."""
+    if application.status != Application.Status.UNCONFIRMED:
+        return False  # confirmed before: no write on every visit
     now = timezone.now()
     confirmed = Application.objects.filter(pk=application.pk, status=Application.Status.UNCONFIRMED).update(
         status=Application.Status.DRAFT, confirmed_at=now

@@ -3,8 +3,10 @@ outbox), a municipality that does not exist, saving, coming back in another brow
 sending in, and the receipt with the PDF. axe-core checks every page; the form reflows at 320 px."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from core.models import Email
@@ -19,7 +21,13 @@ from municipalities.models import Role
 
 from ..models import Application
 from ..services import application_pdfs_render_due
-from .factories import CallFactory, CriterionFactory
+from .factories import (
+    ApplicationFactory,
+    CallFactory,
+    CriterionFactory,
+    SubmittedApplicationFactory,
+    complete_veiledning_contacts,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -120,3 +128,30 @@ def test_a_municipality_applies_on_a_phone_saves_comes_back_through_the_link_and
     with page.expect_download() as download:
         page.get_by_role("link", name="Last ned søknaden som PDF").click()
     assert download.value.suggested_filename == "soknad-bodo.pdf"
+
+
+def test_every_public_page_reflows_at_320_px_and_passes_axe(live_server, make_page):
+    call = CallFactory(title="Søk om plass i Fremtidens kulturskole 2027–28")
+    CriterionFactory(call=call)
+    submitted = SubmittedApplicationFactory(call=call)
+    complete_veiledning_contacts(submitted)
+    withdrawn = SubmittedApplicationFactory(call=call, status=Application.Status.WITHDRAWN, withdrawn_at=timezone.now())
+    closed = CallFactory(opens_at=timezone.now() - timedelta(days=60), closes_at=timezone.now() - timedelta(days=1))
+    closed_draft = ApplicationFactory(call=closed)
+    paths = [
+        "/sok/",
+        f"/sok/{call.pk}/",
+        f"/sok/{closed.pk}/",
+        f"/sok/{call.pk}/sjekk-e-posten/",
+        f"/sok/soknad/{submitted.token}/",
+        f"/sok/soknad/{submitted.token}/trekk/",
+        f"/sok/soknad/{submitted.token}/soknad.pdf",  # the PDF not made yet: the page that says so
+        f"/sok/soknad/{withdrawn.token}/",
+        f"/sok/soknad/{closed_draft.token}/",
+    ]
+    page = make_page(viewport=NARROW_VIEWPORT)
+    for path in paths:
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        assert_no_sideways_scroll(page)
+        assert_accessible(page)
