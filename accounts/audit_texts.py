@@ -13,6 +13,7 @@ KINDS: dict[str, str] = {
     "plans": "Utviklingsplaner",
     "surveys": "Spørreundersøkelser",
     "documents": "Gruppenes dokumenter",
+    "applications": "Søknader",
     "log": "Loggen",
 }
 
@@ -36,6 +37,7 @@ PREFIX_KINDS: dict[str, str] = {
     "contracts": "contracts",
     "development_plan": "plans",
     "survey": "surveys",
+    "application": "applications",
     "audit_log": "log",
     "group_document": "documents",
 }
@@ -153,6 +155,25 @@ ACTION_TEXTS: dict[str, str] = {
     "group_document.version_uploaded": "Ny versjon av dokument i kommunegruppen lastet opp",
     "group_document.hidden": "Dokument i kommunegruppen tatt bort",
     "group_document.tampered": "Dokument i kommunegruppen endret etter lagring",
+    # Applications: the public side (issue 15)
+    "application.started": "Søknad påbegynt, lenke sendt",
+    "application.link_sent_again": "Lenke til påbegynt søknad sendt på nytt",
+    "application.start_throttled": "Søknad avvist: for mange forsøk fra samme adresse",
+    "application.honeypot": "Søknad avvist: skjult felt fylt ut (trolig automatisk)",
+    "application.confirmed": "E-postadressen til søkeren bekreftet",
+    "application.submitted": "Søknad sendt inn",
+    "application.withdrawn": "Søknad trukket av søkeren",
+    "application.link_unknown": "Ukjent lenke til søknad",
+    "application.deleted_expired": "Søknader slettet etter lagringstiden",
+    # The review of applications and the decisions (issue 15)
+    "application.criteria_checked": "Kriterier vurdert for søknad",
+    "application.note_added": "Notat skrevet om søknad",
+    "application.commented": "Veileder kommenterte søknad",
+    "application.shared": "Søknad delt med veileder",
+    "application.unshared": "Søknad ikke lenger delt med veileder",
+    "application.admitted": "Søknad innvilget: kommunegruppe opprettet",
+    "application.waiting_listed": "Søknad satt på venteliste",
+    "application.declined": "Søknad avslått",
     # The log itself
     "audit_log.exported": "Loggen eksportert",
 }

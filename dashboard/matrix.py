@@ -14,6 +14,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from accounts.models import AuditEvent, User
+from applications.models import Application
 from contracts.models import Contract
 from contracts.selectors import contracts_with_signatures, pending_among_prefetched
 from development_plans.models import DevelopmentPlan
@@ -84,6 +85,12 @@ class MatrixRow:
         return reverse("development_plans:group_plan", kwargs={"group_pk": self.group.pk})
 
     @property
+    def application_url(self) -> str:
+        """The application the group was admitted from (issue 15), or "" for a group made otherwise."""
+        pk = getattr(self.group, "application_pk", None)
+        return reverse("application_review:detail", kwargs={"pk": pk}) if pk else ""
+
+    @property
     def meetings_url(self) -> str:
         return reverse("meetings:group_meetings", kwargs={"group_pk": self.group.pk})
 
@@ -125,12 +132,18 @@ def matrix_groups(portfolio: Portfolio) -> MunicipalityGroupQuerySet:
         .order_by("-created_at")
         .values("created_at")[:1]
     )
+    # What the group applied with, if it was admitted from an application: two columns of the same query.
+    application = Application.objects.filter(group=OuterRef("pk"))
     groups = (
         MunicipalityGroup.objects.filter(portfolio=portfolio)
         .with_overview()
         .select_related("development_plan")
         .prefetch_related(contracts_with_signatures())
-        .annotate(last_activity=Subquery(last_event))
+        .annotate(
+            last_activity=Subquery(last_event),
+            application_pk=Subquery(application.values("pk")[:1]),
+            application_submitted_at=Subquery(application.values("submitted_at")[:1]),
+        )
     )
     return with_meeting_counts(with_meeting_overview(groups))
 
@@ -187,6 +200,7 @@ SORTS: dict[str, Callable[[MatrixRow], Any]] = {
     "plan": lambda r: PLAN_ORDER.get(r.plan.status if r.plan else None, 0),
     "svar": lambda r: r.survey_percent if r.survey_percent is not None else -1,
     "aktivitet": lambda r: r.last_activity.timestamp() if r.last_activity else 0.0,
+    "soknad": lambda r: s.timestamp() if (s := getattr(r.group, "application_submitted_at", None)) else 0.0,
 }
 DEFAULT_SORT = "navn"
 

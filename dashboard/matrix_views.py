@@ -37,6 +37,7 @@ COLUMNS = [
     ("plan", "Utviklingsplan"),
     ("svar", "Svar på undersøkelsen"),
     ("aktivitet", "Siste aktivitet"),
+    ("soknad", "Søknad"),
 ]
 
 

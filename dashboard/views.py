@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused, AuthenticatedRequest, require_programme_leader
+from applications.review_selectors import application_of_group
 from contracts.models import Contract
 from contracts.selectors import contracts_of_group
 from development_plans.models import PlanVersion
@@ -157,6 +158,8 @@ def group_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "meeting_plan": meetings,
             "development_plan": development_plan,
             "todo": group_todo(request.user, group),
+            # What the group applied with (issue 15): the programme leader's to read.
+            "application": application_of_group(group.pk) if request.user.is_programme_leader else None,
             # Built from what the page loads anyway: no query of its own.
             "group_year_wheel": group_year_wheel(meetings.meetings, contracts, development_plan["plan"]),
         },

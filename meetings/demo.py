@@ -202,11 +202,15 @@ def _open_registration(gathering: Meeting, leader: User) -> None:
     )
     gathering.refresh_from_db()
     # Current members only: the demo also has a former member (municipalities.demo.seed_history).
-    registrants = Membership.objects.current().filter(
-        group__portfolio=gathering.portfolio_id,
-        group__status=MunicipalityGroup.Status.ACTIVE,
-        role__in=[Role.LEADER, Role.RESOURCE_TEACHER],
-    ).select_related("user", "group")
+    registrants = (
+        Membership.objects.current()
+        .filter(
+            group__portfolio=gathering.portfolio_id,
+            group__status=MunicipalityGroup.Status.ACTIVE,
+            role__in=[Role.LEADER, Role.RESOURCE_TEACHER],
+        )
+        .select_related("user", "group")
+    )
     needs = {Role.LEADER: "Vegetarmat", Role.RESOURCE_TEACHER: ""}
     for membership in registrants.exclude(user__email="leder.bodo@example.org")[:4]:
         registration_add(meeting=gathering, membership=membership, needs=needs[Role(membership.role)], user=leader)

@@ -229,45 +229,7 @@ def groups_import(
     plan = import_plan(portfolio=portfolio, rows=rows)
     if plan.errors:
         raise GroupsImportRefused(plan)
-    users = _users_of(plan)
-    groups = _groups_of(portfolio=portfolio, plan=plan)
-    pairs = [(group, member) for group, planned in zip(groups, plan.groups, strict=True) for member in planned.members]
-    memberships = Membership.objects.bulk_create(
-        [Membership(user=users[m.email], group=group, role=m.role, municipality=m.municipality) for group, m in pairs]
-    )
-    AuditEvent.objects.bulk_create(
-        [
-            audit_event(
-                action="membership.added",
-                actor=imported_by,
-                obj=group,
-                request=request,
-                payload={"user_id": users[m.email].pk, "role": m.role},
-            )
-            for group, m in pairs
-        ]
-    )
-    # A new person in two groups gets one invitation: a second one would make the first one's link stop
-    # working. Someone who already has a password is told once per group they were added to.
-    invitations_send(users=[users[m.email] for m in plan.invited_people], invited_by=imported_by, request=request)
-    queue_mails(
-        [
-            build_mail(
-                to=users[m.email].email,
-                user=users[m.email],
-                template=MEMBER_ADDED_MAIL,
-                context=_member_added_context(
-                    user=users[m.email],
-                    group=group,
-                    portfolio=portfolio,
-                    membership=membership,
-                    invited_by=imported_by,
-                ),
-            )
-            for (group, m), membership in zip(pairs, memberships, strict=True)
-            if not m.invited
-        ]
-    )
+    groups_plan_carry_out(portfolio=portfolio, plan=plan, added_by=imported_by, request=request)
     audit_log(
         action="membership.imported",
         actor=imported_by,
@@ -284,6 +246,59 @@ def groups_import(
         },
     )
     return plan
+
+
+def groups_plan_carry_out(
+    *, portfolio: Portfolio, plan: ImportPlan, added_by: User, request: HttpRequest | None = None
+) -> list[MunicipalityGroup]:
+    """Write a checked `plan` (imports.import_plan, without errors) into `portfolio`: the new groups with
+    their municipalities, the people new to the portal, the memberships (each in the audit log), the
+    invitations of those who cannot log in yet and the notice to those who can. Returns each of the plan's
+    groups in its order, the new ones created here.
+
+    The spreadsheet import and the admission of an application (applications.services) both add groups
+    and people this way, so that an admitted group gets exactly what an imported one gets.
+    Preconditions: inside a transaction that holds the portfolio's row locked, the plan made inside it."""
+    users = _users_of(plan)
+    groups = _groups_of(portfolio=portfolio, plan=plan)
+    pairs = [(group, member) for group, planned in zip(groups, plan.groups, strict=True) for member in planned.members]
+    memberships = Membership.objects.bulk_create(
+        [Membership(user=users[m.email], group=group, role=m.role, municipality=m.municipality) for group, m in pairs]
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            audit_event(
+                action="membership.added",
+                actor=added_by,
+                obj=group,
+                request=request,
+                payload={"user_id": users[m.email].pk, "role": m.role},
+            )
+            for group, m in pairs
+        ]
+    )
+    # A new person in two groups gets one invitation: a second one would make the first one's link stop
+    # working. Someone who already has a password is told once per group they were added to.
+    invitations_send(users=[users[m.email] for m in plan.invited_people], invited_by=added_by, request=request)
+    queue_mails(
+        [
+            build_mail(
+                to=users[m.email].email,
+                user=users[m.email],
+                template=MEMBER_ADDED_MAIL,
+                context=_member_added_context(
+                    user=users[m.email],
+                    group=group,
+                    portfolio=portfolio,
+                    membership=membership,
+                    invited_by=added_by,
+                ),
+            )
+            for (group, m), membership in zip(pairs, memberships, strict=True)
+            if not m.invited
+        ]
+    )
+    return groups
 
 
 def _users_of(plan: ImportPlan) -> dict[str, User]:

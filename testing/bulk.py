@@ -19,6 +19,14 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, User
 from accounts.models import Invitation as AccountInvitation
+from applications.models import (
+    Application,
+    ApplicationMunicipality,
+    ApplicationShare,
+    Contact,
+    CriterionCheck,
+    ReviewNote,
+)
 from contracts.models import Contract
 from core.models import Email, ScheduledEmail
 from development_plans.models import Comment, DevelopmentPlan, Goal, Level, Measure
@@ -383,6 +391,67 @@ class _Builder:
             for u in people
         )
 
+    def applications(self, count: int) -> None:
+        """`count` more applications to the call of the crawled application under review (applications, issue
+        15), each with municipalities, contacts, judged criteria and a note; and under that application
+        itself more contacts, notes, comments and shares."""
+        reviewed = (
+            Application.objects.filter(status=Application.Status.IN_REVIEW, shares__adviser=self.t.adviser)
+            .order_by("pk")
+            .first()
+        )
+        if reviewed is None:
+            return
+        call = reviewed.call
+        criteria = list(call.criteria.all())
+        made = []
+        for _ in range(count):
+            application = Application(
+                call=call,
+                status=Application.Status.SUBMITTED,
+                applicant_name=f"Søker {self.tag}",
+                applicant_email=f"soker.{self.tag}.{self._n()}@example.org",
+                confirmed_at=self.now,
+                submitted_at=self.now,
+            )
+            application.set_token()
+            made.append(application)
+        made = Application.objects.bulk_create(made)
+        ApplicationMunicipality.objects.bulk_create(
+            ApplicationMunicipality(application=a, municipality=m, order=k)
+            for a in made
+            for k, m in enumerate(self.rng.sample(self.municipalities, 2))
+        )
+        with_reviewed = [*made, reviewed]
+        Contact.objects.bulk_create(
+            Contact(
+                application=a,
+                order=k,
+                name=f"Kontakt {self.tag} {k}",
+                role=role,
+                email=f"kontakt.{self.tag}.{a.pk}.{k}@example.org",
+            )
+            for a in with_reviewed
+            for k, role in enumerate([Role.OWNER_ADMINISTRATIVE, Role.LEADER, Role.RESOURCE_TEACHER])
+        )
+        CriterionCheck.objects.bulk_create(
+            CriterionCheck(application=a, criterion=c, met=True, checked_by=self.t.leader)
+            for a in made
+            for c in criteria
+        )
+        ReviewNote.objects.bulk_create(
+            ReviewNote(application=a, kind=kind, author=self.t.leader, text=f"Notat {self.tag}")
+            for a in with_reviewed
+            for kind in (ReviewNote.Kind.NOTE, ReviewNote.Kind.ADVISER_COMMENT)
+        )
+        advisers = User.objects.bulk_create(
+            User(email=f"veileder.{self.tag}.{self._n()}@example.org", full_name=f"Veileder {self.tag}")
+            for _ in range(2)
+        )
+        ApplicationShare.objects.bulk_create(
+            ApplicationShare(application=reviewed, adviser=adviser, shared_by=self.t.leader) for adviser in advisers
+        )
+
 
 def grow(t: Targets, growth: Growth) -> None:
     """Adds `growth` to the data under `t` (see the module's docstring)."""
@@ -421,3 +490,4 @@ def grow(t: Targets, growth: Growth) -> None:
         survey_copy(survey=t.survey, portfolio=portfolio, copied_by=t.leader)
     b.records(growth.records)
     b.documents(t.group, growth.records, [t.member, *(m.user for m in new_members)])
+    b.applications(growth.records)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from axes.models import AccessFailureLog
 from django.contrib import admin
@@ -34,6 +34,7 @@ from accounts.models import AuditEvent, User
 from accounts.models import Invitation as AccountInvitation
 from accounts.models import hash_token as account_token_hash
 from accounts.services import backup_codes_renew
+from applications.models import Application, ApplicationPdf, Call
 from contracts.models import Contract, ContractTemplate
 from core.testing.otp import pass_second_factor
 from dashboard.management.commands.seed_demo import DEMO_PASSWORD
@@ -42,7 +43,7 @@ from dashboard.services import report_pdfs_render_due
 from development_plans.models import Comment, DevelopmentPlan, Goal, Measure
 from meetings.models import Meeting, MeetingNote, Reminder
 from meetings.services import calendar_feed_renew
-from municipalities.models import GroupDocument, Membership, MunicipalityGroup
+from municipalities.models import GroupDocument, Membership, Municipality, MunicipalityGroup
 from portfolios.models import Portfolio
 from surveys.models import Answer, Delivery, Invitation, Question, Survey
 from surveys.services import deliveries_hand_over, invitations_create, report_pdf_request, reports_render_due
@@ -73,6 +74,11 @@ NOT_VISITED = {
     "dashboard:report_programme_pdf_make": "queues the report's PDF (POST only; `prepare` makes it)",
     "admin:None": "Django's redirects of old admin addresses and unknown ones",
     "accounts:backup_codes_renew": "makes new backup codes (POST only; the crawl posts it, see portal_visits)",
+    "application_review:criteria": "saves the criteria of an application (POST only)",
+    "application_review:note_add": "adds a note to an application (POST only)",
+    "application_review:comment_add": "adds an adviser's comment to an application (POST only)",
+    "application_review:share_add": "shares an application with an adviser (POST only)",
+    "application_review:share_remove": "stops sharing an application (POST only)",
     "None": "the admin's login and password pages, sent to the portal's (veiledning/urls.py)",
 }
 
@@ -142,6 +148,10 @@ class Targets:
     held_gathering: Meeting | None = None
     open_gathering: Meeting | None = None
     completed_group: MunicipalityGroup | None = None
+    # An open call with a draft and a submitted application (its PDF made); made by `prepare`.
+    call_pk: int = 0
+    draft_application_token: str = ""
+    submitted_application_token: str = ""
 
 
 def _pk(obj: Meeting | MunicipalityGroup | None) -> int:
@@ -225,6 +235,7 @@ def prepare(targets: Targets) -> Targets:
     submitted = Invitation.objects.filter(survey=targets.survey, used_at__isnull=False).first()
     assert submitted is not None
     targets.submitted_survey_token = submitted.token
+    _prepare_applications(targets)
     # The leader has backup codes already, as staff do after their first login: the crawl renews them.
     backup_codes_renew(user=targets.leader)
     targets.new_staff_email = "ny.i.staben@example.org"
@@ -237,6 +248,38 @@ def prepare(targets: Targets) -> Targets:
     # django-axes keeps this log only when told to (AXES_ENABLE_ACCESS_FAILURE_LOG), and its admin lists it.
     AccessFailureLog.objects.create(username="ukjent@example.org", ip_address="10.1.2.3", path_info="/konto/logg-inn/")
     return targets
+
+
+def _prepare_applications(targets: Targets) -> None:
+    """An open call for the current portfolio with its criteria and a question, a draft application and a
+    submitted one whose PDF the worker has made (applications, issue 15)."""
+    from applications.services import application_pdfs_render_due
+    from applications.tests.factories import (
+        ApplicationFactory,
+        CallFactory,
+        CriterionFactory,
+        QuestionFactory,
+        SubmittedApplicationFactory,
+        complete_veiledning_contacts,
+    )
+    from applications.texts import default_criteria
+
+    # The factories are untyped: what they make is cast to the model it is.
+    call = cast(Call, CallFactory(portfolio=targets.portfolio, title="Søk om plass (crawl)"))
+    for order, text in enumerate(default_criteria(targets.portfolio.programme.group_rule)):
+        CriterionFactory(call=call, order=order, text=text)
+    QuestionFactory(call=call)
+    draft = cast(Application, ApplicationFactory(call=call, municipalities=[Municipality.objects.get(number="5001")]))
+    complete_veiledning_contacts(draft)
+    submitted = cast(
+        Application, SubmittedApplicationFactory(call=call, municipalities=[Municipality.objects.get(number="3201")])
+    )
+    complete_veiledning_contacts(submitted)
+    ApplicationPdf.objects.create(application=submitted, requested_at=timezone.now())
+    application_pdfs_render_due()
+    targets.call_pk = call.pk
+    targets.draft_application_token = draft.token
+    targets.submitted_application_token = submitted.token
 
 
 def url_names() -> set[str]:
@@ -353,6 +396,12 @@ def portal_visits(t: Targets) -> list[Visit]:
         ("core:privacy", {}, ["anonymous", "member"]),
         ("core:contact", {}, ["anonymous", "member"]),
         ("core:favicon", {}, ["anonymous"]),
+        ("applications:call_list", {}, ["anonymous"]),
+        ("applications:call_detail", {"pk": t.call_pk}, ["anonymous"]),
+        ("applications:start_sent", {"pk": t.call_pk}, ["anonymous"]),
+        ("applications:edit", {"token": t.draft_application_token}, ["anonymous"]),
+        ("applications:withdraw", {"token": t.submitted_application_token}, ["anonymous"]),
+        ("applications:pdf", {"token": t.submitted_application_token}, ["anonymous"]),
     ]
     redirects = {"dashboard:home", "core:favicon"}
     visits = [
@@ -384,6 +433,25 @@ def portal_visits(t: Targets) -> list[Visit]:
     assert text_question is not None
     filtered = _url("surveys:coding", pk=survey.pk) + f"?sporsmal={text_question.pk}&kategori=ukodet"
     visits.append(Visit("surveys:coding", "leader", filtered, label="filtrert"))
+    # The review (issue 15): the demo's application under review, which the crawled adviser was given to
+    # comment on; its decision's first step, and the letter of an admission with the group it would make.
+    reviewed = (
+        Application.objects.filter(status=Application.Status.IN_REVIEW, shares__adviser=t.adviser)
+        .order_by("pk")
+        .first()
+    )
+    assert reviewed is not None, "the demo has an application under review, shared with the adviser"
+    for persona in ("leader", "adviser"):
+        visits.append(Visit("application_review:list", persona, _url("application_review:list")))
+        visits.append(Visit("application_review:detail", persona, _url("application_review:detail", pk=reviewed.pk)))
+    decision = _url("application_review:decision", pk=reviewed.pk)
+    visits.append(Visit("application_review:decision", "leader", decision))
+    visits.append(Visit("application_review:decision", "leader", f"{decision}?vedtak=admitted", label="opptak"))
+    filtered_list = _url("application_review:list") + f"?call={reviewed.call_id}&status=in_review&sort=-sendt"
+    visits.append(Visit("application_review:list", "leader", filtered_list, label="filtrert"))
+    # The applicant's page once the application is sent in: what was sent, read-only.
+    submitted_path = _url("applications:edit", token=t.submitted_application_token)
+    visits.append(Visit("applications:edit", "anonymous", submitted_path, label="sendt inn"))
     for number in sorted({1, t.open_survey_pages}):
         path = _url("surveys:answer_page", token=t.open_survey_token, number=number)
         visits.append(Visit("surveys:answer_page", "anonymous", path, label=f"side {number}"))

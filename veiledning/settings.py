@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "contracts",
     "development_plans",
     "surveys",
+    "applications",
     # The project package is an app too: it holds the cross-app pages' commands (seed_demo).
     "dashboard",
 ]
@@ -149,6 +150,11 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
 PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
 PASSWORD_RESET_WINDOW_MINUTES = env.int("PASSWORD_RESET_WINDOW_MINUTES", default=60)
+# Applications (issue 15): how often one e-mail address, and one IP address, may start an application or
+# have its link sent again within the window, before the form refuses in Norwegian.
+APPLICATION_START_LIMIT_PER_ADDRESS = env.int("APPLICATION_START_LIMIT_PER_ADDRESS", default=3)
+APPLICATION_START_LIMIT_PER_IP = env.int("APPLICATION_START_LIMIT_PER_IP", default=10)
+APPLICATION_START_WINDOW_MINUTES = env.int("APPLICATION_START_WINDOW_MINUTES", default=60)
 # A form refused for a missing or wrong CSRF token gets a Norwegian page and an audit event.
 CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
@@ -320,6 +326,8 @@ CELERY_BEAT_SCHEDULE = {
     "surveys-render-reports": {"task": "surveys.render_reports", "schedule": 60.0},
     # dashboard: the programme reports' PDFs asked for (the task is also queued when one is).
     "dashboard-render-report-pdfs": {"task": "dashboard.render_report_pdfs", "schedule": 60.0},
+    # applications: the submitted applications' PDFs and receipts (the task is also queued on submitting).
+    "applications-render-pdfs": {"task": "applications.render_pdfs", "schedule": 60.0},
 }
 
 # The outbox (core.outbox): a failed send is tried again after 5, 10, 20 … minutes, EMAIL_MAX_ATTEMPTS

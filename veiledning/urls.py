@@ -18,6 +18,9 @@ urlpatterns = [
     path("moter/", include("meetings.urls")),
     path("utviklingsplaner/", include("development_plans.urls")),
     path("sporreundersokelse/", include("surveys.urls")),
+    path("sok/", include("applications.urls")),
+    # The programme leader's review of applications; the public side is applications.urls.
+    path("soknader/", include("applications.review_urls")),
     path("konto/", include("accounts.urls")),
     path("", include("core.urls")),
     # The admin's own login form would log staff in with the password alone, and its password page is the

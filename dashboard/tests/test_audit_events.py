@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["core", "accounts", "portfolios", "municipalities", "meetings", "contracts", "development_plans", "surveys"]
-APPS += ["dashboard", "veiledning"]
+APPS += ["applications", "dashboard", "veiledning"]
 
 
 def _code_files():

@@ -60,6 +60,7 @@ def demo():
     # addresses only need a token to be built.
     targets.calendar_token = targets.account_invitation_token = "ubrukt"
     targets.open_survey_token = targets.submitted_survey_token = "ubrukt"
+    targets.draft_application_token = targets.submitted_application_token = "ubrukt"
     return targets
 
 

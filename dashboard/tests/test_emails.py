@@ -14,6 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory, UserFactory
+from applications.selectors import get_application_by_token
+from applications.services import receipt_context
+from applications.tests.factories import CallFactory, SubmittedApplicationFactory, complete_veiledning_contacts
 from contracts.tests.factories import ContractFactory
 from core.mail import build_mail, sign_off, site_url
 from development_plans.tests.factories import DevelopmentPlanFactory
@@ -54,6 +57,10 @@ def _contexts() -> dict[str, dict[str, object]]:
         group=None, portfolio=portfolio, kind=Meeting.Kind.GATHERING, title="Dialogkonferanse", starts_at=TEN_O_CLOCK
     )
     survey = SurveyFactory(portfolio=portfolio, opens_at=TEN_O_CLOCK, closes_at=TEN_O_CLOCK + timedelta(days=14))
+    call = CallFactory(portfolio=portfolio, closes_at=TEN_O_CLOCK + timedelta(days=30))
+    application = SubmittedApplicationFactory(call=call, applicant_name=user.full_name, submitted_at=TEN_O_CLOCK)
+    complete_veiledning_contacts(application)
+    application = get_application_by_token(application.token)
     meeting_context = {
         "meeting": meeting,
         "recipient": user,
@@ -112,8 +119,25 @@ def _contexts() -> dict[str, dict[str, object]]:
             "invited_by": AdviserFactory(),
             "link": link,
         },
+        # The review of applications (issue 15): a decision's letter, as the leader wrote it, and a share.
+        "applications/email/decision": {
+            "subject": "Bodø er tatt opp i Veiledningsordningen",
+            "letter": f"Hei {user.full_name},\n\nVi har gleden av å fortelle at søknaden er innvilget.\n\nLes mer: "
+            + link,
+            "application": None,
+        },
+        "applications/email/shared": {
+            "adviser": user,
+            "shared_by": staff,
+            "application": "Søknad fra Bodø",
+            "call": {"title": "Søk om plass i Portefølje 7"},
+            "link": link,
+        },
         "surveys/email/invitation": survey_context,
         "surveys/email/reminder": survey_context,
+        "applications/email/link": {"call": call, "application": application, "again": False, "link": link},
+        "applications/email/link#again": {"call": call, "application": application, "again": True, "link": link},
+        "applications/email/receipt": {**receipt_context(application), "with_pdf": True},
         # Not a kind of its own: the cancellation of a common gathering, which has no group's meeting plan.
         "meetings/email/cancelled#gathering": {**meeting_context, "meeting": gathering, "plan_url": ""},
     }

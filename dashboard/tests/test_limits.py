@@ -27,6 +27,7 @@ WRITTEN_BY_THE_PORTAL = {
     ("contracts", "contract", "render_error"),  # an exception's message
     ("surveys", "reportpdf", "error"),  # the same, for the survey report's PDF
     ("dashboard", "reportpdf", "error"),  # and for the programme report's
+    ("applications", "applicationpdf", "error"),  # and for an application's
     ("contracts", "signature", "confirmed_text"),  # the contract's own (limited) wording at signing
     ("core", "email", "body"),  # rendered e-mails
     ("core", "email", "html"),

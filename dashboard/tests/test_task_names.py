@@ -11,7 +11,17 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[2]
 # send_soon("name"), and the constants modules keep a name in (RENDER_TASK = "contracts.render_due").
 QUEUED = re.compile(r"""send_soon\(\s*["']([\w.]+)["']|^[A-Z_]*TASK\s*=\s*["']([\w.]+)["']""", re.MULTILINE)
-APPS = ["core", "accounts", "portfolios", "municipalities", "meetings", "contracts", "development_plans", "surveys"]
+APPS = [
+    "core",
+    "accounts",
+    "portfolios",
+    "municipalities",
+    "meetings",
+    "contracts",
+    "development_plans",
+    "surveys",
+    "applications",
+]
 
 
 def _registered():

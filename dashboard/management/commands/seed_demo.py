@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.roles import ADVISER, PROGRAMME_LEADER
+from applications import demo as applications_demo
 from contracts.demo import seed_demo_contracts
 from development_plans.demo import create_demo_plans
 from development_plans.models import Measure
@@ -243,6 +244,7 @@ class Command(BaseCommand):
             surveys_demo.seed(leader=users["programleder@example.org"])
             municipalities_demo.seed_documents(portfolio=current)
             _link_demo_documents(current)
+            applications_demo.seed(portfolio=current, leader=users["programleder@example.org"])
         self._print_logins(users)
 
     def _user(self, email: str, full_name: str, phone: str = "") -> User:

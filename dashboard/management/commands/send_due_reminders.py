@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from accounts.services import password_resets_send
+from applications.services import application_pdfs_render_due
 from contracts.services import contract_reminders_send, contracts_put_in_force, contracts_render_due
 from core import outbox
 from dashboard.services import report_pdfs_render_due
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         reminders_top_up()
         documents = contracts_render_due()
         reports = reports_render_due() + report_pdfs_render_due()
+        applications = application_pdfs_render_due()
         meetings = reminders_hand_over()
         surveys = deliveries_hand_over()
         contracts_put_in_force()
@@ -37,4 +39,5 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Forsøkte å lage {documents} kontraktdokumenter (til signering eller signert).")
         self.stdout.write(f"Forsøkte å lage {reports} rapporter som PDF.")
+        self.stdout.write(f"Forsøkte å lage {applications} søknader som PDF, med kvitteringene.")
         self.stdout.write(f"La {resets} lenker for nytt passord i utboksen.")

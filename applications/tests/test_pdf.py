@@ -1,0 +1,56 @@
+"""The submitted application's PDF: tagged for screen readers like the portal's other PDFs, printed with the
+print stylesheet, holding what was sent, made once by the worker and attached to the receipt."""
+
+import base64
+
+import pytest
+
+from core.models import Email
+from core.storage import read_verified
+from core.testing.pdf import assert_printed_with_the_print_stylesheet, assert_tagged_pdf, pdf_text
+from municipalities.tests.factories import municipality
+
+from ..models import ApplicationPdf
+from ..services import application_pdfs_render_due
+from .factories import SubmittedApplicationFactory, complete_veiledning_contacts
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_pdf_is_tagged_holds_what_was_sent_and_is_attached_to_the_receipt():
+    application = SubmittedApplicationFactory(municipalities=[municipality("5612")])
+    complete_veiledning_contacts(application)
+    ApplicationPdf.objects.create(application=application, requested_at=application.submitted_at)
+
+    assert application_pdfs_render_due() == 1
+    assert application_pdfs_render_due() == 0  # made once
+
+    job = ApplicationPdf.objects.get()
+    content = read_verified(job.path, job.sha256)
+    assert_tagged_pdf(content, title=f"Søknad: {application.call.title}", pdfa=False)
+    assert_printed_with_the_print_stylesheet(content)
+    text = pdf_text(content)
+    assert "Guovdageaidnu (Kautokeino)" in text
+    assert "Vi trenger hjelp til å forankre kulturskolen" in text
+    receipt = Email.objects.get(template="applications/email/receipt")
+    (attachment,) = receipt.attachments
+    assert attachment["filename"] == "soknad-guovdageaidnu.pdf"
+    assert base64.b64decode(attachment["content"]) == content
+
+
+def test_a_pdf_that_cannot_be_made_still_lets_the_receipt_go(monkeypatch):
+    application = SubmittedApplicationFactory()
+    ApplicationPdf.objects.create(application=application, requested_at=application.submitted_at)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("fonts missing")
+
+    monkeypatch.setattr("applications.services.render_pdf", broken)
+
+    application_pdfs_render_due()
+
+    job = ApplicationPdf.objects.get()
+    assert not job.is_made and job.failed_at is not None
+    receipt = Email.objects.get(template="applications/email/receipt")
+    assert receipt.attachments == []
+    assert "PDF-en av søknaden kunne ikke lages nå" in receipt.body
