@@ -258,7 +258,7 @@ def test_a_contact_row_begun_needs_a_name_a_role_and_an_e_mail(client, call):
     assert "ikke-epost" in page
 
 
-def test_several_municipalities_each_need_their_own_owner(client, call):
+def test_several_municipalities_each_need_their_own_signatories(client, call):
     application = ApplicationFactory(call=call, municipalities=[])
     url = application.get_personal_url()
     client.post(url, _form_data(application, municipality_2="Saltdal"))
@@ -276,6 +276,14 @@ def test_several_municipalities_each_need_their_own_owner(client, call):
     data["kontakt-3-email"] = "eier@saltdal.example.org"
     data["kontakt-3-municipality"] = str(saltdal.pk)
     data["kontakt-TOTAL_FORMS"] = "4"
+    client.post(url, data)
+    # Each municipality signs its own contract, with its own kulturskoleleder beside the owner.
+    assert "Saltdal mangler kulturskoleleder." in client.get(url).content.decode()
+    data["kontakt-4-name"] = "Sølvi Ravna"
+    data["kontakt-4-role"] = Role.LEADER
+    data["kontakt-4-email"] = "leder@saltdal.example.org"
+    data["kontakt-4-municipality"] = str(saltdal.pk)
+    data["kontakt-TOTAL_FORMS"] = "5"
     data["action"] = "submit"
     response = client.post(url, data)
     assert response.status_code == 302, re.findall(r"<li>.*?</li>", response.content.decode())

@@ -63,6 +63,14 @@ def _fauske_and_saltdal(call=None):
         role=Role.LEADER,
         municipality=municipality("1841"),
     )
+    # Each municipality signs its own contract, its kulturskoleleder too (municipalities.models' signatories).
+    ContactFactory(
+        application=application,
+        name="Sølvi Ravna",
+        email="solvi@saltdal.example.org",
+        role=Role.LEADER,
+        municipality=municipality("1840"),
+    )
     ContactFactory(
         application=application,
         name="Eirin Skjærvø",
@@ -93,6 +101,7 @@ def test_admitting_creates_the_group_with_its_municipalities_and_the_contacts_as
         ("hilde@fauske.example.org", Role.OWNER_ADMINISTRATIVE, "1841"),
         ("kare@saltdal.example.org", Role.OWNER_ADMINISTRATIVE, "1840"),
         ("bjorn@fauske.example.org", Role.LEADER, "1841"),
+        ("solvi@saltdal.example.org", Role.LEADER, "1840"),
         # A contact for the whole group keeps no municipality of their own.
         ("eirin@fauske.example.org", Role.RESOURCE_TEACHER, None),
     }
@@ -112,7 +121,12 @@ def test_admitting_invites_the_new_people_and_tells_those_who_can_log_in(leader)
     _decide(application, Application.Status.ADMITTED, leader)
 
     invited = set(Invitation.objects.values_list("user__email", flat=True))
-    assert invited == {"hilde@fauske.example.org", "kare@saltdal.example.org", "eirin@fauske.example.org"}
+    assert invited == {
+        "hilde@fauske.example.org",
+        "kare@saltdal.example.org",
+        "solvi@saltdal.example.org",
+        "eirin@fauske.example.org",
+    }
     assert not User.objects.get(email="hilde@fauske.example.org").has_usable_password()
     templates = {(e.to, e.template) for e in Email.objects.all()}
     assert ("hilde@fauske.example.org", "accounts/email/invitation") in templates
@@ -133,6 +147,7 @@ def test_the_letter_goes_to_the_applicant_and_every_contact_once_with_the_placeh
         "eirin@fauske.example.org",
         "hilde@fauske.example.org",
         "kare@saltdal.example.org",
+        "solvi@saltdal.example.org",
     ]
     letter = letters.first()
     assert letter.subject == "Fauske og Saltdal er tatt opp i Veiledningsordningen"
@@ -147,7 +162,7 @@ def test_the_letters_wait_in_the_outbox_and_nothing_is_sent_inside_the_decision(
     _decide(application, Application.Status.DECLINED, leader, text="Dessverre.")
     # A mail server that is down cannot fail the decision: the letters are rows for the worker to send.
     assert mail.outbox == []
-    assert Email.objects.filter(template="applications/email/decision", status=Email.Status.PENDING).count() == 5
+    assert Email.objects.filter(template="applications/email/decision", status=Email.Status.PENDING).count() == 6
 
 
 @pytest.mark.parametrize(
@@ -165,7 +180,7 @@ def test_waiting_list_and_decline_send_their_letter_and_create_no_group(leader, 
     application.refresh_from_db()
     assert application.status == decision
     letters = Email.objects.filter(template="applications/email/decision")
-    assert letters.count() == 5  # the applicant and the four contacts
+    assert letters.count() == 6  # the applicant and the five contacts
     assert subject in letters.first().subject
     event = AuditEvent.objects.get(action=action)
     assert event.actor == leader
@@ -177,9 +192,9 @@ def test_an_admission_is_logged_with_the_group(leader):
     outcome = _decide(application, Application.Status.ADMITTED, leader)
     event = AuditEvent.objects.get(action="application.admitted")
     assert event.group_id == outcome.group.pk
-    assert event.payload["memberships"] == 4
-    assert event.payload["invited"] == 4
-    assert AuditEvent.objects.filter(action="membership.added", group_id=outcome.group.pk).count() == 4
+    assert event.payload["memberships"] == 5
+    assert event.payload["invited"] == 5
+    assert AuditEvent.objects.filter(action="membership.added", group_id=outcome.group.pk).count() == 5
 
 
 def test_a_waiting_list_application_can_be_admitted_later(leader):

@@ -20,6 +20,7 @@ FOOTER_LINKS = [
     ("/tilgjengelighet/", "Tilgjengelighetserklæring"),
     ("/personvern/", "Personvernerklæring"),
     ("/kontakt/", "Kontakt"),
+    ("/sok/", "Søk om å delta"),
 ]
 
 
