@@ -1,5 +1,6 @@
-"""Issue 17: the admin, where the programme leader works, passes axe-core (WCAG 2.1 AA) on every page and shows no
-English, and the pages the leader uses most do not scroll sideways on a phone.
+"""Issue 17: the admin, where the programme leader works, passes axe-core (WCAG 2.1 AA, and WCAG 2.2's target size)
+on every page and shows no English, and every page of the leader's reflows at 320 px and passes axe there, in
+the admin's dark theme.
 
 The pages are the crawler's (testing.crawl.admin_pages): the index, every app's page, each model's list, add,
 change, history and delete pages, each action's intermediate page (posted as the list posts it), the invitation
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import django
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -69,6 +71,19 @@ _TEXTS_JS = """() => {
     .flatMap(el => [el.title, el.getAttribute("aria-label"), el.placeholder, el.type === "submit" ? el.value : ""]);
   return [...lines, ...names].map(s => (s || "").trim()).filter(Boolean);
 }"""
+
+
+_axe = Axe()
+
+
+def assert_targets_large_enough(page: Page) -> None:
+    """WCAG 2.2's target size (2.5.8, AA), not yet law for WCAG 2.1 but asked for by issue 17: every target at
+    least 24 by 24 px, or with that much space around it."""
+    options = {"runOnly": {"type": "rule", "values": ["target-size"]}, "resultTypes": ["violations"]}
+    violations = _axe.run(page, options=options).response["violations"]
+    targets = [" ".join(map(str, node["target"])) for violation in violations for node in violation["nodes"]]
+    if targets:
+        raise AssertionError(f"targets under 24 px on {page.url}: {targets}")
 
 
 def assert_no_english(page: Page, english: list[re.Pattern[str]]) -> None:
@@ -142,7 +157,7 @@ def demo():
 
 
 def _check(page: Page, key: str, english: list[re.Pattern[str]], failures: list[str]) -> None:
-    for check in (assert_accessible, lambda p: assert_no_english(p, english)):
+    for check in (assert_accessible, assert_targets_large_enough, lambda p: assert_no_english(p, english)):
         try:
             check(page)
         except AssertionError as error:
@@ -220,25 +235,29 @@ def test_the_admin_audit_log_reads_in_words_and_oslo_time(live_server, make_page
     expect(page.locator(".field-what .readonly")).to_have_text(action_text(latest.action))
 
 
-PHONE_PAGES = (
-    "admin:index",
-    "admin:municipalities_municipalitygroup_changelist",
-    "admin:municipalities_municipalitygroup_change",
-    "admin:portfolios_portfolio_changelist",
-    "admin:portfolios_portfolio_change",
-    "admin:development_plans_developmentplan_change",
-)
-
-
-def test_the_admin_pages_the_leader_uses_most_do_not_scroll_sideways_at_320_px(live_server, make_page, demo):
-    pages = {visit.url_name: visit for visit in _pages(demo) if visit.method == "get" and not visit.label}
+def test_every_admin_page_of_the_leader_reflows_at_320_px_and_passes_axe_there_in_the_dark_theme(
+    live_server, make_page, demo
+):
+    """On a phone, and in the admin's dark theme (which it takes from the system's setting), too."""
+    pages = [visit for visit in _pages(demo) if visit.method == "get"]
+    names = {visit.url_name for visit in pages}
+    assert {
+        "admin:municipalities_municipalitygroup_changelist",
+        "admin:municipalities_municipalitygroup_change",
+        "admin:portfolios_portfolio_change",
+        "admin:development_plans_developmentplan_change",
+    } <= names
     page = make_page(NARROW_VIEWPORT)
+    page.emulate_media(color_scheme="dark")
     login(page, live_server, demo.leader.email, DEMO_PASSWORD)
     failures = []
-    for name in PHONE_PAGES:
-        page.goto(live_server.url + pages[name].path)
-        try:
-            assert_no_sideways_scroll(page)
-        except AssertionError as error:
-            failures.append(f"{name}: {error}")
+    for visit in pages:
+        page.goto(live_server.url + visit.path)
+        # The dark theme's own colours are in force (Django's --body-bg is #121212 there).
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(18, 18, 18)"
+        for check in (assert_no_sideways_scroll, assert_accessible, assert_targets_large_enough):
+            try:
+                check(page)
+            except AssertionError as error:
+                failures.append(f"{visit.key}: {error}")
     assert failures == [], "\n".join(failures)
