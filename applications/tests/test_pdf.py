@@ -2,6 +2,7 @@
 print stylesheet, holding what was sent, made once by the worker and attached to the receipt."""
 
 import base64
+import io
 
 import pytest
 
@@ -54,3 +55,18 @@ def test_a_pdf_that_cannot_be_made_still_lets_the_receipt_go(monkeypatch):
     receipt = Email.objects.get(template="applications/email/receipt")
     assert receipt.attachments == []
     assert "PDF-en av søknaden kunne ikke lages nå" in receipt.body
+
+
+def test_without_a_broker_cron_makes_the_pdf_and_sends_the_receipt():
+    from django.core import mail
+    from django.core.management import call_command
+
+    application = SubmittedApplicationFactory()
+    ApplicationPdf.objects.create(application=application, requested_at=application.submitted_at)
+
+    call_command("send_due_reminders", stdout=io.StringIO())
+
+    assert ApplicationPdf.objects.get().is_made
+    (sent,) = [m for m in mail.outbox if m.to == [application.applicant_email]]
+    assert sent.subject.startswith("Kvittering: søknaden er sendt inn")
+    assert [name for name, _, _ in sent.attachments] == ["soknad-bodo.pdf"]
