@@ -122,7 +122,7 @@ def application_edit(request: HttpRequest, token: str) -> HttpResponseBase:
     if form.is_bound and form.is_valid():
         municipalities = form.resolved
     formset = contact_formset(request.POST or None, application=application, municipalities=municipalities)
-    guard = EditGuard(request.POST or None, row=application, values=draft_values(form, application))
+    guard = EditGuard(request.POST or None, row=application, values=_draft_values(form, application))
     if request.method == "POST" and not guard.is_stale and form.is_valid() and formset.is_valid():
         draft = Draft(
             municipalities=form.resolved,
@@ -143,7 +143,7 @@ def application_edit(request: HttpRequest, token: str) -> HttpResponseBase:
         except StaleEdit:
             # Saved with the link between this request's read and its lock: the draft as it is now.
             now = _reloaded(token)
-            guard.refuse(now, draft_values(ApplicationForm(None, application=now), now))
+            guard.refuse(now, _draft_values(ApplicationForm(None, application=now), now))
         except ApplicationError as error:
             if not error.problems:
                 messages.info(request, error.message)
@@ -157,7 +157,7 @@ def application_edit(request: HttpRequest, token: str) -> HttpResponseBase:
     return _form_page(request, token, application, form=form, formset=formset, guard=guard)
 
 
-def draft_values(form: ApplicationForm, application: Application) -> dict[str, Shown]:
+def _draft_values(form: ApplicationForm, application: Application) -> dict[str, Shown]:
     """What the draft form shows of `application`, for its EditGuard: the answers field by field, and the
     municipalities and the contacts each as one list (a form posted with more boxes than it was opened
     with would otherwise count the new, empty boxes as changed)."""
@@ -216,7 +216,7 @@ def _form_page(
     if guard is None:
         # The draft as saved now: what the form carries is this revision.
         guard = EditGuard(
-            None, row=application, values=draft_values(ApplicationForm(None, application=application), application)
+            None, row=application, values=_draft_values(ApplicationForm(None, application=application), application)
         )
     return render(
         request,
