@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.limits import LONG_TEXT, NAME, SHORT_TEXT, max_length_checks
+from core.models import Revised
 from core.pdf_jobs import PdfJob
 from municipalities.models import Municipality, MunicipalityGroup, Role
 from portfolios.models import Portfolio
@@ -173,7 +174,9 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
         return self.filter(submitted_at__isnull=False).exclude(status=Application.Status.WITHDRAWN)
 
 
-class Application(models.Model):
+class Application(Revised):
+    # Revised: the draft's revision, so that of two saves from forms opened at once (the applicant in two tabs,
+    # two colleagues with the link) the second is refused instead of silently overwriting the first.
     class Status(models.TextChoices):
         UNCONFIRMED = "unconfirmed", "Venter på bekreftelse av e-post"
         DRAFT = "draft", "Utkast"

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.services import audit_log, client_ip
 from core.background import send_soon
+from core.concurrency import StaleEdit, lock_for_edit, mark_revised
 from core.downloads import download_name
 from core.mail import build_mail, queue_mail, queue_mails, site_url
 from core.pdf import render_pdf
@@ -159,22 +160,46 @@ def application_confirm(*, application: Application, request: HttpRequest | None
     return bool(confirmed)
 
 
-def _lock_editable(application: Application) -> Application:
-    locked = Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+def _lock_editable(application: Application, *, revision: int | None = None) -> Application:
+    """The application locked for a write, if it may still be changed; ApplicationError if not, before
+    StaleEdit if `revision` (the one the form was opened at) is no longer the draft's: a draft sent in from
+    another tab is told as such, not as a conflict the applicant cannot resolve."""
+    locked = lock_for_edit(Application.objects.select_related("call"), pk=application.pk, revision=None)
     if locked.submitted_at is not None or not locked.is_editable:
         raise ApplicationError(ALREADY_SUBMITTED if locked.submitted_at else "Søknaden kan ikke lenger endres.")
     if locked.call.has_closed:
         raise ApplicationError(CLOSED)
+    if revision is not None and locked.revision != revision:
+        raise StaleEdit(f"application {locked.pk}: revision {locked.revision}, the form's {revision}")
     return locked
 
 
-def application_save(*, application: Application, draft: Draft) -> None:
+def _saved_draft(application: Application) -> tuple[object, ...]:
+    """What the draft form shows of `application` as saved, in the terms of a Draft, to tell whether a save
+    changes anything."""
+    return (
+        application.needs,
+        application.motivation,
+        application.rammeplan,
+        application.mapping,
+        application.county_development_area,
+        list(application.application_municipalities.order_by("order").values_list("municipality_id", flat=True)),
+        [(c.name, c.role, c.municipality_id, c.email, c.phone) for c in application.contacts.order_by("order", "pk")],
+        dict(application.answers.values_list("question_id", "text")),
+    )
+
+
+def application_save(*, application: Application, draft: Draft, revision: int | None = None) -> None:
     """Saves the draft as the applicant left it: municipalities, contacts and answers replace what was
-    saved. Raises ApplicationError once the application is sent in or the call has closed.
+    saved. Raises ApplicationError once the application is sent in or the call has closed, and StaleEdit
+    (changing nothing) when `revision`, the one the form was opened at, is no longer the draft's: someone
+    with the link saved meanwhile (core.concurrency). A save that changes something raises the revision;
+    an unchanged one leaves it, so that the applicant's other tab is not refused over nothing.
 
     Precondition: the e-mail address is confirmed (the personal link was opened)."""
     with transaction.atomic():
-        locked = _lock_editable(application)
+        locked = _lock_editable(application, revision=revision)
+        before = _saved_draft(locked)
         call = locked.call
         locked.needs = draft.needs
         locked.motivation = draft.motivation
@@ -213,6 +238,9 @@ def application_save(*, application: Application, draft: Draft) -> None:
             for pk, text in draft.answers.items()
             if pk in questions and text.strip()
         )
+        if _saved_draft(locked) != before:
+            locked.save(update_fields=mark_revised(locked, user=None))
+            application.revision = locked.revision
 
 
 def application_submit(*, application: Application, request: HttpRequest | None = None) -> None:

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from accounts.access import AccessRefused
 from accounts.services import audit_log
+from core.concurrency import EMPTY_TEXT, EditGuard, Shown, StaleEdit, form_values
 from core.downloads import attachment
 from core.storage import read_verified
 
 from .forms import ApplicationForm, BaseContactFormSet, StartForm, contact_formset
-from .models import Application, Call, hash_token
+from .models import Application, Call, Contact, hash_token
 from .selectors import (
     Missing,
     application_missing,
@@ -121,7 +122,8 @@ def application_edit(request: HttpRequest, token: str) -> HttpResponseBase:
     if form.is_bound and form.is_valid():
         municipalities = form.resolved
     formset = contact_formset(request.POST or None, application=application, municipalities=municipalities)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    guard = EditGuard(request.POST or None, row=application, values=_draft_values(form, application))
+    if request.method == "POST" and not guard.is_stale and form.is_valid() and formset.is_valid():
         draft = Draft(
             municipalities=form.resolved,
             contacts=formset.rows(),
@@ -133,20 +135,56 @@ def application_edit(request: HttpRequest, token: str) -> HttpResponseBase:
             answers=form.answers(),
         )
         try:
-            application_save(application=application, draft=draft)
+            application_save(application=application, draft=draft, revision=guard.revision)
             if request.POST.get("action") == "submit":
                 application_submit(application=application, request=request)
                 messages.success(request, "Søknaden er sendt inn. Du får en kvittering på e-post.")
                 return redirect("applications:edit", token=token)
+        except StaleEdit:
+            # Saved with the link between this request's read and its lock: the draft as it is now.
+            now = _reloaded(token)
+            guard.refuse(now, _draft_values(ApplicationForm(None, application=now), now))
         except ApplicationError as error:
             if not error.problems:
                 messages.info(request, error.message)
                 return redirect("applications:edit", token=token)
             # Saved, but not complete: the page again, with what is missing in the error summary.
             return _form_page(request, token, _reloaded(token), problems=error.problems)
-        messages.success(request, "Utkastet er lagret. Du kan komme tilbake med lenken i e-posten.")
-        return redirect("applications:edit", token=token)
-    return _form_page(request, token, application, form=form, formset=formset)
+        else:
+            messages.success(request, "Utkastet er lagret. Du kan komme tilbake med lenken i e-posten.")
+            return redirect("applications:edit", token=token)
+    # A refused save shows the page again with what was typed, and what the other save changed.
+    return _form_page(request, token, application, form=form, formset=formset, guard=guard)
+
+
+def _draft_values(form: ApplicationForm, application: Application) -> dict[str, Shown]:
+    """What the draft form shows of `application`, for its EditGuard: the answers field by field, and the
+    municipalities and the contacts each as one list (a form posted with more boxes than it was opened
+    with would otherwise count the new, empty boxes as changed)."""
+    municipalities = application.municipality_list()
+    contacts = list(application.contacts.all())
+    boxes = set(form.municipality_fields)
+    return {
+        **{name: shown for name, shown in form_values(form).items() if name not in boxes},
+        "municipalities": Shown(
+            label="Kommuner",
+            value=tuple(m.pk for m in municipalities),
+            text=lambda: ", ".join(m.display_name for m in municipalities) or EMPTY_TEXT,
+        ),
+        "contacts": Shown(
+            label="Kontaktpersoner",
+            value=tuple((c.name, c.role, c.municipality_id, c.email, c.phone) for c in contacts),
+            text=lambda: "\n".join(_contact_line(c) for c in contacts) or EMPTY_TEXT,
+        ),
+    }
+
+
+def _contact_line(contact: Contact) -> str:
+    parts = [contact.name, contact.get_role_display()]
+    if contact.municipality is not None:
+        parts.append(contact.municipality.display_name)
+    parts += [part for part in (contact.email, contact.phone) if part]
+    return ", ".join(parts)
 
 
 def _reloaded(token: str) -> Application:
@@ -163,6 +201,7 @@ def _form_page(
     form: ApplicationForm | None = None,
     formset: BaseContactFormSet | None = None,
     problems: list[Missing] | None = None,
+    guard: EditGuard | None = None,
 ) -> HttpResponse:
     if form is None:
         # After a refused submit: the saved draft as a bound form, with what it lacks on the fields it is
@@ -174,6 +213,11 @@ def _form_page(
             form.add_error(problem.field if problem.field in form.fields else None, problem.message)
     if formset is None:
         formset = contact_formset(None, application=application, municipalities=application.municipality_list())
+    if guard is None:
+        # The draft as saved now: what the form carries is this revision.
+        guard = EditGuard(
+            None, row=application, values=_draft_values(ApplicationForm(None, application=application), application)
+        )
     return render(
         request,
         "applications/application_form.html",
@@ -183,6 +227,7 @@ def _form_page(
             "token": token,
             "form": form,
             "formset": formset,
+            "guard": guard,
             "fremtidens": is_fremtidens(application.call),
             "missing": application_missing(application),
             "non_members": non_members(application),

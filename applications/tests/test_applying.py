@@ -59,6 +59,8 @@ def _form_data(application, **changes):
         "motivation": "Vi vil utvikle kulturskolen som skoleslag.",
         "rammeplan": Application.Rammeplan.YES,
         "action": "save",
+        # The revision the form carries (core.concurrency), as a browser that has just opened the draft sends it.
+        "revision": str(Application.objects.get(pk=application.pk).revision),
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -285,6 +287,7 @@ def test_several_municipalities_each_need_their_own_signatories(client, call):
     data["kontakt-4-municipality"] = str(saltdal.pk)
     data["kontakt-TOTAL_FORMS"] = "5"
     data["action"] = "submit"
+    data["revision"] = _form_data(application)["revision"]  # the page reloaded after the save
     response = client.post(url, data)
     assert response.status_code == 302, re.findall(r"<li>.*?</li>", response.content.decode())
     application.refresh_from_db()
