@@ -93,7 +93,8 @@ def _without_token(request: HttpRequest, token: str) -> str:
 def _application_or_404(request: HttpRequest, token: str) -> Application:
     application = get_application_by_token(token)
     if application is None:
-        # An old, mistyped or guessed link: logged with a prefix of the token's hash, never the token.
+        # An old, mistyped or guessed link: audited with a prefix of the token's hash, never the token (the server
+        # logs, error mails and Sentry write it as [token]: core.logs.TOKEN_PATH_PREFIXES).
         raise AccessRefused(
             "applications.application",
             hash_token(token)[:12],

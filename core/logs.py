@@ -9,12 +9,27 @@ before the application is loaded (deploy/gunicorn.conf.py).
 """
 
 import logging
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 NO_REQUEST = "-"
+
+# The portal's personal links: a secret in the path stands for a login, so no log may keep it. Each entry is the
+# path up to the secret (a regular expression, for the password reset link's user id); the path segment after it
+# is the secret, written as REDACTED. deploy/nginx/veiledning.conf mirrors this list in its map for the access
+# log, and core/tests/test_deploy.py checks that the two agree and that every URL with a token is covered.
+TOKEN_PATH_PREFIXES = (
+    "/sok/soknad/",
+    "/sporreundersokelse/svar/",
+    "/moter/kalender/",
+    "/konto/invitasjon/",
+    "/konto/passord/nytt/[^/?]+/",
+)
+REDACTED = "[token]"
+_TOKEN_PATH = re.compile("(?P<prefix>" + "|".join(TOKEN_PATH_PREFIXES) + ")[^/?#\\s\"']+")
 
 # Set by core.request_id.RequestIdMiddleware for the request being served. A context variable rather than a
 # thread-local, so that it stays right under ASGI too.
@@ -27,6 +42,35 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id.get()
         return True
+
+
+def redact(text: str) -> str:
+    """`text` with the secret of every personal link in it replaced by REDACTED."""
+    return _TOKEN_PATH.sub(lambda match: match["prefix"] + REDACTED, text)
+
+
+class RedactTokensFilter(logging.Filter):
+    """Takes the personal links' secrets out of every record a handler emits: Django's «Not Found: <path>»
+    warnings, gunicorn's access lines (their request line) and anything else that writes a path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def redact_sentry_event(event: Any, hint: Any = None) -> Any:
+    """sentry-sdk's before_send (and before_breadcrumb): the event with the secrets taken out of every string in it,
+    the request's URL, the log message and the breadcrumbs included."""
+    if isinstance(event, str):
+        return redact(event)
+    if isinstance(event, dict):
+        return {key: redact_sentry_event(value) for key, value in event.items()}
+    if isinstance(event, list | tuple):
+        return type(event)(redact_sentry_event(value) for value in event)
+    return event
 
 
 class LineFormatter(logging.Formatter):

@@ -50,12 +50,16 @@ _line = {
     "class": "logging.StreamHandler",
     "stream": "ext://sys.stdout",
     "formatter": "line",
-    "filters": ["request_id"],
+    "filters": ["request_id", "redact_tokens"],
 }
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    # redact_tokens: the access line's request line without the secrets of personal links (core.logs).
+    "filters": {
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "redact_tokens": {"()": "core.logs.RedactTokensFilter"},
+    },
     "formatters": {"line": {"class": "core.logs.LineFormatter"}},
     "handlers": {"console": _line},
     "root": {"level": loglevel.upper(), "handlers": ["console"]},

@@ -402,6 +402,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "core.logs.RequestIdFilter"},
+        # The secrets of personal links in paths (core.logs.TOKEN_PATH_PREFIXES), on every handler.
+        "redact_tokens": {"()": "core.logs.RedactTokensFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     # core.logs.LINE_FORMAT: time (UTC, ISO 8601), level, logger, request id, message.
@@ -411,12 +413,12 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "line",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_tokens"],
         },
         "mail_admins": {
-            "class": "django.utils.log.AdminEmailHandler",
+            "class": "core.error_mails.RedactingAdminEmailHandler",
             "level": "ERROR",
-            "filters": ["require_debug_false"],
+            "filters": ["require_debug_false", "redact_tokens"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -441,12 +443,17 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from core.logs import redact_sentry_event
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         send_default_pii=False,
         max_request_body_size="never",
         include_local_variables=False,
+        # The personal links' secrets out of URLs, messages and breadcrumbs, as in the log (core.logs).
+        before_send=redact_sentry_event,
+        before_breadcrumb=redact_sentry_event,
     )
 
 # Beat's schedule file (when each periodic task last ran) is runtime state and stays out of the checkout: the

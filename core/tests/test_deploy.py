@@ -8,6 +8,9 @@ import subprocess
 from pathlib import Path
 
 from django.conf import settings
+from django.urls import URLResolver, get_resolver, reverse
+
+from core.logs import TOKEN_PATH_PREFIXES, redact
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEPLOY = BASE_DIR / "deploy"
@@ -106,3 +109,44 @@ def test_deploy_run_refuses_a_process_the_procfile_does_not_name(tmp_path):
             [str(DEPLOY / "run"), name], cwd=tmp_path, capture_output=True, text=True, timeout=30, check=False
         )
         assert result.returncode == 64, name
+
+
+def _urls_with_a_token(resolver=None, namespace=""):
+    """Every URL pattern of the portal with a path segment named like a token, reversed with a known secret."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _urls_with_a_token(pattern, inner)
+        elif any("token" in name for name in pattern.pattern.regex.groupindex):
+            kwargs = {name: SECRET if "token" in name else "1" for name in pattern.pattern.regex.groupindex}
+            yield reverse(f"{namespace}{pattern.name}", kwargs=kwargs)
+
+
+SECRET = "s3cretPersonalLinkToken"
+
+
+def test_nginx_logs_no_personal_links_token_and_mirrors_the_portals_list():
+    nginx = _nginx()
+    (log_format,) = re.findall(r"log_format veiledning ([^;]*);", nginx)
+    assert "$request " not in log_format and '$request"' not in log_format
+    assert "$loggable_request_uri" in log_format
+    assert nginx.count("access_log /var/log/nginx/veiledning.access.log veiledning;") == 2
+    source, value = re.search(
+        r'map \$request_uri \$loggable_request_uri \{\s*default \$request_uri;\s*"~([^"]+)" "([^"]+)";\s*\}', nginx
+    ).groups()
+    # The one list is core.logs.TOKEN_PATH_PREFIXES; nginx's alternatives are the same, in the same order.
+    prefixes = re.match(r"\^\(\?<token_prefix>(.*)\)\[\^/\?\]\+\(\?<token_rest>\.\*\)\$$", source)[1]
+    assert tuple(prefixes.split("|")) == TOKEN_PATH_PREFIXES
+    # nginx's regex and value, applied in Python (PCRE's named groups are spelled (?P<…>) there).
+    nginx_regex = re.compile(source.replace("(?<", "(?P<"))
+    nginx_value = re.sub(r"\$\{(\w+)\}", r"\\g<\1>", value)
+
+    urls = sorted(set(_urls_with_a_token()))
+    assert len(urls) >= 7  # applications (3), surveys (3), calendar, invitation, password reset
+    for url in urls:
+        for uri in (url, url + "?side=2"):
+            logged = nginx_regex.sub(nginx_value, uri)
+            assert SECRET not in logged, uri
+            assert logged == redact(uri) and "[token]" in logged
+    assert nginx_regex.sub(nginx_value, "/konto/passord/nytt/ferdig/") == "/konto/passord/nytt/ferdig/"
