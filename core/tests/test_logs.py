@@ -144,3 +144,13 @@ def test_a_server_errors_mail_has_no_token(rf, settings, log_lines):
     assert report.subject.endswith("Internal Server Error: /sok/soknad/[token]/soknad.pdf")
     assert "/sok/soknad/[token]/soknad.pdf" in report.body
     assert "s3cretPersonalLinkToken" not in report.subject + report.body
+
+
+def test_the_development_servers_request_line_has_no_token(log_lines):
+    # As django.core.servers.basehttp.WSGIRequestHandler.log_message writes it under `manage.py runserver`.
+    logging.getLogger("django.server").info(
+        '"%s" %s %s', "GET /konto/invitasjon/s3cretPersonalLinkToken/ HTTP/1.1", "200", "4711"
+    )
+
+    (line,) = log_lines()
+    assert LINE.match(line)["msg"] == '"GET /konto/invitasjon/[token]/ HTTP/1.1" 200 4711'
