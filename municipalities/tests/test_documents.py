@@ -190,7 +190,7 @@ def test_the_download_is_an_attachment_with_the_type_its_content_has(client, gro
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="bodo-plan-for-hosten-v1.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content) == pdf_bytes("Bodø: plan for høsten")
+    assert response.content == pdf_bytes("Bodø: plan for høsten")
 
 
 def test_an_image_is_served_as_an_attachment_never_inline(client, group):
