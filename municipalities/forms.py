@@ -50,7 +50,8 @@ class InviteMemberForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         existing = Membership.objects.filter(group=self.group, user__email__iexact=email).first()
-        if existing is not None and existing.ended_on is not None:
+        # An end date still ahead is a current member (Membership.gives_access), not a former one.
+        if existing is not None and existing.ended_on is not None and existing.ended_on <= timezone.localdate():
             raise forms.ValidationError(
                 "Denne personen har vært med i gruppen før. Programlederen kan ta hen med igjen."
             )
