@@ -169,7 +169,10 @@ def test_the_migration_dates_a_membership_from_its_first_added_event_or_else_its
     logged = MembershipFactory()
     unlogged = MembershipFactory()
     audit_log(action="membership.added", actor=leader, obj=logged.group, payload={"user_id": logged.user_id})
-    type(unlogged.group).objects.filter(pk=unlogged.group.pk).update(created_at=timezone.now() - timedelta(days=50))
+    # Midday in Oslo, 50 days back: `now() - 50 days` falls on the next local day late in the evening when a
+    # change of summer time lies between.
+    midday = timezone.make_aware(datetime.combine(_days_ago(50), time(12)))
+    type(unlogged.group).objects.filter(pk=unlogged.group.pk).update(created_at=midday)
     Membership.objects.update(started_on=_days_ago(400))
 
     migration.backfill_started_on(apps, None)
