@@ -3,24 +3,30 @@ sent, both of which the uploader chooses. Imports no app.
 
 - PDF: starts with `%PDF-`, passes `core.pdf_safety` (no JavaScript, launch actions, encryption or compression
   bomb) and can be read by pypdf.
-- Images: the magic bytes of PNG, JPEG, GIF and WebP.
+- Images: the magic bytes of PNG, JPEG, GIF and WebP, then Pillow (a WeasyPrint dependency) must decode the
+  whole image as that format, within IMAGE_MAX_PIXELS, so that three magic bytes before anything at all pass
+  as no JPEG.
 - Office documents are zip files, told apart by what the zip says of itself: Office Open XML (docx, xlsx, pptx)
   by the main part's content type in `[Content_Types].xml`, OpenDocument (odt, ods, odp) by its `mimetype`
   entry. Macro-enabled variants (docm …) carry other content types and are refused, as is any zip holding a
-  `vbaProject.bin`. The zip is read from its central directory and never extracted: the sizes it declares are
-  checked first (a zip bomb declares gigabytes, or thousands of entries), and the two small entries read are
-  read with a cap, so that a zip lying about their size cannot make them large either.
+  `vbaProject.bin`, and any `[Content_Types].xml` that names a VBA part or a macro-enabled type at all, even
+  beside a main type that is allowed (the VBA part may have any name; its content type gives it away). The
+  zip is read from its central directory and never extracted: the sizes it declares are checked first (a zip
+  bomb declares gigabytes, or thousands of entries), and the two small entries read are read with a cap, so
+  that a zip lying about their size cannot make them large either.
 
 Then the name is held against the content: a PNG named `.docx`, or a PDF named `.exe`, is refused, so that what
 the group sees in the list is what they get when they open it."""
 
 import io
 import posixpath
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -81,6 +87,13 @@ ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024
 ZIP_MAX_RATIO = 200  # a single entry inflating 200-fold is a bomb, not a document
 ZIP_RATIO_FLOOR = 1024 * 1024  # entries smaller than this may compress as they like
 MANIFEST_MAX_BYTES = 1024 * 1024
+# Far past any photo a group shares, and a bound on what decoding one may cost (a few bytes can declare a
+# picture of gigapixels); Pillow's own guard (Image.MAX_IMAGE_PIXELS) is left as WeasyPrint expects it.
+IMAGE_MAX_PIXELS = 50_000_000
+# Content types in [Content_Types].xml that only a package with macros carries (vbaProject, vbaData,
+# docm/xlsm/pptm main parts are all «…macroEnabled…»).
+MACRO_MARKERS = (b"vbaproject", b"vbadata", b"macroenabled")
+PILLOW_FORMATS = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "webp": "WEBP"}
 
 NOT_ALLOWED = (
     "Filtypen kan ikke lastes opp. Last opp en PDF, et Office-dokument (Word, Excel, PowerPoint eller "
@@ -110,6 +123,30 @@ def _image_type(head: bytes) -> FileType | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
     return None
+
+
+def _check_image(content: bytes, file_type: FileType) -> None:
+    """Pillow must read the whole of `content` as `file_type`: `verify` checks the structure (PNG's CRCs),
+    and `load` decodes every pixel, which is what tells a JPEG from its magic bytes followed by anything."""
+    formats = [PILLOW_FORMATS[file_type.key]]
+    try:
+        with warnings.catch_warnings():
+            # Our own, lower limit below decides; Pillow's warning would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content), formats=formats) as image:
+                width, height = image.size
+                if width * height > IMAGE_MAX_PIXELS:
+                    raise _refuse(ZIP_BOMB, "image_too_large")
+                image.verify()
+            # verify() leaves the image unusable; a fresh one decodes.
+            with Image.open(io.BytesIO(content), formats=formats) as image:
+                image.load()
+    except Image.DecompressionBombError:
+        raise _refuse(ZIP_BOMB, "image_too_large") from None
+    except ValidationError:
+        raise
+    except Exception:  # Pillow raises OSError, SyntaxError, ValueError, struct.error … on bad data
+        raise _refuse(BROKEN, "broken") from None
 
 
 def _read_capped(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> bytes:
@@ -142,11 +179,12 @@ def _office_type(content: bytes) -> FileType:
         try:
             if "[Content_Types].xml" in by_name:
                 manifest = _read_capped(archive, by_name["[Content_Types].xml"], MANIFEST_MAX_BYTES)
+                # Before any main type is accepted: a docx main part beside a VBA part is still a docm.
+                if any(marker in manifest.lower() for marker in MACRO_MARKERS):
+                    raise _refuse(MACROS, "macros")
                 for main, file_type in OOXML_MAIN.items():
                     if b'ContentType="' + main + b'"' in manifest:
                         return file_type
-                if b"macroEnabled" in manifest:
-                    raise _refuse(MACROS, "macros")
             elif "mimetype" in by_name:
                 mimetype = _read_capped(archive, by_name["mimetype"], 200).strip()
                 if mimetype in ODF_MIMETYPES:
@@ -175,6 +213,7 @@ def detect_file_type(content: bytes) -> FileType:
         return PDF
     image = _image_type(content[:16])
     if image is not None:
+        _check_image(content, image)
         return image
     if content.startswith(b"PK\x03\x04"):
         return _office_type(content)

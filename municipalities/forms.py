@@ -50,7 +50,8 @@ class InviteMemberForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         existing = Membership.objects.filter(group=self.group, user__email__iexact=email).first()
-        if existing is not None and existing.ended_on is not None:
+        # An end date still ahead is a current member (Membership.gives_access), not a former one.
+        if existing is not None and existing.ended_on is not None and existing.ended_on <= timezone.localdate():
             raise forms.ValidationError(
                 "Denne personen har vært med i gruppen før. Programlederen kan ta hen med igjen."
             )
@@ -74,7 +75,15 @@ class MembershipAdminForm(forms.ModelForm[Membership]):
             self.fields["started_on"].help_text = "Tomt: i dag."
 
     def clean_started_on(self) -> date:
-        return self.cleaned_data.get("started_on") or timezone.localdate()
+        started_on = self.cleaned_data.get("started_on") or timezone.localdate()
+        # A start ahead would give access today (MembershipQuerySet.current reads only the end), so none is
+        # taken in; a row that already has one may still be saved unchanged (the instance keeps its stored
+        # value until the form's _post_clean).
+        if started_on > timezone.localdate() and started_on != self.instance.started_on:
+            raise forms.ValidationError(
+                "En deltakelse kan ikke begynne fram i tid. Legg deltakeren til den dagen hen begynner."
+            )
+        return started_on
 
 
 class MunicipalityGroupAdminForm(forms.ModelForm[MunicipalityGroup]):

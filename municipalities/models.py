@@ -335,6 +335,10 @@ class Membership(models.Model):
         blank=True,
         help_text="Fra denne datoen ser deltakeren bare gruppens kontrakter og godkjente utviklingsplan.",
     )
+    # When the row was made, which no form can change (started_on can be typed): what decides whether
+    # deleting it is undoing a mistake (membership_delete_allowed). Not auto_now_add, so that a test or an
+    # import can say when; editable=False keeps it out of every form all the same.
+    created_at = models.DateTimeField("lagt til", default=timezone.now, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 

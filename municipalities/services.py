@@ -114,8 +114,9 @@ def membership_end(
 
 def membership_delete_allowed(membership: Membership) -> bool:
     """A membership may be deleted outright only on the day it was added (a mistake); from the next day on,
-    the person has been a member and is ended instead (membership_end), so that the record keeps them."""
-    return membership.started_on >= timezone.localdate()
+    the person has been a member and is ended instead (membership_end), so that the record keeps them.
+    The day it was added is `created_at`, never `started_on`, which the admin's form lets anyone change."""
+    return timezone.localdate(membership.created_at) == timezone.localdate()
 
 
 def membership_role_record(

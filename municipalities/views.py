@@ -1,18 +1,16 @@
 """The group's documents (dokumenter i kommunegruppen): the list with its upload form, a new version, the
 download of any version and taking a document down. Out of reach is always a 404 (AccessRefused)."""
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from accounts.access import AccessRefused, AuthenticatedRequest
 from accounts.services import audit_log
 from core import storage
-from core.downloads import download_name
+from core.downloads import attachment, download_name
 from core.file_types import FILE_TYPES
 
 from .forms import DocumentForm, DocumentVersionForm
@@ -79,7 +77,7 @@ def document_download(request: AuthenticatedRequest, pk: int, number: int) -> Ht
         return render(request, "municipalities/document_refused.html", {"document": document}, status=409)
     file_type = FILE_TYPES[version.file_type]
     name = download_name(document.title, f"v{version.number}", extension=file_type.extension)
-    return FileResponse(io.BytesIO(content), content_type=file_type.content_type, as_attachment=True, filename=name)
+    return attachment(content, content_type=file_type.content_type, filename=name)
 
 
 @login_required

@@ -93,6 +93,22 @@ def test_a_former_member_cannot_be_invited_again_by_the_adviser(client, group):
     ]
 
 
+def test_a_member_whose_end_date_is_still_ahead_is_told_to_be_in_the_group_not_former(client, group):
+    MembershipFactory(group=group, user__email="ola@example.org", started_on=_days_ago(50), ended_on=_days_ago(-3))
+    client.force_login(group.adviser)
+    response = client.post(reverse("dashboard:group_invite", kwargs={"pk": group.pk}), _invite_data())
+    assert response.context["form"].errors["email"] == ["Denne personen er allerede med i gruppen."]
+
+
+def test_a_member_who_ends_today_counts_as_former(client, group):
+    MembershipFactory(group=group, user__email="ola@example.org", started_on=_days_ago(50), ended_on=_days_ago(0))
+    client.force_login(group.adviser)
+    response = client.post(reverse("dashboard:group_invite", kwargs={"pk": group.pk}), _invite_data())
+    assert response.context["form"].errors["email"] == [
+        "Denne personen har vært med i gruppen før. Programlederen kan ta hen med igjen."
+    ]
+
+
 def test_the_group_page_shows_current_and_former_members_and_the_history(client, group):
     leader = ProgrammeLeaderFactory()
     stays = MembershipFactory(group=group, role=Role.OTHER, started_on=_days_ago(200), user__full_name="Eirin Skjærvø")

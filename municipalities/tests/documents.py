@@ -3,7 +3,9 @@
 import io
 import struct
 import zipfile
+import zlib
 
+from PIL import Image
 from pypdf import PdfWriter
 
 from municipalities.demo import _zip, make_docx, make_odt, make_png
@@ -39,9 +41,29 @@ def _odf(mimetype: str) -> bytes:
     return _zip([("mimetype", mimetype.encode()), ("content.xml", b"<x/>")], stored_first=True)
 
 
+def _pillow(format: str) -> bytes:
+    """A real 4×4 image written by Pillow: the upload check decodes every pixel, so it must be whole."""
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 94, 130)).save(out, format=format)
+    return out.getvalue()
+
+
 def jpeg_bytes() -> bytes:
-    # The start of a JFIF file: SOI, APP0 «JFIF».
-    return b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\xff\xd9"
+    return _pillow("JPEG")
+
+
+def fake_jpeg() -> bytes:
+    """The magic bytes of a JPEG (SOI, APP0 «JFIF») and then anything: what a magic-byte check alone lets in."""
+    return b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00" + b"<script>alert(1)</script>" * 20
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A small PNG whose header claims `width`×`height` pixels: a decompression bomb in a few bytes."""
+    png = make_png(1, 1)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(header)) + b"IHDR" + header
+    chunk += struct.pack(">I", zlib.crc32(b"IHDR" + header) & 0xFFFFFFFF)
+    return png[:8] + chunk + png[8 + len(chunk) :]
 
 
 OFFICE = "application/vnd.openxmlformats-officedocument"
@@ -58,12 +80,8 @@ ACCEPTED = [
     ("bilde.png", make_png(), "png"),
     ("foto.jpg", jpeg_bytes(), "jpeg"),
     ("foto.jpeg", jpeg_bytes(), "jpeg"),
-    ("animasjon.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "gif"),
-    (
-        "bilde.webp",
-        b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00/\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00",
-        "webp",
-    ),
+    ("animasjon.gif", _pillow("GIF"), "gif"),
+    ("bilde.webp", _pillow("WEBP"), "webp"),
 ]
 
 EXE = (
@@ -83,6 +101,20 @@ def macro_docx() -> bytes:
     with zipfile.ZipFile(content, "a") as archive:
         archive.writestr("word/vbaProject.bin", b"\x00" * 10)
     return content.getvalue()
+
+
+def docx_with_hidden_macros() -> bytes:
+    """A Word document's main part beside a VBA project under a name of its own choosing: only its content
+    type in [Content_Types].xml tells what it is."""
+    content = make_docx(["Makro"])
+    with zipfile.ZipFile(io.BytesIO(content)) as original:
+        entries = [(info.filename, original.read(info)) for info in original.infolist()]
+    manifest = dict(entries)["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/word/bilde1.dat" ContentType="application/vnd.ms-office.vbaProject"/></Types>',
+    )
+    entries = [(name, manifest if name == "[Content_Types].xml" else data) for name, data in entries]
+    return _zip([*entries, ("word/bilde1.dat", b"\x00" * 10)])
 
 
 def zip_bomb() -> bytes:

@@ -1,7 +1,9 @@
 from collections.abc import Iterable
+from datetime import datetime, time
 from typing import Any
 
 import factory
+from django.utils import timezone
 
 from accounts.tests.factories import AdviserFactory, UserFactory
 from municipalities.models import Membership, Municipality, MunicipalityGroup, Role
@@ -44,3 +46,12 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     group = factory.SubFactory(MunicipalityGroupFactory)
     role = Role.LEADER
+    started_on = factory.LazyFunction(timezone.localdate)
+    # A membership that started before today was added then, not now (membership_delete_allowed).
+    created_at = factory.LazyAttribute(
+        lambda m: (
+            timezone.now()
+            if m.started_on >= timezone.localdate()
+            else timezone.make_aware(datetime.combine(m.started_on, time(12)))
+        )
+    )

@@ -17,7 +17,19 @@ from municipalities.documents import group_document_check
 from municipalities.models import GroupDocument, GroupDocumentVersion
 from municipalities.services import group_document_add_version, group_document_hide
 
-from .documents import ACCEPTED, EXE, HTML, document, macro_docx, pdf_bytes, plain_zip, zip_bomb
+from .documents import (
+    ACCEPTED,
+    EXE,
+    HTML,
+    document,
+    docx_with_hidden_macros,
+    fake_jpeg,
+    macro_docx,
+    pdf_bytes,
+    plain_zip,
+    png_declaring,
+    zip_bomb,
+)
 from .factories import MembershipFactory, MunicipalityGroupFactory
 
 # --- What a file is ----------------------------------------------------------------------------------------
@@ -41,6 +53,10 @@ def test_each_accepted_type_is_recognised_by_its_content(name, content, key):
         ("plan.exe", pdf_bytes(), "Filen heter «plan.exe», men innholdet er en PDF."),
         ("plan", pdf_bytes(), "Filen heter «plan», men innholdet er en PDF."),
         ("makro.docx", macro_docx(), "Office-dokumenter med makroer kan ikke lastes opp."),
+        ("skjult.docx", docx_with_hidden_macros(), "Office-dokumenter med makroer kan ikke lastes opp."),
+        ("foto.jpg", fake_jpeg(), "Filen kan ikke leses."),
+        ("kuttet.png", ACCEPTED[7][1][:-20], "Filen kan ikke leses."),
+        ("stort.png", png_declaring(20000, 20000), "Filen pakker seg ut til langt mer enn et vanlig dokument"),
         ("knust.pdf", b"%PDF-1.7\nikke en pdf", "PDF-en kan ikke leses."),
         ("knust.docx", b"PK\x03\x04" + b"\x00" * 40, "Filen kan ikke leses."),
         ("aktiv.pdf", pdf_bytes().replace(b"/Title", b"/JavaScript"), "PDF-en inneholder JavaScript"),
@@ -53,6 +69,10 @@ def test_each_accepted_type_is_recognised_by_its_content(name, content, key):
         "pdf-as-exe",
         "no-extension",
         "macros",
+        "macros-under-another-name",
+        "magic-bytes-then-garbage-as-jpeg",
+        "truncated-png",
+        "image-declaring-400-megapixels",
         "broken-pdf",
         "broken-zip",
         "pdf-with-javascript",
@@ -190,7 +210,7 @@ def test_the_download_is_an_attachment_with_the_type_its_content_has(client, gro
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="bodo-plan-for-hosten-v1.pdf"'
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(response.streaming_content) == pdf_bytes("Bodø: plan for høsten")
+    assert response.content == pdf_bytes("Bodø: plan for høsten")
 
 
 def test_an_image_is_served_as_an_attachment_never_inline(client, group):

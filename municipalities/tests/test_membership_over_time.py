@@ -1,7 +1,7 @@
 """Membership over time (issue 16): a membership starts and ends, a person who leaves stays a former member,
 and role changes are recorded for the group's history."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -13,7 +13,12 @@ from accounts.tests.factories import ProgrammeLeaderFactory
 from core.testing.admin import admin_form_data
 from municipalities.models import Membership, MembershipChange, Role
 from municipalities.selectors import former_members, members_in_role_order, membership_history
-from municipalities.services import MembershipNotEnded, membership_end, membership_role_change
+from municipalities.services import (
+    MembershipNotEnded,
+    membership_delete_allowed,
+    membership_end,
+    membership_role_change,
+)
 from municipalities.tests.factories import MembershipFactory, MunicipalityGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +169,10 @@ def test_the_migration_dates_a_membership_from_its_first_added_event_or_else_its
     logged = MembershipFactory()
     unlogged = MembershipFactory()
     audit_log(action="membership.added", actor=leader, obj=logged.group, payload={"user_id": logged.user_id})
-    type(unlogged.group).objects.filter(pk=unlogged.group.pk).update(created_at=timezone.now() - timedelta(days=50))
+    # Midday in Oslo, 50 days back: `now() - 50 days` falls on the next local day late in the evening when a
+    # change of summer time lies between.
+    midday = timezone.make_aware(datetime.combine(_days_ago(50), time(12)))
+    type(unlogged.group).objects.filter(pk=unlogged.group.pk).update(created_at=midday)
     Membership.objects.update(started_on=_days_ago(400))
 
     migration.backfill_started_on(apps, None)
@@ -173,3 +181,68 @@ def test_the_migration_dates_a_membership_from_its_first_added_event_or_else_its
     unlogged.refresh_from_db()
     assert logged.started_on == timezone.localdate()
     assert unlogged.started_on == _days_ago(50)
+
+
+def test_an_older_membership_whose_start_is_moved_to_today_is_still_ended_not_deleted(client, leader):
+    membership = MembershipFactory(started_on=_days_ago(40))
+    client.force_login(leader)
+    change_url = reverse("admin:municipalities_membership_change", args=[membership.pk])
+    data = admin_form_data(client.get(change_url))
+    data["started_on"] = timezone.localdate().strftime("%d.%m.%Y")
+    assert client.post(change_url, data).status_code == 302
+    membership.refresh_from_db()
+    assert membership.started_on == timezone.localdate()  # the edit the old rule took for «added today»
+
+    client.post(reverse("admin:municipalities_membership_delete", args=[membership.pk]), {"post": "yes"})
+
+    membership.refresh_from_db()
+    assert membership.ended_on == timezone.localdate()
+    assert not AuditEvent.objects.filter(action="membership.removed").exists()
+
+
+def test_the_admin_refuses_a_start_ahead_which_would_give_access_from_today(client, leader):
+    membership = MembershipFactory(started_on=_days_ago(40))
+    client.force_login(leader)
+    change_url = reverse("admin:municipalities_membership_change", args=[membership.pk])
+    data = admin_form_data(client.get(change_url))
+    data["started_on"] = (timezone.localdate() + timedelta(days=7)).strftime("%d.%m.%Y")
+
+    response = client.post(change_url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["started_on"] == [
+        "En deltakelse kan ikke begynne fram i tid. Legg deltakeren til den dagen hen begynner."
+    ]
+    membership.refresh_from_db()
+    assert membership.started_on == _days_ago(40)
+
+
+def test_a_row_that_already_starts_ahead_can_still_be_saved_with_that_start_unchanged(client, leader):
+    membership = MembershipFactory(role=Role.OTHER)
+    Membership.objects.filter(pk=membership.pk).update(started_on=timezone.localdate() + timedelta(days=3))
+    client.force_login(leader)
+    change_url = reverse("admin:municipalities_membership_change", args=[membership.pk])
+    data = admin_form_data(client.get(change_url))
+    data["role"] = Role.COORDINATOR
+    assert client.post(change_url, data).status_code == 302
+    membership.refresh_from_db()
+    assert membership.role == Role.COORDINATOR
+
+
+def test_the_migration_dates_every_existing_membership_before_today():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("municipalities.migrations.0009_membership_created_at")
+    old = MembershipFactory(started_on=_days_ago(40))
+    today = MembershipFactory()
+    Membership.objects.update(created_at=timezone.now())
+
+    migration.backfill_created_at(apps, None)
+
+    old.refresh_from_db()
+    today.refresh_from_db()
+    assert timezone.localtime(old.created_at) == timezone.make_aware(datetime.combine(_days_ago(40), time.min))
+    assert timezone.localdate(today.created_at) == _days_ago(1)
+    assert not membership_delete_allowed(today)
