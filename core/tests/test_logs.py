@@ -105,7 +105,10 @@ def test_gunicorns_access_line_has_no_token(capsys, settings):
         response = SimpleNamespace(status="200 OK", sent=512, headers=[])
         access.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=12))
     finally:
-        logging.config.dictConfig(django_settings.LOGGING)
+        # Back to the project's logging, outside capsys: a console handler made now would keep capsys' stream,
+        # which is closed after this test, and the next test's handler would write to a closed file.
+        with capsys.disabled():
+            logging.config.dictConfig(django_settings.LOGGING)
 
     (line,) = capsys.readouterr().out.splitlines()
     assert LINE.match(line)["logger"] == "gunicorn.access"
