@@ -16,23 +16,27 @@ def open_calls() -> QuerySet[Call]:
     return Call.objects.open().select_related("portfolio__programme").order_by("closes_at", "pk")
 
 
+def _with_pages() -> QuerySet[Application]:
+    return Application.objects.select_related("call__portfolio__programme", "pdf").prefetch_related(
+        Prefetch(
+            "application_municipalities",
+            ApplicationMunicipality.objects.select_related("municipality__county"),
+        ),
+        Prefetch("contacts", Contact.objects.select_related("municipality")),
+        Prefetch("answers", ApplicationAnswer.objects.select_related("question")),
+        "call__criteria",
+        "call__questions",
+    )
+
+
 def get_application_by_token(token: str) -> Application | None:
     """The application a personal link opens, with what its pages show, or None for an unknown link."""
-    return (
-        Application.objects.select_related("call__portfolio__programme", "pdf")
-        .prefetch_related(
-            Prefetch(
-                "application_municipalities",
-                ApplicationMunicipality.objects.select_related("municipality__county"),
-            ),
-            Prefetch("contacts", Contact.objects.select_related("municipality")),
-            Prefetch("answers", ApplicationAnswer.objects.select_related("question")),
-            "call__criteria",
-            "call__questions",
-        )
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    return _with_pages().filter(token_hash=hash_token(token)).first()
+
+
+def get_application_with_pages(pk: int) -> Application:
+    """The application `pk`, with what its pages (and its receipt and PDF) show, for the background job."""
+    return _with_pages().get(pk=pk)
 
 
 def is_fremtidens(call: Call) -> bool:

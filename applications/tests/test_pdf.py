@@ -70,3 +70,40 @@ def test_without_a_broker_cron_makes_the_pdf_and_sends_the_receipt():
     (sent,) = [m for m in mail.outbox if m.to == [application.applicant_email]]
     assert sent.subject.startswith("Kvittering: søknaden er sendt inn")
     assert [name for name, _, _ in sent.attachments] == ["soknad-bodo.pdf"]
+
+
+def test_a_job_that_fails_outside_the_pdf_does_not_hold_up_the_next_ones_pdf_and_receipt(monkeypatch):
+    from .. import services
+
+    broken, fine = SubmittedApplicationFactory(), SubmittedApplicationFactory()
+    ApplicationPdf.objects.create(application=broken, requested_at=broken.submitted_at)
+    ApplicationPdf.objects.create(application=fine, requested_at=fine.submitted_at)  # asked for later
+    receipt_context = services.receipt_context
+
+    def breaks_for_the_first(application):
+        if application.pk == broken.pk:
+            raise RuntimeError("the receipt cannot be made")
+        return receipt_context(application)
+
+    monkeypatch.setattr(services, "receipt_context", breaks_for_the_first)
+
+    assert application_pdfs_render_due(limit=1) == 1  # the first, which fails
+    assert application_pdfs_render_due(limit=1) == 1  # the next one every run, not the first again
+    assert application_pdfs_render_due() == 0
+
+    failed = ApplicationPdf.objects.get(application=broken)
+    assert failed.requested_at is None and failed.failed_at is not None
+    assert "the receipt cannot be made" in failed.error
+    assert ApplicationPdf.objects.get(application=fine).is_made
+    assert list(Email.objects.values_list("to", flat=True)) == [fine.applicant_email]
+
+
+def test_a_new_secret_key_does_not_stop_the_pdf_and_the_receipt(settings):
+    application = SubmittedApplicationFactory()
+    ApplicationPdf.objects.create(application=application, requested_at=application.submitted_at)
+    settings.SECRET_KEY = "a-new-secret-key-after-a-rotation-" + "x" * 30
+
+    assert application_pdfs_render_due() == 1
+
+    assert ApplicationPdf.objects.get().is_made
+    assert Email.objects.filter(template="applications/email/receipt", to=application.applicant_email).exists()
