@@ -9,10 +9,12 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_log, client_ip
 from core.background import send_soon
 from core.concurrency import StaleEdit, lock_for_edit, mark_revised
@@ -34,6 +36,7 @@ from .models import (
     StartRequest,
 )
 from .selectors import (
+    RECEIPT_MAIL,
     Missing,
     application_missing,
     expired_applications,
@@ -41,6 +44,7 @@ from .selectors import (
     get_application_with_pages,
     is_fremtidens,
     municipality_obstacles,
+    receipt_queued,
 )
 
 logger = logging.getLogger(__name__)
@@ -316,17 +320,39 @@ def _render_and_send(job: ApplicationPdf) -> None:
         attachments.append((pdf_filename(application), content, "application/pdf"))
     except Exception as error:
         job_failed(job, error)
+    if receipt_queued(application):
+        return  # «Prøv igjen» after a receipt that went without the PDF: the applicant downloads it from the page
     queue_mails(
         [
             build_mail(
                 to=application.applicant_email,
-                template="applications/email/receipt",
+                template=RECEIPT_MAIL,
                 context={**context, "with_pdf": bool(attachments)},
                 attachments=attachments,
                 about=about_key(application),
             )
         ]
     )
+
+
+def application_pdfs_retry(*, pdfs: QuerySet[ApplicationPdf], actor: User, request: HttpRequest | None = None) -> int:
+    """«Prøv igjen»: asks the worker again for the PDFs among `pdfs` whose render failed; the receipt goes
+    with it if it has not gone yet. Returns how many were asked for."""
+    with transaction.atomic():
+        # By primary key: the admin's queryset may carry joins, which FOR UPDATE does not take.
+        failed = list(
+            ApplicationPdf.objects.select_for_update(of=("self",))
+            .filter(pk__in=pdfs.values("pk"), failed_at__isnull=False, requested_at__isnull=True)
+            .select_related("application")
+        )
+        now = timezone.now()
+        for pdf in failed:
+            pdf.requested_at, pdf.requested_by = now, actor
+            pdf.save(update_fields=["requested_at", "requested_by"])
+            audit_log(action="application.pdf_retried", actor=actor, obj=pdf.application, request=request)
+        if failed:
+            send_soon(PDF_TASK)
+    return len(failed)
 
 
 def receipt_context(application: Application) -> dict[str, object]:
