@@ -165,6 +165,7 @@ ACTION_TEXTS: dict[str, str] = {
     "application.withdrawn": "Søknad trukket av søkeren",
     "application.link_unknown": "Ukjent lenke til søknad",
     "application.deleted_expired": "Søknader slettet etter lagringstiden",
+    "application.pdf_retried": "PDF av søknad forsøkt laget på nytt",
     # The review of applications and the decisions (issue 15)
     "application.criteria_checked": "Kriterier vurdert for søknad",
     "application.note_added": "Notat skrevet om søknad",

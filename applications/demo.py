@@ -21,6 +21,7 @@ from .models import (
     Application,
     ApplicationAnswer,
     ApplicationMunicipality,
+    ApplicationPdf,
     ApplicationShare,
     Call,
     CallQuestion,
@@ -199,8 +200,14 @@ def seed(*, portfolio: Portfolio, leader: User) -> Call | None:
     Municipality.objects.filter(number__in=["1834", "1833", "1837", "5601", "1824"]).update(is_member=True)
     Municipality.objects.filter(number="1836").update(is_member=False)
     adviser = User.objects.filter(email=ADVISER_EMAIL).first()
-    for spec in APPLICATIONS:
-        _application(call, spec, municipalities, criteria, question, leader, adviser, now)
+    applications = [
+        _application(call, spec, municipalities, criteria, question, leader, adviser, now) for spec in APPLICATIONS
+    ]
+    # The demo has no worker run: one PDF that could not be made shows the failure and «Prøv igjen» in the admin.
+    sent_in = next(a for a in applications if a.submitted_at is not None)
+    ApplicationPdf.objects.create(
+        application=sent_in, failed_at=now, error="PDF-en kunne ikke lages. Feil: skriften mangler på tjeneren"
+    )
     return call
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_log
 from core.limits import LONG_TEXT
-from core.mail import build_mail, queue_mail, queue_mails, site_url
+from core.mail import about_key, build_mail, queue_mail, queue_mails, site_url
 from municipalities.imports import ImportPlan, Row, import_plan
 from municipalities.models import Membership, MunicipalityGroup, joined_names
 from municipalities.services import groups_plan_carry_out
@@ -120,6 +120,7 @@ def application_share(
             "call": application.call,
             "link": site_url(reverse("application_review:detail", kwargs={"pk": application.pk})),
         },
+        about=about_key(application),
     )
     audit_log(
         action="application.shared", actor=shared_by, obj=application, request=request, payload={"adviser": adviser.pk}
@@ -287,6 +288,7 @@ def application_decide(
                     to=address,
                     template=DECISION_MAIL,
                     context={"subject": letter.subject, "letter": letter.text, "application": application},
+                    about=about_key(application),
                 )
                 for address in recipients
             ]

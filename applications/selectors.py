@@ -5,10 +5,20 @@ from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from core.mail import about_key
+from core.models import Email
 from municipalities.models import Municipality, MunicipalityGroup, group_shortcomings
 from portfolios.models import Programme
 
-from .models import Application, ApplicationAnswer, ApplicationMunicipality, Call, Contact, hash_token
+from .models import (
+    Application,
+    ApplicationAnswer,
+    ApplicationMunicipality,
+    ApplicationPdf,
+    Call,
+    Contact,
+    hash_token,
+)
 
 
 def open_calls() -> QuerySet[Call]:
@@ -16,23 +26,41 @@ def open_calls() -> QuerySet[Call]:
     return Call.objects.open().select_related("portfolio__programme").order_by("closes_at", "pk")
 
 
+def _with_pages() -> QuerySet[Application]:
+    return Application.objects.select_related("call__portfolio__programme", "pdf").prefetch_related(
+        Prefetch(
+            "application_municipalities",
+            ApplicationMunicipality.objects.select_related("municipality__county"),
+        ),
+        Prefetch("contacts", Contact.objects.select_related("municipality")),
+        Prefetch("answers", ApplicationAnswer.objects.select_related("question")),
+        "call__criteria",
+        "call__questions",
+    )
+
+
 def get_application_by_token(token: str) -> Application | None:
     """The application a personal link opens, with what its pages show, or None for an unknown link."""
-    return (
-        Application.objects.select_related("call__portfolio__programme", "pdf")
-        .prefetch_related(
-            Prefetch(
-                "application_municipalities",
-                ApplicationMunicipality.objects.select_related("municipality__county"),
-            ),
-            Prefetch("contacts", Contact.objects.select_related("municipality")),
-            Prefetch("answers", ApplicationAnswer.objects.select_related("question")),
-            "call__criteria",
-            "call__questions",
-        )
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    return _with_pages().filter(token_hash=hash_token(token)).first()
+
+
+def get_application_with_pages(pk: int) -> Application:
+    """The application `pk`, with what its pages (and its receipt and PDF) show, for the background job."""
+    return _with_pages().get(pk=pk)
+
+
+# The receipt's mail template (services._render_and_send).
+RECEIPT_MAIL = "applications/email/receipt"
+
+
+def pdf_failed(pdf: ApplicationPdf) -> bool:
+    """Whether the PDF could not be made and waits for «Prøv igjen» (none made before)."""
+    return not pdf.is_made and pdf.failed_at is not None and pdf.requested_at is None
+
+
+def receipt_queued(application: Application) -> bool:
+    """Whether the applicant's receipt is in the outbox (sent or not)."""
+    return Email.objects.filter(about=about_key(application), template=RECEIPT_MAIL).exists()
 
 
 def is_fremtidens(call: Call) -> bool:

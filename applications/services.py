@@ -9,15 +9,17 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.services import audit_log, client_ip
 from core.background import send_soon
 from core.concurrency import StaleEdit, lock_for_edit, mark_revised
 from core.downloads import download_name
-from core.mail import build_mail, queue_mail, queue_mails, site_url
+from core.mail import about_key, build_mail, delete_mails_about, queue_mail, queue_mails, site_url
 from core.pdf import render_pdf
 from core.pdf_jobs import job_failed, job_made, jobs_render_due
 from core.storage import private_storage
@@ -34,12 +36,15 @@ from .models import (
     StartRequest,
 )
 from .selectors import (
+    RECEIPT_MAIL,
     Missing,
     application_missing,
     expired_applications,
     get_application_by_token,
+    get_application_with_pages,
     is_fremtidens,
     municipality_obstacles,
+    receipt_queued,
 )
 
 logger = logging.getLogger(__name__)
@@ -132,6 +137,7 @@ def application_start(*, call: Call, name: str, email: str, request: HttpRequest
                 "again": again,
                 "link": site_url(_personal_path(application)),
             },
+            about=about_key(application),
         )
         if again:
             audit_log(action="application.link_sent_again", request=request, obj=application)
@@ -293,26 +299,60 @@ def application_pdfs_render_due(*, limit: int | None = None) -> int:
 
 
 def _render(job: ApplicationPdf) -> None:
-    application = get_application_by_token(job.application.token)
-    assert application is not None
+    # Anything that fails here is recorded on the job (job_failed), in a savepoint, so that the claim's transaction
+    # commits and the next job is claimed: a job left requested would be the oldest, claimed first every run.
+    try:
+        with transaction.atomic():
+            _render_and_send(job)
+    except Exception as error:
+        job_failed(job, error)
+
+
+def _render_and_send(job: ApplicationPdf) -> None:
+    # By primary key: the token is rebuilt from the secret key, which may have changed since it was sent in.
+    application = get_application_with_pages(job.application_id)
     context = receipt_context(application)
     attachments = []
     try:
-        content = render_pdf(PDF_TEMPLATE, context)
-        job_made(job, content, name=f"applications/{application.call_id}")
+        with transaction.atomic():
+            content = render_pdf(PDF_TEMPLATE, context)
+            job_made(job, content, name=f"applications/{application.call_id}")
         attachments.append((pdf_filename(application), content, "application/pdf"))
     except Exception as error:
         job_failed(job, error)
+    if receipt_queued(application):
+        return  # «Prøv igjen» after a receipt that went without the PDF: the applicant downloads it from the page
     queue_mails(
         [
             build_mail(
                 to=application.applicant_email,
-                template="applications/email/receipt",
+                template=RECEIPT_MAIL,
                 context={**context, "with_pdf": bool(attachments)},
                 attachments=attachments,
+                about=about_key(application),
             )
         ]
     )
+
+
+def application_pdfs_retry(*, pdfs: QuerySet[ApplicationPdf], actor: User, request: HttpRequest | None = None) -> int:
+    """«Prøv igjen»: asks the worker again for the PDFs among `pdfs` whose render failed; the receipt goes
+    with it if it has not gone yet. Returns how many were asked for."""
+    with transaction.atomic():
+        # By primary key: the admin's queryset may carry joins, which FOR UPDATE does not take.
+        failed = list(
+            ApplicationPdf.objects.select_for_update(of=("self",))
+            .filter(pk__in=pdfs.values("pk"), failed_at__isnull=False, requested_at__isnull=True)
+            .select_related("application")
+        )
+        now = timezone.now()
+        for pdf in failed:
+            pdf.requested_at, pdf.requested_by = now, actor
+            pdf.save(update_fields=["requested_at", "requested_by"])
+            audit_log(action="application.pdf_retried", actor=actor, obj=pdf.application, request=request)
+        if failed:
+            send_soon(PDF_TASK)
+    return len(failed)
 
 
 def receipt_context(application: Application) -> dict[str, object]:
@@ -334,8 +374,8 @@ def pdf_filename(application: Application) -> str:
 
 def applications_delete_expired(*, now: datetime | None = None) -> int:
     """Deletes the applications kept longer than their call allows (selectors.expired_applications), with
-    their stored PDFs, and the rate limits' rows older than their window. Returns how many applications
-    were deleted."""
+    their stored PDFs and their e-mails in the outbox (the link, the receipt with its answers and PDF, the
+    letters), and the rate limits' rows older than their window. Returns how many applications were deleted."""
     now = now or timezone.now()
     deleted = 0
     for call in Call.objects.all():
@@ -346,6 +386,7 @@ def applications_delete_expired(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             count = expired.count()
             if count:
+                delete_mails_about(about_key(application) for application in expired.only("pk"))
                 expired.delete()
                 audit_log(action="application.deleted_expired", obj=call, payload={"count": count})
                 deleted += count

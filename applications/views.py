@@ -23,6 +23,8 @@ from .selectors import (
     municipality_lookup,
     non_members,
     open_calls,
+    pdf_failed,
+    receipt_queued,
 )
 from .services import (
     ALREADY_SUBMITTED,
@@ -256,6 +258,7 @@ def _read_only(request: HttpRequest, application: Application, token: str) -> Ht
             "contacts": list(application.contacts.all()),
             "answers": list(application.answers.all()),
             "pdf_made": pdf is not None and pdf.is_made,
+            "pdf_failed": pdf is not None and pdf_failed(pdf),
             "closed_draft": application.is_editable,
         },
     )
@@ -286,10 +289,17 @@ def application_pdf(request: HttpRequest, token: str) -> HttpResponseBase:
         raise AccessRefused("applications.application_pdf", application.pk, path=_without_token(request, token))
     pdf = getattr(application, "pdf", None)
     if pdf is None or not pdf.is_made:
+        failed = pdf is not None and pdf_failed(pdf)
         return render(
             request,
             "applications/pdf_waiting.html",
-            {"application": application, "call": application.call, "token": token},
+            {
+                "application": application,
+                "call": application.call,
+                "token": token,
+                "failed": failed,
+                "receipt_sent": failed and receipt_queued(application),
+            },
         )
     content = read_verified(pdf.path, pdf.sha256)
     return attachment(content, content_type="application/pdf", filename=pdf_filename(application))

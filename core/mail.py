@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
+from django.db import models
 from django.template import Context
 from django.template.backends.django import Template
 from django.template.loader import get_template, render_to_string
@@ -105,8 +106,10 @@ def build_mail(
     user: "_User | None" = None,
     attachments: Iterable[Attachment] = (),
     due_at: datetime | None = None,
+    about: str = "",
 ) -> Email:
-    """An unsaved outbox row with the rendered message, for callers that save many at once."""
+    """An unsaved outbox row with the rendered message, for callers that save many at once. `about`
+    (`about_key`) names what the mail is about, for a caller that will delete it (`delete_mails_about`)."""
     subject, body, html = render_mail(template=template, context=context)
     email = Email(
         to=to,
@@ -120,6 +123,7 @@ def build_mail(
             for name, content, mimetype in attachments
         ],
         message_id=Email.new_message_id(),
+        about=about,
     )
     if due_at is not None:
         email.due_at = due_at
@@ -133,10 +137,11 @@ def queue_mail(
     context: Mapping[str, Any],
     user: "_User | None" = None,
     attachments: Iterable[Attachment] = (),
+    about: str = "",
 ) -> Email:
     """Renders one e-mail into the outbox and has it sent soon after the transaction commits. Nothing
     is sent here: a mail server that is down or slow never fails or delays the caller."""
-    email = build_mail(to=to, template=template, context=context, user=user, attachments=attachments)
+    email = build_mail(to=to, template=template, context=context, user=user, attachments=attachments, about=about)
     email.save()
     send_soon("core.send_outbox")  # core.tasks.send_outbox
     return email
@@ -150,6 +155,20 @@ def queue_mails(emails: Sequence[Email]) -> list[Email]:
     saved = Email.objects.bulk_create(emails)
     send_soon("core.send_outbox")  # core.tasks.send_outbox
     return saved
+
+
+def about_key(obj: models.Model) -> str:
+    """The `about` of the mails about `obj`: "<app_label>.<model>:<pk>"."""
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+def delete_mails_about(keys: Iterable[str]) -> int:
+    """Deletes the outbox rows about the things `keys` name (about_key), sent or not, for an app deleting
+    those things: their text may copy them (a personal link, answers, a PDF). Returns how many were deleted."""
+    keys = list(keys)
+    if not keys:
+        return 0
+    return Email.objects.filter(about__in=keys).delete()[0]
 
 
 def site_url(path: str) -> str:

@@ -13,8 +13,10 @@ from django.utils import timezone
 
 
 class Email(models.Model):
-    """One e-mail to one address. The body is kept until the e-mail has gone (it may carry a personal
-    link), then cleared; what was sent to whom, and when, stays."""
+    """One e-mail to one address. The body and attachments are kept until the e-mail has gone (it may carry a
+    personal link), then cleared; what was sent to whom, and when, stays. A row that failed or was stopped keeps
+    them, so a mail about something an app deletes carries `about`, and the app deletes its rows with it
+    (`delete_mails_about`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Venter"
@@ -37,7 +39,7 @@ class Email(models.Model):
     subject = models.CharField("emne", max_length=300)
     body = models.TextField("tekst", blank=True)
     html = models.TextField("HTML", blank=True)
-    # [{"filename": …, "mimetype": …, "content": base64}], small files only (calendar entries).
+    # [{"filename": …, "mimetype": …, "content": base64}]: calendar entries, an application's receipt PDF.
     attachments = models.JSONField("vedlegg", default=list, blank=True)
     # Fixed when queued, so that a message sent again carries the same Message-ID and can be recognised.
     message_id = models.CharField("Message-ID", max_length=200, unique=True)
@@ -50,6 +52,9 @@ class Email(models.Model):
     claimed_at = models.DateTimeField("sist forsøkt", null=True, blank=True)
     sent_at = models.DateTimeField("sendt", null=True, blank=True)
     last_error = models.TextField("siste feil", blank=True)
+    # What the mail is about, as "<app_label>.<model>:<pk>" (`about_key`), when the app deletes that thing
+    # and its mails with it; core imports no app, so a key, not a foreign key.
+    about = models.CharField("gjelder", max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = "e-post"
@@ -60,6 +65,7 @@ class Email(models.Model):
             models.Index(fields=["due_at"], condition=Q(status="pending"), name="email_pending_due"),
             models.Index(fields=["claimed_at"], condition=Q(status="sending"), name="email_sending_claimed"),
             models.Index(fields=["status", "created_at"], name="email_status_created"),
+            models.Index(fields=["about"], condition=~Q(about=""), name="email_about"),
         ]
 
     def __str__(self) -> str:

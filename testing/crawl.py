@@ -87,6 +87,7 @@ IMMEDIATE_ACTIONS = {
     "send_invitation",
     "send_again",
     "retry_render",
+    "retry",  # an application's PDF made again (applications.admin)
     "generate_and_send",
     "send_invitations",
     "start_reminder_round",

@@ -73,3 +73,26 @@ def test_an_adviser_cannot_open_the_call_admin(client):
     call = CallFactory()
     client.force_login(AdviserFactory())
     assert client.get(f"{CHANGELIST}{call.pk}/change/").status_code in (302, 403)
+
+
+def test_the_pdfs_list_runs_the_same_queries_for_2_and_8_pdfs(client, django_assert_num_queries):
+    from django.utils import timezone
+
+    from ..models import ApplicationPdf
+    from .factories import SubmittedApplicationFactory
+
+    def failed(count):
+        for _ in range(count):
+            ApplicationPdf.objects.create(application=SubmittedApplicationFactory(), failed_at=timezone.now())
+
+    client.force_login(ProgrammeLeaderFactory())
+    url = "/admin/applications/applicationpdf/?pdf=failed"
+    failed(2)
+    client.get(url)  # the content types and the like, cached once per process
+    # session, user, second-factor device, the leader's permissions (user's, groups'), the filtered count, the
+    # whole count, the PDFs with their applications and calls, the applications' municipalities (9).
+    with django_assert_num_queries(9):
+        assert len(client.get(url).context["cl"].result_list) == 2
+    failed(6)
+    with django_assert_num_queries(9):
+        assert len(client.get(url).context["cl"].result_list) == 8

@@ -5,12 +5,17 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
+from accounts.tests.factories import ProgrammeLeaderFactory
+from core.models import Email
 from core.storage import private_storage, write_bytes
 
 from ..models import Application, ApplicationPdf, StartRequest
-from .factories import ApplicationFactory, CallFactory, SubmittedApplicationFactory
+from ..review_services import application_decide
+from ..services import application_pdfs_render_due, application_start
+from .factories import ApplicationFactory, CallFactory, SubmittedApplicationFactory, complete_veiledning_contacts
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +89,59 @@ def test_drafts_never_sent_in_go_once_the_call_has_been_closed_for_the_retention
 
     assert not Application.objects.filter(pk=old_draft.pk).exists()
     assert set(Application.objects.values_list("pk", flat=True)) == {sent_in.pk, recent_draft.pk}
+
+
+def _mails_holding(*texts: str) -> list[str]:
+    return [
+        f"{email.template} → {email.to}"
+        for email in Email.objects.all()
+        if any(text in email.body or text in email.html or text in str(email.attachments) for text in texts)
+    ]
+
+
+def test_the_outbox_forgets_a_deleted_applications_link_receipt_and_letters_while_others_keep_theirs():
+    call = CallFactory(retention_days=30)
+    declined = SubmittedApplicationFactory(
+        call=call,
+        applicant_name="Ingrid Sørli",
+        applicant_email="ingrid@bodo.example.org",
+        needs="Vi trenger hjelp med rammeplanen i Bodø.",
+    )
+    (contact, *_) = complete_veiledning_contacts(declined)
+    contact.phone = "+47 911 22 333"
+    contact.save()
+    kept = SubmittedApplicationFactory(call=call, applicant_email="ola@bodo.example.org")
+    for application in (declined, kept):
+        # The link again, the receipt with its PDF, the letter to the applicant and each contact: none sent yet
+        # (a mail server that is down), so each row still holds its text.
+        application_start(
+            call=call, name="Søker", email=application.applicant_email, request=RequestFactory().post("/")
+        )
+        ApplicationPdf.objects.create(application=application, requested_at=timezone.now())
+    assert application_pdfs_render_due() == 2
+    application_decide(
+        application=declined,
+        decision="declined",
+        letter_text="Hei {søkeren}, dessverre.",
+        decided_by=ProgrammeLeaderFactory(),
+    )
+    secrets = (declined.token, declined.applicant_name, declined.needs, contact.email, contact.phone)
+    assert {mail.split(" → ")[0] for mail in _mails_holding(*secrets)} == {
+        "applications/email/link",
+        "applications/email/receipt",
+        "applications/email/decision",
+    }
+    assert Email.objects.filter(to=contact.email).exists()  # the letter
+    Application.objects.filter(pk=declined.pk).update(decided_at=timezone.now() - timedelta(days=31))
+
+    call_command("delete_expired_applications")
+
+    assert not Application.objects.filter(pk=declined.pk).exists()
+    assert _mails_holding(*secrets) == []
+    assert not Email.objects.filter(to__in=[declined.applicant_email, contact.email]).exists()
+    assert sorted(Email.objects.values_list("template", flat=True)) == [
+        "applications/email/link",
+        "applications/email/receipt",
+    ]
+    assert set(Email.objects.values_list("to", flat=True)) == {kept.applicant_email}
+    assert len(_mails_holding(kept.token)) == 2
