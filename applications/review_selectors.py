@@ -34,7 +34,8 @@ def get_application_for_user(user: User, pk: int) -> Application:
     (the programme leader; an adviser it is shared with); otherwise AccessRefused (a 404)."""
     application = (
         Application.objects.visible_to(user)
-        .exclude(status=Application.Status.UNCONFIRMED)
+        # Only what the applicant sent in: a draft is theirs until they send it.
+        .filter(submitted_at__isnull=False)
         .select_related("call__portfolio__programme", "decided_by", "group")
         .prefetch_related(
             _links(),
@@ -115,10 +116,8 @@ def application_rows(
     """The applications `user` may read under `filters`, sorted (ties by municipality), and how many there
     are per status under the same filters but the status: 2 queries (the rows with their counts, their
     municipalities with counties) and 1 for the counts, whatever the number of applications."""
-    base = _filtered(
-        Application.objects.visible_to(user).exclude(status=Application.Status.UNCONFIRMED),
-        filters,
-    )
+    # Only what the applicant sent in (a draft is theirs until they send it), in whatever state since.
+    base = _filtered(Application.objects.visible_to(user).filter(submitted_at__isnull=False), filters)
     counts = {row["status"]: row["n"] for row in base.order_by().values("status").annotate(n=Count("pk"))}
     queryset = base.filter(status=filters["status"]) if filters["status"] else base
     queryset = (

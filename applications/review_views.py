@@ -146,7 +146,7 @@ def _leaders_application(request: AuthenticatedRequest, pk: int, *, reviewable: 
     require_programme_leader(request.user, "applications.application", pk)
     application = get_application_for_user(request.user, pk)
     if reviewable and application.status not in services.REVIEWABLE:
-        # A draft, or one withdrawn: nothing to review.
+        # One withdrawn: nothing to review (a draft is not found at all).
         raise AccessRefused("applications.application", pk)
     return application
 
