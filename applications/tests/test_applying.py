@@ -215,6 +215,24 @@ def test_a_municipality_with_an_application_sent_in_cannot_apply_again(client, c
     assert "Det er allerede sendt inn en søknad fra Bodø" in response.content.decode()
 
 
+def test_a_municipality_with_an_application_sent_in_to_another_call_of_the_portfolio_cannot_submit_again(client, call):
+    SubmittedApplicationFactory(call=call, municipalities=[municipality("1804")])
+    # A second call of the same portfolio (a late round, say): Bodø has its place in the portfolio already.
+    second_call = CallFactory(portfolio=call.portfolio, title="Ekstra søknadsrunde")
+    application = ApplicationFactory(call=second_call, municipalities=[municipality("1804")])
+
+    response = client.post(application.get_personal_url(), _form_data(application, action="submit"))
+
+    assert f"Det er allerede sendt inn en søknad fra Bodø til {call.portfolio.name}" in response.content.decode()
+    application.refresh_from_db()
+    assert application.submitted_at is None
+    # Another portfolio's call is another matter.
+    elsewhere = ApplicationFactory(call=CallFactory(), municipalities=[municipality("1804")])
+    client.post(elsewhere.get_personal_url(), _form_data(elsewhere, action="submit"))
+    elsewhere.refresh_from_db()
+    assert elsewhere.submitted_at is not None
+
+
 def test_of_two_drafts_for_one_municipality_only_the_first_sent_in_gets_in(client, call):
     first = ApplicationFactory(call=call, municipalities=[])
     second = ApplicationFactory(call=call, municipalities=[])
