@@ -122,13 +122,26 @@ def test_starting_again_with_the_same_address_sends_the_same_link_and_makes_no_s
 
 
 def test_a_filled_in_honeypot_makes_nothing_and_sends_nothing_but_looks_the_same(client, call):
-    response = _start(client, call, website="http://spam.example")
+    response = _start(client, call, tilleggsinfo="http://spam.example")
 
     assert response.status_code == 302
     assert response["Location"] == reverse("applications:start_sent", args=[call.pk])
     assert not Application.objects.exists()
     assert not Email.objects.exists()
     assert AuditEvent.objects.filter(action="application.honeypot").exists()
+
+
+def test_the_honeypot_is_hidden_from_screen_readers_the_tab_order_and_autofill(client, call):
+    page = client.get(reverse("applications:call_detail", args=[call.pk])).content.decode()
+
+    hidden = re.search(r'<div class="visually-hidden" aria-hidden="true">(.*?)</div>\s*<button', page, re.S)
+    assert hidden is not None
+    field = re.search(r"<input[^>]*>", hidden.group(1))
+    assert field is not None
+    assert 'name="tilleggsinfo"' in field.group(0)
+    assert 'tabindex="-1"' in field.group(0) and 'autocomplete="off"' in field.group(0)
+    # No field a browser fills in by itself for a person.
+    assert 'name="website"' not in page and 'name="url"' not in page
 
 
 def test_too_many_starts_for_one_address_are_refused_in_norwegian_keeping_what_was_typed(client, call, settings):
