@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from accounts.access import request_user
@@ -12,16 +12,70 @@ from .services import application_pdfs_retry
 from .texts import LETTER_ADMITTED, LETTER_DECLINED, LETTER_WAITING_LIST, default_criteria
 
 
-class CriterionInline(admin.TabularInline[Criterion, Call]):
+def has_replies(request: HttpRequest, call: Call | None) -> bool:
+    """Whether `call` has applications sent in, or answers or criteria checks (a draft's answers too): then
+    what applicants answered and were judged by must stay as it was. One query, remembered for the request,
+    which asks it once per inline and row."""
+    if call is None or call.pk is None:
+        return False
+    cache: dict[int, bool] = request.__dict__.setdefault("_call_has_replies", {})
+    if call.pk not in cache:
+        cache[call.pk] = (
+            Call.objects.filter(pk=call.pk)
+            .filter(
+                Q(applications__submitted_at__isnull=False)
+                | Q(questions__answers__isnull=False)
+                | Q(criteria__checks__isnull=False)
+            )
+            .exists()
+        )
+    return cache[call.pk]
+
+
+class RepliedLockMixin:
+    """For the call's inlines: once the call has replies (`has_replies`), its rows can be neither added
+    nor deleted and their texts are read-only, and the inline says why."""
+
+    locked_fields: list[str]
+    locked_help: str
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return readonly + self.locked_fields if has_replies(request, obj) else readonly
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not has_replies(request, obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not has_replies(request, obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        # Shown under the inline's heading by templates/admin/edit_inline/tabular.html.
+        formset.locked_help = self.locked_help if has_replies(request, obj) else ""
+        return formset
+
+
+class CriterionInline(RepliedLockMixin, admin.TabularInline[Criterion, Call]):
     model = Criterion
     extra = 0
     fields = ["order", "text"]
+    locked_fields = ["text"]
+    locked_help = (
+        "Utlysningen har fått søknader, og søknadene vurderes etter disse kriteriene. Kriteriene kan derfor "
+        "ikke lenger endres, slettes eller legges til."
+    )
 
 
-class QuestionInline(admin.TabularInline[CallQuestion, Call]):
+class QuestionInline(RepliedLockMixin, admin.TabularInline[CallQuestion, Call]):
     model = CallQuestion
     extra = 0
     fields = ["order", "text", "help_text", "required"]
+    locked_fields = ["text", "help_text", "required"]
+    locked_help = (
+        "Søkerne har svart på disse spørsmålene. Spørsmålene kan derfor ikke lenger endres, slettes eller "
+        "legges til, så svarene beholder sin mening."
+    )
 
 
 @admin.register(Call)

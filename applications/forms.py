@@ -26,9 +26,11 @@ class StartForm(forms.Form):
         help_text="Vi sender deg en lenke hit. Med den bekrefter du adressen og kommer tilbake til søknaden.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    # The honeypot: hidden from people by the page's styles, and named for what form-filling robots fill in.
-    # Whoever fills it gets the same page as a person, and nothing is made or sent.
-    website = forms.CharField(
+    # The honeypot: hidden from people by the page's styles and from screen readers (aria-hidden), out of the
+    # tab order, and named for nothing a browser's autofill knows (as it does «website»), so that only a
+    # robot filling every field fills it. Whoever does gets the same page as a person, and nothing is made
+    # or sent.
+    tilleggsinfo = forms.CharField(
         label="Ikke fyll ut dette feltet",
         required=False,
         max_length=NAME,

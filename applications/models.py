@@ -364,7 +364,11 @@ class ApplicationAnswer(models.Model):
         Application, on_delete=models.CASCADE, related_name="answers", verbose_name="søknad"
     )
     question = models.ForeignKey(
-        CallQuestion, on_delete=models.CASCADE, related_name="answers", verbose_name="spørsmål"
+        # PROTECT: deleting a question must never take what applicants answered with it.
+        CallQuestion,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        verbose_name="spørsmål",
     )
     text = models.TextField("svar", max_length=LONG_TEXT, blank=True)
 
@@ -387,7 +391,8 @@ class CriterionCheck(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="criterion_checks", verbose_name="søknad"
     )
-    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="checks", verbose_name="kriterium")
+    # PROTECT: deleting a criterion must never take the leader's judgements by it.
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="checks", verbose_name="kriterium")
     met = models.BooleanField("oppfylt", default=False)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="vurdert av"

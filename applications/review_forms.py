@@ -17,7 +17,8 @@ from .letters import DECISIONS, PLACEHOLDERS, unknown_placeholders
 from .models import Application, Call, ReviewNote
 
 # The statuses the list filters by: an application counts once its e-mail is confirmed.
-LISTED_STATUSES = [(value, label) for value, label in Application.Status.choices if value != "unconfirmed"]
+# A draft is the applicant's own until sent in, so the review never lists one.
+LISTED_STATUSES = [(v, label) for v, label in Application.Status.choices if v not in ("unconfirmed", "draft")]
 
 
 def _helper(submit: str | None = None, *, name: str = "submit") -> FormHelper:

@@ -3,9 +3,11 @@ shows, and the filtered, sorted list, each in a fixed number of queries."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, CharField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Lower
 
 from accounts.access import AccessRefused
 from accounts.models import User
@@ -34,7 +36,8 @@ def get_application_for_user(user: User, pk: int) -> Application:
     (the programme leader; an adviser it is shared with); otherwise AccessRefused (a 404)."""
     application = (
         Application.objects.visible_to(user)
-        .exclude(status=Application.Status.UNCONFIRMED)
+        # Only what the applicant sent in: a draft is theirs until they send it.
+        .filter(submitted_at__isnull=False)
         .select_related("call__portfolio__programme", "decided_by", "group")
         .prefetch_related(
             _links(),
@@ -78,16 +81,31 @@ class ApplicationRow:
         return value
 
 
-SORTS: dict[str, Callable[[ApplicationRow], Any]] = {
-    "kommune": lambda r: r.name.lower(),
-    "fylke": lambda r: ", ".join(r.counties),
-    "utlysning": lambda r: r.application.call.title.lower(),
-    "status": lambda r: r.application.get_status_display(),
-    "sendt": lambda r: r.application.submitted_at.timestamp() if r.application.submitted_at else 0.0,
-    "kriterier": lambda r: r.count("criteria_met"),
-    "notater": lambda r: r.count("note_count"),
+def _first_name(field: str) -> Subquery:
+    """The application's first municipality's `field`, in the order the applicant gave them."""
+    links = ApplicationMunicipality.objects.filter(application=OuterRef("pk")).order_by("order", "pk")
+    return Subquery(links.values(field)[:1])
+
+
+# The database's sort key per column, so that the list is sorted before it is paged: only a page is loaded.
+SORTS: dict[str, Callable[[], Any]] = {
+    "kommune": lambda: Lower(Coalesce(_first_name("municipality__name"), Value("Uten kommune"))),
+    "fylke": lambda: Subquery(
+        ApplicationMunicipality.objects.filter(application=OuterRef("pk"))
+        .order_by("municipality__county__name")
+        .values("municipality__county__name")[:1]
+    ),
+    "utlysning": lambda: Lower("call__title"),
+    "status": lambda: Case(
+        *(When(status=value, then=Value(label)) for value, label in Application.Status.choices),
+        output_field=CharField(),
+    ),
+    "sendt": lambda: F("submitted_at"),
+    "kriterier": lambda: F("criteria_met"),
+    "notater": lambda: F("note_count"),
 }
 DEFAULT_SORT = "kommune"
+PAGE_SIZE = 50
 
 
 def sort_key(value: str) -> tuple[str, bool]:
@@ -110,17 +128,18 @@ def _filtered(queryset: QuerySet[Application], filters: ApplicationFilters) -> Q
 
 
 def application_rows(
-    user: User, filters: ApplicationFilters, sort: str = DEFAULT_SORT
-) -> tuple[list[ApplicationRow], dict[str, int]]:
-    """The applications `user` may read under `filters`, sorted (ties by municipality), and how many there
-    are per status under the same filters but the status: 2 queries (the rows with their counts, their
-    municipalities with counties) and 1 for the counts, whatever the number of applications."""
-    base = _filtered(
-        Application.objects.visible_to(user).exclude(status=Application.Status.UNCONFIRMED),
-        filters,
-    )
+    user: User, filters: ApplicationFilters, sort: str = DEFAULT_SORT, page: str | None = None
+) -> tuple[Page[ApplicationRow], dict[str, int]]:
+    """Page `page` (PAGE_SIZE rows) of the applications `user` may read under `filters`, sorted in the
+    database (ties by municipality), and how many there are per status under the same filters but the
+    status: 3 queries (the number of rows, the page's rows with their counts, their municipalities with
+    counties) and 1 for the counts, whatever the number of applications."""
+    # Only what the applicant sent in (a draft is theirs until they send it), in whatever state since.
+    base = _filtered(Application.objects.visible_to(user).filter(submitted_at__isnull=False), filters)
     counts = {row["status"]: row["n"] for row in base.order_by().values("status").annotate(n=Count("pk"))}
     queryset = base.filter(status=filters["status"]) if filters["status"] else base
+    column, descending = sort_key(sort)
+    key = SORTS[column]()
     queryset = (
         queryset.select_related("call__portfolio__programme")
         .prefetch_related(_links())
@@ -128,12 +147,11 @@ def application_rows(
             criteria_met=Count("criterion_checks", filter=Q(criterion_checks__met=True), distinct=True),
             note_count=Count("review_notes", distinct=True),
         )
+        .order_by(key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), SORTS[DEFAULT_SORT](), "pk")
     )
-    rows = [ApplicationRow(a) for a in queryset]
-    column, descending = sort_key(sort)
-    rows.sort(key=SORTS[DEFAULT_SORT])
-    rows.sort(key=SORTS[column], reverse=descending)
-    return rows, counts
+    paged = Paginator(queryset, PAGE_SIZE).get_page(page)
+    rows = [ApplicationRow(a) for a in paged.object_list]
+    return Page(rows, paged.number, cast(Paginator[ApplicationRow], paged.paginator)), counts
 
 
 def application_of_group(group_id: int) -> Application | None:

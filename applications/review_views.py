@@ -18,7 +18,7 @@ from municipalities.models import joined_names
 
 from . import review_services as services
 from .letters import DECISIONS, PLACEHOLDERS, letter_draft, letter_for
-from .models import Application, ApplicationShare, ReviewNote
+from .models import Application, ApplicationShare, Call, ReviewNote
 from .review_forms import (
     ApplicationFilterForm,
     CommentForm,
@@ -60,6 +60,7 @@ def _headers(request: AuthenticatedRequest, sort: str) -> list[dict[str, Any]]:
     headers = []
     for key, label in COLUMNS:
         query = request.GET.copy()
+        query.pop("side", None)  # a new order starts from its first page
         query["sort"] = f"-{key}" if key == column and not descending else key
         headers.append(
             {
@@ -74,27 +75,45 @@ def _headers(request: AuthenticatedRequest, sort: str) -> list[dict[str, Any]]:
 @login_required
 def application_list(request: AuthenticatedRequest) -> HttpResponse:
     """The applications, filtered by call, programme, county and status and sorted by any column, with the
-    count per status. The leader's lists every application; an adviser's those shared with them.
+    count per status, PAGE_SIZE to a page. The leader's lists every application sent in, from the newest
+    call unless another (or «Alle utlysninger») is chosen; an adviser's those shared with them.
 
-    Queries, whatever the number of applications: session, user, second-factor device, staff roles, the
-    counts per status, the applications with their counts and their municipalities, and the filter's calls,
-    programmes and counties to render the lists (and the chosen ones when filtering)."""
+    Queries, whatever the number of applications: session, user, second-factor device, staff roles, (the
+    newest call, when none is chosen,) the counts per status, the number of rows, the page's applications
+    with their counts and their municipalities, and the filter's calls, programmes and counties to render
+    the lists (and the chosen ones when filtering)."""
     user = request.user
     if not (user.is_programme_leader or user.is_adviser):
         raise AccessRefused()
-    form = ApplicationFilterForm(request.GET or None)
+    data = request.GET.copy()
+    if user.is_programme_leader and "call" not in data:
+        # The newest call by default, so that the list does not load every year's applications; the
+        # filter shows it chosen, and «Alle utlysninger» (call=) lists all of them, a page at a time.
+        calls = Call.objects.all()
+        programme = data.get("programme", "")
+        if programme.isdigit():
+            calls = calls.filter(portfolio__programme=int(programme))
+        newest = calls.order_by("-opens_at", "-pk").values_list("pk", flat=True).first()
+        if newest is not None:
+            data["call"] = str(newest)
+    form = ApplicationFilterForm(data or None)
     sort = request.GET.get("sort") or DEFAULT_SORT
     filters = _filters(form)
-    rows, counts = application_rows(user, filters, sort)
+    page, counts = application_rows(user, filters, sort, request.GET.get("side"))
     status_counts = [
         (value, label, counts.get(value, 0)) for value, label in Application.Status.choices if counts.get(value)
     ]
+    query = data.copy()
+    query.pop("side", None)
     return render(
         request,
         "applications/review/list.html",
         {
             "form": form,
-            "rows": rows,
+            "page": page,
+            "rows": page.object_list,
+            "matching": page.paginator.count,
+            "query": query.urlencode(),
             "status_counts": status_counts,
             "total": sum(counts.values()),
             "headers": _headers(request, sort),
@@ -146,7 +165,7 @@ def _leaders_application(request: AuthenticatedRequest, pk: int, *, reviewable: 
     require_programme_leader(request.user, "applications.application", pk)
     application = get_application_for_user(request.user, pk)
     if reviewable and application.status not in services.REVIEWABLE:
-        # A draft, or one withdrawn: nothing to review.
+        # One withdrawn: nothing to review (a draft is not found at all).
         raise AccessRefused("applications.application", pk)
     return application
 

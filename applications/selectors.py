@@ -94,7 +94,7 @@ def municipality_obstacles(
 ) -> dict[int, str]:
     """Why some of `municipalities` cannot apply to `call` with `application`, as a sentence per
     municipality's pk: a municipality already in a group of the call's portfolio, or in another application
-    sent in to the call and not withdrawn, cannot apply again."""
+    sent in to a call of the same portfolio (this call or another) and not withdrawn, cannot apply again."""
     if not municipalities:
         return {}
     pks = [m.pk for m in municipalities]
@@ -105,7 +105,8 @@ def municipality_obstacles(
     )
     applied = set(
         Application.objects.counting()
-        .filter(call=call, municipalities__in=pks)
+        # Per portfolio, not per call: a municipality takes one place in a portfolio, however many calls it has.
+        .filter(call__portfolio=call.portfolio_id, municipalities__in=pks)
         .exclude(pk=application.pk)
         .values_list("municipalities", flat=True)
     )
@@ -118,7 +119,7 @@ def municipality_obstacles(
             )
         elif municipality.pk in applied:
             problems[municipality.pk] = (
-                f"Det er allerede sendt inn en søknad fra {municipality.display_name} til denne utlysningen. "
+                f"Det er allerede sendt inn en søknad fra {municipality.display_name} til {call.portfolio.name}. "
                 "Ta kontakt med den som sendte den, eller med oss, om noe skal endres."
             )
     return problems

@@ -24,6 +24,7 @@ from core.pdf import render_pdf
 from core.pdf_jobs import job_failed, job_made, jobs_render_due
 from core.storage import private_storage
 from municipalities.models import Municipality
+from portfolios.models import Portfolio
 
 from .models import (
     Application,
@@ -254,10 +255,10 @@ def application_submit(*, application: Application, request: HttpRequest | None 
     is taken (selectors.municipality_obstacles), then asks the worker for its PDF and the receipt. Raises
     ApplicationError, with the problems, otherwise.
 
-    The call's row is locked first, so that two applications naming one municipality, sent in at once, are
-    judged one after the other: the second sees the first."""
+    The portfolio's row is locked first, so that two applications naming one municipality, sent in at once
+    (to one call of the portfolio or to two), are judged one after the other: the second sees the first."""
     with transaction.atomic():
-        Call.objects.select_for_update().get(pk=application.call_id)
+        Portfolio.objects.select_for_update().filter(calls=application.call_id).get()
         _lock_editable(application)
         if application.status != Application.Status.DRAFT:
             raise ApplicationError("Bekreft e-postadressen din med lenken i e-posten før du sender inn.")

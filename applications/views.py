@@ -62,7 +62,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     call = _call_or_404(pk)
     form = StartForm(request.POST or None)
     if request.method == "POST" and call.is_open and form.is_valid():
-        if form.cleaned_data["website"]:
+        if form.cleaned_data["tilleggsinfo"]:
             # A robot: it is shown what a person is shown, and nothing is made or sent.
             audit_log(action="application.honeypot", request=request, obj=call)
             return redirect("applications:start_sent", pk=call.pk)

@@ -122,13 +122,26 @@ def test_starting_again_with_the_same_address_sends_the_same_link_and_makes_no_s
 
 
 def test_a_filled_in_honeypot_makes_nothing_and_sends_nothing_but_looks_the_same(client, call):
-    response = _start(client, call, website="http://spam.example")
+    response = _start(client, call, tilleggsinfo="http://spam.example")
 
     assert response.status_code == 302
     assert response["Location"] == reverse("applications:start_sent", args=[call.pk])
     assert not Application.objects.exists()
     assert not Email.objects.exists()
     assert AuditEvent.objects.filter(action="application.honeypot").exists()
+
+
+def test_the_honeypot_is_hidden_from_screen_readers_the_tab_order_and_autofill(client, call):
+    page = client.get(reverse("applications:call_detail", args=[call.pk])).content.decode()
+
+    hidden = re.search(r'<div class="visually-hidden" aria-hidden="true">(.*?)</div>\s*<button', page, re.S)
+    assert hidden is not None
+    field = re.search(r"<input[^>]*>", hidden.group(1))
+    assert field is not None
+    assert 'name="tilleggsinfo"' in field.group(0)
+    assert 'tabindex="-1"' in field.group(0) and 'autocomplete="off"' in field.group(0)
+    # No field a browser fills in by itself for a person.
+    assert 'name="website"' not in page and 'name="url"' not in page
 
 
 def test_too_many_starts_for_one_address_are_refused_in_norwegian_keeping_what_was_typed(client, call, settings):
@@ -213,6 +226,24 @@ def test_a_municipality_with_an_application_sent_in_cannot_apply_again(client, c
     response = client.post(application.get_personal_url(), _form_data(application))
 
     assert "Det er allerede sendt inn en søknad fra Bodø" in response.content.decode()
+
+
+def test_a_municipality_with_an_application_sent_in_to_another_call_of_the_portfolio_cannot_submit_again(client, call):
+    SubmittedApplicationFactory(call=call, municipalities=[municipality("1804")])
+    # A second call of the same portfolio (a late round, say): Bodø has its place in the portfolio already.
+    second_call = CallFactory(portfolio=call.portfolio, title="Ekstra søknadsrunde")
+    application = ApplicationFactory(call=second_call, municipalities=[municipality("1804")])
+
+    response = client.post(application.get_personal_url(), _form_data(application, action="submit"))
+
+    assert f"Det er allerede sendt inn en søknad fra Bodø til {call.portfolio.name}" in response.content.decode()
+    application.refresh_from_db()
+    assert application.submitted_at is None
+    # Another portfolio's call is another matter.
+    elsewhere = ApplicationFactory(call=CallFactory(), municipalities=[municipality("1804")])
+    client.post(elsewhere.get_personal_url(), _form_data(elsewhere, action="submit"))
+    elsewhere.refresh_from_db()
+    assert elsewhere.submitted_at is not None
 
 
 def test_of_two_drafts_for_one_municipality_only_the_first_sent_in_gets_in(client, call):

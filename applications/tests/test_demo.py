@@ -1,5 +1,6 @@
 """The demo's call (applications/demo.py, run by seed_demo): applications in every state the review knows,
-each readable by the programme leader, the one under review admittable as it stands."""
+each sent in readable by the programme leader (the draft is the applicant's own), the one under review
+admittable as it stands."""
 
 import pytest
 from django.urls import reverse
@@ -35,7 +36,8 @@ def test_the_demo_has_an_open_call_with_applications_in_every_state_and_is_safe_
 
     client.force_login(leader)
     for application in call.applications.all():
-        assert client.get(reverse("application_review:detail", args=[application.pk])).status_code == 200
+        expected = 404 if application.status == Application.Status.DRAFT else 200
+        assert client.get(reverse("application_review:detail", args=[application.pk])).status_code == expected
     assert "Rødøy" in client.get(reverse("application_review:list")).content.decode()
 
     assert demo.seed(portfolio=portfolio, leader=leader) is None

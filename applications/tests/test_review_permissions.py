@@ -25,6 +25,9 @@ def world(world):
     world["unconfirmed"] = ApplicationFactory(
         call=call, status=Application.Status.UNCONFIRMED, confirmed_at=None, municipalities=[municipality("1836")]
     )
+    # Begun but never sent in: the applicant's own, even when shared with an adviser before.
+    world["draft"] = ApplicationFactory(call=call, municipalities=[municipality("1838")])
+    ApplicationShare.objects.create(application=world["draft"], adviser=world["adviser_a"], shared_by=world["leader"])
     return world
 
 
@@ -46,6 +49,8 @@ MATRIX = [
     ("application_review:detail", OTHER, "get", None, LEADER_GET),
     # Not yet confirmed by the applicant: not an application yet, for anyone.
     ("application_review:detail", {"pk": "unconfirmed.pk"}, "get", None, NOBODY),
+    ("application_review:detail", {"pk": "draft.pk"}, "get", None, NOBODY),
+    ("application_review:note_add", {"pk": "draft.pk"}, "post", {"kind": "note", "text": "Sterk."}, NOBODY),
     ("application_review:criteria", APP, "post", {"met": ["criterion.pk"]}, LEADER_POST),
     ("application_review:note_add", APP, "post", {"kind": "note", "text": "Sterk søknad."}, LEADER_POST),
     ("application_review:comment_add", APP, "post", {"text": "Godt forankret."}, SHARED_COMMENT),

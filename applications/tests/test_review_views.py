@@ -1,8 +1,11 @@
 """The review's pages through the test client: the list's filters, sorting, counts and query budget; an
 application's page; the decision in its two steps, with the letter shown before it goes."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.tests.factories import AdviserFactory, ProgrammeLeaderFactory
 from core.limits import LONG_TEXT
@@ -48,21 +51,21 @@ def test_the_list_filters_by_call_programme_county_and_status_and_counts_each_st
         call=call, status=Application.Status.UNCONFIRMED, confirmed_at=None, municipalities=[municipality("1841")]
     )
 
-    response = client.get(LIST)
-    # The unconfirmed one is not an application yet; names sort by municipality.
-    assert _names(response) == ["Bodø", "Guovdageaidnu", "Lillehammer", "Steinkjer"]
-    assert response.context["total"] == 4
+    response = client.get(LIST, {"call": ""})  # «Alle utlysninger»
+    # Neither the unconfirmed one nor the draft was sent in, so neither is listed; names sort by municipality.
+    assert _names(response) == ["Bodø", "Guovdageaidnu", "Steinkjer"]
+    assert response.context["total"] == 3
+    assert "Lillehammer" not in response.content.decode()
 
-    assert _names(client.get(LIST, {"call": call.pk})) == ["Bodø", "Guovdageaidnu", "Lillehammer"]
+    assert _names(client.get(LIST, {"call": call.pk})) == ["Bodø", "Guovdageaidnu"]
     programme = fremtidens.portfolio.programme
     assert _names(client.get(LIST, {"programme": programme.pk})) == ["Steinkjer"]
     county = municipality("5612").county
-    assert _names(client.get(LIST, {"county": county.pk})) == ["Guovdageaidnu"]
-    filtered = client.get(LIST, {"status": "submitted"})
+    assert _names(client.get(LIST, {"call": "", "county": county.pk})) == ["Guovdageaidnu"]
+    filtered = client.get(LIST, {"call": "", "status": "submitted"})
     assert _names(filtered) == ["Bodø", "Steinkjer"]
     # The counts per status are those of the other filters, so the leader sees what the status hides.
     assert {v: n for v, _label, n in filtered.context["status_counts"]} == {
-        "draft": 1,
         "submitted": 2,
         "in_review": 1,
     }
@@ -77,6 +80,40 @@ def test_the_list_sorts_by_any_column_and_keeps_the_filter_in_the_headers(client
     header = response.context["headers"][0]
     assert header["aria_sort"] == "descending"
     assert f"call={call.pk}" in header["url"] and "sort=kommune" in header["url"]
+
+
+def test_the_list_shows_the_newest_call_unless_another_or_all_are_chosen(client, leader):
+    old = CallFactory(title="Fjorårets utlysning", opens_at=timezone.now() - timedelta(days=400))
+    SubmittedApplicationFactory(call=old, municipalities=[municipality("1804")])  # Bodø
+    new = CallFactory(title="Årets utlysning")
+    SubmittedApplicationFactory(call=new, municipalities=[municipality("5612")])
+
+    response = client.get(LIST)
+
+    assert _names(response) == ["Guovdageaidnu"]
+    assert response.context["form"]["call"].value() == str(new.pk)  # shown chosen in the filter
+    assert _names(client.get(LIST, {"call": old.pk})) == ["Bodø"]
+    assert _names(client.get(LIST, {"call": ""})) == ["Bodø", "Guovdageaidnu"]
+
+
+def test_the_list_comes_a_page_at_a_time_sorted_across_pages_keeping_the_filter(client, leader, monkeypatch):
+    monkeypatch.setattr("applications.review_selectors.PAGE_SIZE", 2)
+    call = CallFactory()
+    for number in ["1804", "5612", "3405", "1841", "5006"]:  # Bodø, Guovdageaidnu, Lillehammer, Fauske, Steinkjer
+        SubmittedApplicationFactory(call=call, municipalities=[municipality(number)])
+
+    first = client.get(LIST, {"call": call.pk})
+    last = client.get(LIST, {"call": call.pk, "side": "3"})
+
+    assert _names(first) == ["Bodø", "Fauske"]
+    assert _names(client.get(LIST, {"call": call.pk, "side": "2"})) == ["Guovdageaidnu", "Lillehammer"]
+    assert _names(last) == ["Steinkjer"]
+    page = first.content.decode()
+    assert "5 søknader passer filteret (side 1 av 3)" in page
+    assert f'href="?call={call.pk}&amp;side=2">Neste side' in page
+    assert 'aria-label="Sider i søknadslisten"' in page
+    # Sorted in the database, so the order holds across pages the other way round too.
+    assert _names(client.get(LIST, {"call": call.pk, "sort": "-kommune"})) == ["Steinkjer", "Lillehammer"]
 
 
 def test_the_list_flags_municipalities_that_are_not_members(client, leader):
@@ -104,13 +141,14 @@ def test_the_list_runs_the_same_queries_for_2_and_12_applications(client, leader
     _many(call, 2)
     county = municipality("1804").county
     # session, user, second-factor device, staff roles, the chosen call and county (to validate them), the
-    # counts per status, the applications with their counts, their municipalities with counties, and the
-    # filter's calls, programmes and counties to render the lists (12).
-    with django_assert_num_queries(12):
+    # counts per status, the number of rows (for the pages), the page's applications with their counts,
+    # their municipalities with counties, and the filter's calls, programmes and counties to render the
+    # lists (13).
+    with django_assert_num_queries(13):
         response = client.get(LIST, {"call": call.pk, "county": county.pk, "sort": "-kriterier"})
     small = len(response.context["rows"])
     _many(call, 10, start=2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(LIST, {"call": call.pk, "county": county.pk, "sort": "-kriterier"})
     assert len(response.context["rows"]) > small
 
@@ -279,3 +317,14 @@ class RefusingBackend:
 
     def close(self):
         pass
+
+
+def test_every_column_sorts_in_the_database_both_ways(client, leader):
+    call = CallFactory()
+    CriterionFactory(call=call)
+    _many(call, 3)
+    for column in ["kommune", "fylke", "utlysning", "status", "sendt", "kriterier", "notater"]:
+        up = _names(client.get(LIST, {"call": call.pk, "sort": column}))
+        down = _names(client.get(LIST, {"call": call.pk, "sort": f"-{column}"}))
+        assert sorted(up) == sorted(down) == sorted(["Bodø", "Fauske", "Saltdal"]), column
+    assert _names(client.get(LIST, {"call": call.pk, "sort": "-kommune"})) == ["Saltdal", "Fauske", "Bodø"]
